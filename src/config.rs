@@ -1,0 +1,281 @@
+//! The TOML config (interface.md "Config"): transports, database, time zone, rule settings,
+//! field-name synonyms and the staff directory. Loaded once and validated at the edge.
+
+use crate::directory::{Directory, Person};
+use crate::parse::FieldSchema;
+use anyhow::{Context, anyhow, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Every field name a workflow body may carry, by kind (mail-formats.md "Bodies").
+pub const FIELD_NAMES: &[&str] = &[
+    // 第十五条: the report
+    "沟通结果",
+    "项目名称",
+    "沟通人",
+    "沟通方式",
+    "沟通的具体问题",
+    "遗留的问题描述",
+    "沟通时间",
+    "责任销售",
+    "优先级",
+    // 第九条: 立项
+    "第一售前",
+    "第二售前",
+    "支持类型",
+    "支持内容",
+    "期望时间",
+    "合同号",
+    "合同金额",
+    // 第十三条: 投诉
+    "被投诉人",
+    "情况说明",
+    // 第四十四条: 故障处理
+    "环境",
+    "操作过程",
+    "现象",
+    "日志",
+    "尝试次数",
+    "严重",
+];
+
+/// `[mailbox]`: where mail comes in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    /// `maildir:PATH`, `imaps://host:port/FOLDER` or `imap://host:port/FOLDER`.
+    pub url: String,
+    /// The shared workflow mailbox's address (and IMAP login).
+    pub user: String,
+    /// `none` for plaintext IMAP on loopback (tests).
+    pub tls: Option<String>,
+    /// Act only on mail this authentication server vouched for.
+    pub trusted_authserv_id: Option<String>,
+}
+
+/// `[smtp]`: where replies go out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// `maildir:PATH`, `smtp://`, `smtps://` or `smtp+plain://`.
+    pub url: String,
+    /// The From of every mail the bot sends, e.g. `技术支持流程 <supportbot@example.com>`.
+    pub from: String,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite:PATH`.
+    pub url: String,
+}
+
+/// `[time]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeConfig {
+    /// IANA zone of the department; months of complaints are counted in it.
+    pub timezone: String,
+}
+
+impl Default for TimeConfig {
+    fn default() -> Self {
+        Self {
+            timezone: "Asia/Shanghai".into(),
+        }
+    }
+}
+
+/// `[rules]`: the settings of the regulation's checks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// 第十五条: phrases that say nothing concrete (「解决了技术问题」).
+    pub vague_phrases: Vec<String>,
+    /// Words that carry no concrete object on their own (解决, 问题, …).
+    pub generic_words: Vec<String>,
+    /// What must be left of 沟通的具体问题 once phrases and generic words are taken out.
+    pub min_concrete_chars: usize,
+    /// 第十三条: only the project's 责任销售 may complain (false: any `sales`).
+    pub complaint_requires_responsible_sales: bool,
+    /// 第十四条 permanent levels count complaints of this many months (0 = all time).
+    pub complaint_cumulative_window_months: u32,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        let words = |s: &str| s.split_whitespace().map(String::from).collect();
+        Self {
+            vague_phrases: words(
+                "解决了技术问题 解决技术问题 技术问题已解决 问题已解决 已解决 已处理 处理了问题 解决了问题 沟通了问题 正常沟通 技术支持 远程支持 无 略 同上 见附件",
+            ),
+            generic_words: words(
+                "解决 处理 沟通 问题 技术 支持 协助 客户 已经 已 了 的 和 进行 完成 相关 一些 若干 等",
+            ),
+            min_concrete_chars: 4,
+            complaint_requires_responsible_sales: true,
+            complaint_cumulative_window_months: 0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    mailbox: MailboxConfig,
+    smtp: SmtpConfig,
+    database: DatabaseConfig,
+    #[serde(default)]
+    time: TimeConfig,
+    #[serde(default)]
+    rules: RulesConfig,
+    #[serde(default)]
+    synonyms: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    people: Vec<Person>,
+}
+
+/// Where mail is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailboxUrl {
+    /// A Maildir folder (the embedded default).
+    Maildir(PathBuf),
+    /// An IMAP server.
+    Imap(String),
+}
+
+/// Where mail is sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmtpUrl {
+    /// A Maildir folder: each outgoing mail a file in `new/`.
+    Maildir(PathBuf),
+    /// An SMTP server.
+    Smtp(String),
+}
+
+/// The validated config.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `[mailbox]` as written.
+    pub mailbox: MailboxConfig,
+    /// Parsed `mailbox.url`.
+    pub mailbox_url: MailboxUrl,
+    /// `[smtp]` as written.
+    pub smtp: SmtpConfig,
+    /// Parsed `smtp.url`.
+    pub smtp_url: SmtpUrl,
+    /// The SQLite file.
+    pub database_path: PathBuf,
+    /// The department's time zone.
+    pub timezone: chrono_tz::Tz,
+    /// Rule settings.
+    pub rules: RulesConfig,
+    /// Field names and their synonyms.
+    pub fields: FieldSchema,
+    /// `[synonyms]` as written (for `check-config`).
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// The staff directory.
+    pub directory: Directory,
+    /// The bot's From mailbox (`smtp.from`).
+    pub bot: lettre::message::Mailbox,
+    /// The bot's own address, lowercase.
+    pub bot_address: String,
+}
+
+impl Config {
+    /// Reads and validates the config file.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config {}", path.display()))?;
+        Self::from_toml(&text).with_context(|| format!("config {}", path.display()))
+    }
+
+    /// Validates a config given as TOML text.
+    pub fn from_toml(text: &str) -> anyhow::Result<Config> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| anyhow!("{}", e.message()))?;
+        let mailbox_url = match strip_scheme(&raw.mailbox.url, "maildir:") {
+            Some(p) => MailboxUrl::Maildir(p),
+            None if raw.mailbox.url.starts_with("imap://")
+                || raw.mailbox.url.starts_with("imaps://") =>
+            {
+                MailboxUrl::Imap(raw.mailbox.url.clone())
+            }
+            None => bail!(
+                "mailbox.url {:?}: expected maildir:PATH, imap:// or imaps://",
+                raw.mailbox.url
+            ),
+        };
+        let smtp_url = match strip_scheme(&raw.smtp.url, "maildir:") {
+            Some(p) => SmtpUrl::Maildir(p),
+            None if ["smtp://", "smtps://", "smtp+plain://"]
+                .iter()
+                .any(|s| raw.smtp.url.starts_with(s)) =>
+            {
+                SmtpUrl::Smtp(raw.smtp.url.clone())
+            }
+            None => bail!(
+                "smtp.url {:?}: expected maildir:PATH, smtp://, smtps:// or smtp+plain://",
+                raw.smtp.url
+            ),
+        };
+        let database_path = strip_scheme(&raw.database.url, "sqlite:")
+            .ok_or_else(|| anyhow!("database.url {:?}: expected sqlite:PATH", raw.database.url))?;
+        let timezone: chrono_tz::Tz = raw.time.timezone.parse().map_err(|_| {
+            anyhow!(
+                "time.timezone {:?} is not an IANA time zone",
+                raw.time.timezone
+            )
+        })?;
+        let from: lettre::message::Mailbox = raw
+            .smtp
+            .from
+            .parse()
+            .map_err(|e| anyhow!("smtp.from {:?}: {e}", raw.smtp.from))?;
+        for canonical in raw.synonyms.keys() {
+            if !FIELD_NAMES.contains(&canonical.as_str()) {
+                bail!(
+                    "[synonyms] {canonical:?} is not a field name (known: {})",
+                    FIELD_NAMES.join(" ")
+                );
+            }
+        }
+        let fields = FieldSchema::new(raw.synonyms.clone()).with_names(FIELD_NAMES);
+        let directory = Directory::new(raw.people).map_err(|e| anyhow!("[[people]]: {e}"))?;
+        Ok(Config {
+            mailbox: raw.mailbox,
+            mailbox_url,
+            smtp: raw.smtp,
+            smtp_url,
+            database_path,
+            timezone,
+            rules: raw.rules,
+            fields,
+            synonyms: raw.synonyms,
+            directory,
+            bot_address: from.email.to_string().to_ascii_lowercase(),
+            bot: from,
+        })
+    }
+
+    /// Whether `address` is one the bot sends from.
+    pub fn is_own_address(&self, address: &str) -> bool {
+        let a = address.trim().to_ascii_lowercase();
+        a == self.bot_address || a == self.mailbox.user.trim().to_ascii_lowercase()
+    }
+
+    /// The domain part of the bot's address, for the Message-IDs it makes.
+    pub fn bot_domain(&self) -> &str {
+        self.bot_address
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or("localhost")
+    }
+}
+
+fn strip_scheme(url: &str, scheme: &str) -> Option<PathBuf> {
+    url.strip_prefix(scheme)
+        .filter(|p| !p.is_empty())
+        .map(|p| PathBuf::from(p.strip_prefix("//").unwrap_or(p)))
+}

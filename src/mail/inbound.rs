@@ -1,0 +1,218 @@
+//! One inbound mail, read once from untrusted bytes into owned domain fields.
+//! Never panics: a mail mail-parser cannot read at all comes back with `readable == false`.
+
+use chrono::{DateTime, TimeZone, Utc};
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+use sha2::{Digest, Sha256};
+
+/// How far a Date header may stray from the first Received header before it is not believed.
+const MAX_DATE_SKEW_SECS: i64 = 3 * 24 * 3600;
+
+/// What the bot needs of one inbound mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// The exactly-once key: the Message-ID, or `sha256:<hex>` of the bytes when it has none.
+    pub key: String,
+    /// Sender address, lowercase.
+    pub from: Option<String>,
+    /// To addresses, lowercase.
+    pub to: Vec<String>,
+    /// Cc addresses, lowercase.
+    pub cc: Vec<String>,
+    /// Decoded subject (RFC 2047, any charset), empty when absent.
+    pub subject: String,
+    /// Event time: Date, bounded by the first Received header (workflow.md §3).
+    pub date: DateTime<Utc>,
+    /// Message-IDs this mail answers (In-Reply-To, then References), without brackets.
+    pub in_reply_to: Vec<String>,
+    /// References header, without brackets.
+    pub references: Vec<String>,
+    /// The text of the body (from the HTML part when there is no plain text).
+    pub body: String,
+    /// Number of attachments.
+    pub attachments: usize,
+    /// Why the headers say this is an auto-reply or a bounce, if they do.
+    pub auto_signal: Option<String>,
+    /// False when the bytes could not be read as a mail at all.
+    pub readable: bool,
+}
+
+impl Inbound {
+    /// Reads `raw`; `arrived` is used when the mail carries no usable date.
+    pub fn parse(raw: &[u8], arrived: DateTime<Utc>) -> Inbound {
+        let hash = format!("sha256:{}", hex::encode(Sha256::digest(raw)));
+        let Some(msg) = MessageParser::default().parse(raw) else {
+            return Inbound::unreadable(hash, arrived);
+        };
+        let key = msg
+            .message_id()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(String::from)
+            .unwrap_or(hash);
+        let from = msg
+            .from()
+            .and_then(Address::first)
+            .and_then(|a| a.address())
+            .map(|a| a.trim().to_ascii_lowercase());
+        let received = msg
+            .received()
+            .and_then(|r| r.date())
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timestamp());
+        let dated = msg
+            .date()
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timestamp());
+        let stamp = match (dated, received) {
+            (Some(d), Some(r)) if (d - r).abs() > MAX_DATE_SKEW_SECS => Some(r),
+            (Some(d), _) => Some(d),
+            (None, r) => r,
+        };
+        let date = stamp
+            .and_then(|s| Utc.timestamp_opt(s, 0).single())
+            .unwrap_or(arrived);
+        let body = msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
+        Inbound {
+            key,
+            from,
+            to: addresses(msg.to()),
+            cc: addresses(msg.cc()),
+            subject: msg.subject().unwrap_or_default().to_string(),
+            date,
+            in_reply_to: ids(msg.in_reply_to()),
+            references: ids(msg.references()),
+            body,
+            attachments: msg.attachment_count(),
+            auto_signal: auto_signal(&msg),
+            readable: true,
+        }
+    }
+
+    fn unreadable(key: String, arrived: DateTime<Utc>) -> Inbound {
+        Inbound {
+            key,
+            from: None,
+            to: Vec::new(),
+            cc: Vec::new(),
+            subject: String::new(),
+            date: arrived,
+            in_reply_to: Vec::new(),
+            references: Vec::new(),
+            body: String::new(),
+            attachments: 0,
+            auto_signal: None,
+            readable: false,
+        }
+    }
+
+    /// Every address the mail was sent to (To and Cc).
+    pub fn recipients(&self) -> impl Iterator<Item = &str> {
+        self.to.iter().chain(&self.cc).map(String::as_str)
+    }
+}
+
+fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
+    a.map(|a| {
+        a.iter()
+            .filter_map(|x| x.address())
+            .map(|x| x.trim().to_ascii_lowercase())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn ids(v: &HeaderValue<'_>) -> Vec<String> {
+    match v {
+        HeaderValue::Text(t) => vec![t.trim().to_string()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.trim().to_string()).collect(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect()
+}
+
+/// RFC 3834 and the usual vendor headers that mark mail no one typed (workflow.md §5).
+fn auto_signal(msg: &mail_parser::Message<'_>) -> Option<String> {
+    let raw = |name: &str| msg.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
+    if let Some(v) = raw("Auto-Submitted")
+        && !v.is_empty()
+        && !v.starts_with("no")
+    {
+        return Some(format!("Auto-Submitted: {v}"));
+    }
+    if msg.header_raw("X-Auto-Response-Suppress").is_some() {
+        return Some("X-Auto-Response-Suppress".into());
+    }
+    if let Some(v) = raw("Precedence")
+        && ["bulk", "junk", "list", "auto_reply"].contains(&v.as_str())
+    {
+        return Some(format!("Precedence: {v}"));
+    }
+    if let Some(v) = raw("Return-Path")
+        && v.trim_matches(|c: char| c == '<' || c == '>' || c.is_whitespace())
+            .is_empty()
+    {
+        return Some("empty Return-Path (bounce)".into());
+    }
+    let from = msg
+        .from()
+        .and_then(Address::first)
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let local = from.split('@').next().unwrap_or_default();
+    if local == "mailer-daemon" || local == "postmaster" {
+        return Some(format!("bounce from {from}"));
+    }
+    let is_report = msg.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
+    is_report.then(|| "multipart/report (delivery status)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0)
+            .single()
+            .expect("valid date")
+    }
+
+    #[test]
+    fn a_mail_without_message_id_is_keyed_by_its_content() {
+        let a = Inbound::parse(b"From: a@b.c\r\nSubject: x\r\n\r\nhello", now());
+        let b = Inbound::parse(b"From: a@b.c\r\nSubject: x\r\n\r\nhello!", now());
+        assert!(a.key.starts_with("sha256:"));
+        assert_ne!(a.key, b.key);
+    }
+
+    #[test]
+    fn gbk_encoded_subject_decodes() {
+        // 「客户沟通」 in GBK
+        let raw = b"From: a@b.c\r\nSubject: =?GBK?B?v827p7m1zag=?=\r\n\r\nx";
+        assert_eq!(Inbound::parse(raw, now()).subject, "客户沟通");
+    }
+
+    #[test]
+    fn a_date_far_from_the_first_received_header_is_not_believed() {
+        let raw = b"Received: from x by y; Wed, 25 Nov 2026 10:00:00 +0800\r\n\
+            Date: Mon, 1 Jan 2001 00:00:00 +0000\r\nFrom: a@b.c\r\n\r\nx";
+        let m = Inbound::parse(raw, now());
+        assert_eq!(m.date.to_rfc3339(), "2026-11-25T02:00:00+00:00");
+    }
+
+    #[test]
+    fn auto_submitted_no_is_a_person() {
+        let raw = b"From: a@b.c\r\nAuto-Submitted: no\r\n\r\nx";
+        assert_eq!(Inbound::parse(raw, now()).auto_signal, None);
+        let raw = b"From: a@b.c\r\nAuto-Submitted: auto-replied\r\n\r\nx";
+        assert!(Inbound::parse(raw, now()).auto_signal.is_some());
+    }
+}

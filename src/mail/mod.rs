@@ -1,0 +1,7 @@
+//! Mail at the edges: an inbound mail read once from raw bytes, and the mail the bot sends.
+
+pub mod inbound;
+pub mod outbound;
+
+pub use inbound::Inbound;
+pub use outbound::{Outgoing, OutgoingKind};

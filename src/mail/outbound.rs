@@ -1,0 +1,132 @@
+//! Mail the bot sends: what the rules ask for ([`Outgoing`]) and its RFC 5322 form (via lettre).
+
+use chrono::{DateTime, Utc};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message};
+
+macro_rules! outgoing_kinds {
+    ($($variant:ident => $name:literal,)*) => {
+        /// The kind of an outgoing mail (interface.md `outbox.kind`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum OutgoingKind { $(#[doc = $name] $variant,)* }
+
+        impl OutgoingKind {
+            /// The JSON name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(OutgoingKind::$variant => $name,)* }
+            }
+
+            /// Reads a JSON name back.
+            pub fn from_name(s: &str) -> Option<Self> {
+                match s { $($name => Some(OutgoingKind::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+outgoing_kinds! {
+    Ack => "ack",
+    Rejection => "rejection",
+    NearMissHint => "near_miss_hint",
+    Forward => "forward",
+    InitiationRequest => "initiation_request",
+    UninitiatedReminder => "uninitiated_reminder",
+    SupportMayStop => "support_may_stop",
+    SecondPresalesNotice => "second_presales_notice",
+    OpenItemReminder => "open_item_reminder",
+    OpenItemEscalation => "open_item_escalation",
+    ComplaintThreshold => "complaint_threshold",
+    RdCostNotice => "rd_cost_notice",
+    FaultReminder => "fault_reminder",
+    DailyDigest => "daily_digest",
+    WeeklyDigest => "weekly_digest",
+    MonthlyDigest => "monthly_digest",
+    PersonalDigest => "personal_digest",
+    MissingRecipients => "missing_recipients",
+}
+
+/// A mail the rules want sent; the engine adds the tag, Message-ID and threading headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// What it is for.
+    pub kind: OutgoingKind,
+    /// Addresses it goes to.
+    pub to: Vec<String>,
+    /// Addresses copied.
+    pub cc: Vec<String>,
+    /// Subject without the `[SB-n]` tag.
+    pub subject: String,
+    /// Plain-text body, Chinese.
+    pub body: String,
+}
+
+/// An outgoing mail as queued: everything needed to render the same bytes again after a crash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// Outbox row id.
+    pub id: i64,
+    /// Addresses it goes to.
+    pub to: Vec<String>,
+    /// Addresses copied.
+    pub cc: Vec<String>,
+    /// Full subject, tag included.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Stable Message-ID, with angle brackets.
+    pub message_id: String,
+    /// The mail it answers, with angle brackets.
+    pub in_reply_to: Option<String>,
+    /// References chain, space separated, with angle brackets.
+    pub references: Option<String>,
+    /// When it was queued: its Date header.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Why a queued mail cannot be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// An address lettre will not accept.
+    #[error("bad address {0:?}")]
+    Address(String),
+    /// The message builder refused.
+    #[error("cannot build the mail: {0}")]
+    Build(#[from] lettre::error::Error),
+}
+
+impl Queued {
+    /// The RFC 5322 bytes: same row, same bytes (Date and Message-ID come from the row).
+    pub fn render(&self, from: &Mailbox) -> Result<Vec<u8>, RenderError> {
+        let mailbox = |a: &String| {
+            a.parse::<Mailbox>()
+                .map_err(|_| RenderError::Address(a.clone()))
+        };
+        let mut b = Message::builder()
+            .from(from.clone())
+            .subject(self.subject.clone())
+            .message_id(Some(self.message_id.clone()))
+            .date(self.created_at.into())
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-replied".into(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+                "All".into(),
+            ));
+        for a in &self.to {
+            b = b.to(mailbox(a)?);
+        }
+        for a in &self.cc {
+            b = b.cc(mailbox(a)?);
+        }
+        if let Some(r) = &self.in_reply_to {
+            b = b.in_reply_to(r.clone());
+        }
+        if let Some(r) = &self.references {
+            b = b.references(r.clone());
+        }
+        let msg = b.header(ContentType::TEXT_PLAIN).body(self.body.clone())?;
+        Ok(msg.formatted())
+    }
+}
