@@ -1,0 +1,132 @@
+//! `complaints` and `threshold_notices` (第十三条–第十四条).
+
+use super::ts;
+use crate::rules::{ActiveComplaint, NoticeKey};
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+use std::collections::HashSet;
+
+/// Active complaints counted per (target, month).
+pub async fn month_counts(
+    conn: &mut SqliteConnection,
+) -> anyhow::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT target, month, count(*) AS n FROM complaints WHERE status = 'active'
+         GROUP BY target, month",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get("target"), r.get("month"), r.get("n")))
+        .collect())
+}
+
+/// Active complaints on a project, newest first.
+pub async fn active_on_project(
+    conn: &mut SqliteConnection,
+    project: &str,
+) -> anyhow::Result<Vec<ActiveComplaint>> {
+    let rows = sqlx::query(
+        "SELECT id, complainant, target, month FROM complaints
+         WHERE project = ? AND status = 'active' ORDER BY filed_at DESC, id DESC",
+    )
+    .bind(project)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ActiveComplaint {
+            id: r.get("id"),
+            complainant: r.get("complainant"),
+            target: r.get("target"),
+            month: r.get("month"),
+        })
+        .collect())
+}
+
+/// Notices in force.
+pub async fn notices(conn: &mut SqliteConnection) -> anyhow::Result<HashSet<NoticeKey>> {
+    let rows = sqlx::query(
+        "SELECT engineer, scope, period, level FROM threshold_notices WHERE active = 1",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.get("engineer"),
+                r.get("scope"),
+                r.get("period"),
+                r.get("level"),
+            )
+        })
+        .collect())
+}
+
+/// Counts a complaint.
+pub async fn add(
+    conn: &mut SqliteConnection,
+    message: i64,
+    project: &str,
+    complainant: &str,
+    target: &str,
+    month: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO complaints (message, project, complainant, target, month, filed_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(message)
+    .bind(project)
+    .bind(complainant)
+    .bind(target)
+    .bind(month)
+    .bind(ts(at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Withdraws (or voids) a complaint.
+pub async fn end(
+    conn: &mut SqliteConnection,
+    id: i64,
+    voided: bool,
+    message: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE complaints SET status = ?, ended_by = ? WHERE id = ? AND status = 'active'",
+    )
+    .bind(if voided { "voided" } else { "withdrawn" })
+    .bind(message)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a notice as sent (or revoked).
+pub async fn set_notice(
+    conn: &mut SqliteConnection,
+    key: &NoticeKey,
+    sent: bool,
+    message: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO threshold_notices (engineer, scope, period, level, active, message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (engineer, scope, period, level) DO UPDATE SET active = ?5, message = ?6",
+    )
+    .bind(&key.0)
+    .bind(&key.1)
+    .bind(&key.2)
+    .bind(key.3)
+    .bind(sent)
+    .bind(message)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

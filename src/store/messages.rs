@@ -1,0 +1,147 @@
+//! `messages`: one row per distinct mail received — the exactly-once key.
+
+use super::ts;
+use crate::rules::ThreadRef;
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+
+/// A mail as recorded.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// Message-ID or content hash.
+    pub key: &'a str,
+    /// Decoded subject.
+    pub subject: &'a str,
+    /// Sender address.
+    pub sender: &'a str,
+    /// `report messages` kind.
+    pub kind: &'a str,
+    /// accepted / rejected / ignored.
+    pub outcome: &'a str,
+    /// Reason codes.
+    pub reasons: &'a [String],
+    /// Flags.
+    pub flags: &'a [String],
+    /// Project key.
+    pub project: Option<&'a str>,
+    /// Event time.
+    pub event_at: DateTime<Utc>,
+    /// Handling time.
+    pub handled_at: DateTime<Utc>,
+    /// Message-IDs it answers.
+    pub references: &'a [String],
+}
+
+/// A recorded mail, for `report messages`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    /// Row id (the n of `[SB-n]`).
+    pub id: i64,
+    /// Message-ID or content hash.
+    pub dedup_key: String,
+    /// Subject.
+    pub subject: String,
+    /// Sender.
+    pub sender: String,
+    /// Kind.
+    pub kind: String,
+    /// Outcome.
+    pub outcome: String,
+    /// JSON array.
+    pub reasons: String,
+    /// JSON array.
+    pub flags: String,
+    /// Project key.
+    pub project: Option<String>,
+    /// Event time.
+    pub event_at: String,
+}
+
+/// Whether a mail with this key was already handled.
+pub async fn exists(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<bool> {
+    let row = sqlx::query("SELECT 1 FROM messages WHERE dedup_key = ?")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Records a mail; returns its row id.
+pub async fn insert(conn: &mut SqliteConnection, m: &NewMessage<'_>) -> anyhow::Result<i64> {
+    let id = sqlx::query(
+        "INSERT INTO messages (dedup_key, subject, sender, kind, outcome, reasons, flags, project,
+                               event_at, handled_at, references_)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(m.key)
+    .bind(m.subject)
+    .bind(m.sender)
+    .bind(m.kind)
+    .bind(m.outcome)
+    .bind(serde_json::to_string(m.reasons)?)
+    .bind(serde_json::to_string(m.flags)?)
+    .bind(m.project)
+    .bind(ts(m.event_at))
+    .bind(ts(m.handled_at))
+    .bind(m.references.join(" "))
+    .execute(conn)
+    .await?
+    .last_insert_rowid();
+    Ok(id)
+}
+
+/// The thread opened by message row `id` (the n of an `[SB-n]` tag).
+pub async fn thread_by_id(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> anyhow::Result<Option<ThreadRef>> {
+    let row = sqlx::query("SELECT id, sender, outcome FROM messages WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(thread_ref))
+}
+
+/// The thread a reply belongs to by its In-Reply-To/References: a mail the bot sent, or a
+/// workflow mail it recorded.
+pub async fn thread_by_ids(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+) -> anyhow::Result<Option<ThreadRef>> {
+    for id in ids.iter().rev() {
+        let bracketed = format!("<{}>", id.trim_matches(['<', '>']));
+        let row = sqlx::query(
+            "SELECT m.id, m.sender, m.outcome FROM outbox o JOIN messages m ON m.id = o.message
+             WHERE o.message_id = ?
+             UNION ALL
+             SELECT id, sender, outcome FROM messages WHERE dedup_key = ? AND kind <> 'ordinary'
+             LIMIT 1",
+        )
+        .bind(&bracketed)
+        .bind(id.trim_matches(['<', '>']))
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(row) = row {
+            return Ok(Some(thread_ref(row)));
+        }
+    }
+    Ok(None)
+}
+
+fn thread_ref(row: sqlx::sqlite::SqliteRow) -> ThreadRef {
+    ThreadRef {
+        message: row.get("id"),
+        sender: row.get("sender"),
+        outcome: row.get("outcome"),
+    }
+}
+
+/// Every recorded mail, in the order handled.
+pub async fn list(conn: &mut SqliteConnection) -> anyhow::Result<Vec<MessageRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, dedup_key, subject, sender, kind, outcome, reasons, flags, project, event_at
+         FROM messages ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await?)
+}

@@ -1,0 +1,93 @@
+//! All SQL lives here: one small function per query. Functions that take a
+//! `&mut SqliteConnection` run inside the caller's transaction (the engine's one per mail).
+
+pub mod complaints;
+pub mod messages;
+pub mod outbox;
+pub mod projects;
+pub mod tracking;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::path::Path;
+use std::time::Duration;
+
+/// The SQLite database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating it and its folder if need be) and migrates the database at `path`.
+    pub async fn open(path: &Path) -> anyhow::Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create database folder {}", dir.display()))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open database {}", path.display()))?;
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .with_context(|| format!("cannot migrate database {}", path.display()))?;
+        Ok(Store { pool })
+    }
+
+    /// A write transaction; `BEGIN IMMEDIATE` so two writers never deadlock on upgrade.
+    pub async fn begin(&self) -> anyhow::Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A connection for reads.
+    pub async fn reader(&self) -> anyhow::Result<sqlx::pool::PoolConnection<Sqlite>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Timestamps are stored as RFC 3339 UTC text, which sorts in time order.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Reads a stored timestamp back.
+pub fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// Appends an audit line: what changed, by which mail.
+pub async fn audit(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    message: i64,
+    action: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO audit_log (at, message, action, detail) VALUES (?, ?, ?, ?)")
+        .bind(ts(at))
+        .bind(message)
+        .bind(action)
+        .bind(detail.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

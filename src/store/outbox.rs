@@ -1,0 +1,164 @@
+//! `outbox`: mail queued in the transaction that caused it, marked sent only once delivered.
+
+use super::{parse_ts, ts};
+use crate::mail::Outgoing;
+use crate::mail::outbound::Queued;
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+
+/// Threading and identity of a queued mail, decided by the engine.
+#[derive(Debug, Clone)]
+pub struct Envelope<'a> {
+    /// The mail that caused it.
+    pub message: i64,
+    /// Full subject with tag.
+    pub subject: &'a str,
+    /// Stable Message-ID with brackets.
+    pub message_id: &'a str,
+    /// With brackets.
+    pub in_reply_to: Option<&'a str>,
+    /// With brackets, space separated.
+    pub references: Option<&'a str>,
+    /// Its Date.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Queues a mail; a second call with the same Message-ID queues nothing.
+pub async fn enqueue(
+    conn: &mut SqliteConnection,
+    mail: &Outgoing,
+    env: &Envelope<'_>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (message, kind, to_addrs, cc_addrs, subject, body, message_id,
+                             in_reply_to, references_, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (message_id) DO NOTHING",
+    )
+    .bind(env.message)
+    .bind(mail.kind.as_str())
+    .bind(serde_json::to_string(&mail.to)?)
+    .bind(serde_json::to_string(&mail.cc)?)
+    .bind(env.subject)
+    .bind(&mail.body)
+    .bind(env.message_id)
+    .bind(env.in_reply_to)
+    .bind(env.references)
+    .bind(ts(env.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A row of `outbox` (interface.md `outbox`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutboxRow {
+    /// Row id.
+    pub id: i64,
+    /// ack, rejection, …
+    pub kind: String,
+    /// Addresses.
+    pub to: Vec<String>,
+    /// Addresses.
+    pub cc: Vec<String>,
+    /// Subject with tag.
+    pub subject: String,
+    /// pending / sent / failed.
+    pub status: String,
+    /// Stable Message-ID.
+    pub message_id: String,
+    /// The mail it answers.
+    pub in_reply_to: Option<String>,
+    /// Which inbound mail caused it (row id).
+    pub message: Option<i64>,
+}
+
+fn addrs(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The outbox, optionally only rows with `status`.
+pub async fn list(
+    conn: &mut SqliteConnection,
+    status: Option<&str>,
+) -> anyhow::Result<Vec<OutboxRow>> {
+    let rows = sqlx::query(
+        "SELECT id, kind, to_addrs, cc_addrs, subject, status, message_id, in_reply_to, message
+         FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
+    )
+    .bind(status)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OutboxRow {
+            id: r.get("id"),
+            kind: r.get("kind"),
+            to: addrs(r.get("to_addrs")),
+            cc: addrs(r.get("cc_addrs")),
+            subject: r.get("subject"),
+            status: r.get("status"),
+            message_id: r.get("message_id"),
+            in_reply_to: r.get("in_reply_to"),
+            message: r.get("message"),
+        })
+        .collect())
+}
+
+/// Up to `limit` pending mails, oldest first, with id above `after`.
+pub async fn pending(
+    conn: &mut SqliteConnection,
+    after: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<Queued>> {
+    let rows = sqlx::query(
+        "SELECT id, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_, created_at
+         FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Queued {
+            id: r.get("id"),
+            to: addrs(r.get("to_addrs")),
+            cc: addrs(r.get("cc_addrs")),
+            subject: r.get("subject"),
+            body: r.get("body"),
+            message_id: r.get("message_id"),
+            in_reply_to: r.get("in_reply_to"),
+            references: r.get("references_"),
+            created_at: parse_ts(r.get("created_at")),
+        })
+        .collect())
+}
+
+/// Marks a mail delivered.
+pub async fn mark_sent(
+    conn: &mut SqliteConnection,
+    id: i64,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+    )
+    .bind(ts(at))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a mail undeliverable for good.
+pub async fn mark_failed(conn: &mut SqliteConnection, id: i64, error: &str) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 WHERE id = ?",
+    )
+    .bind(error)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
