@@ -1,0 +1,183 @@
+//! The work behind `process`, `replay` and `send`, as one-step functions the CLI (and tests)
+//! call. Each mail is its own unit: one that fails is recorded and skipped, never blocking the
+//! next.
+
+use crate::engine::{self, Engine, Handled};
+use crate::mail::Inbound;
+use crate::store::outbox;
+use crate::transport::maildir::MaildirIn;
+use crate::transport::replay::{self, Source};
+use crate::transport::{Outbound, SendError};
+use chrono::{DateTime, Utc};
+use sqlx::Connection;
+use std::path::PathBuf;
+
+/// Counts of what a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Tally {
+    /// Mails recorded now.
+    pub recorded: usize,
+    /// Mails seen before.
+    pub duplicates: usize,
+    /// Mails that could not be handled (left where they were, logged).
+    pub errors: usize,
+    /// Replies queued.
+    pub queued: usize,
+}
+
+impl Tally {
+    fn add(&mut self, h: &Handled) {
+        match h {
+            Handled::Recorded { queued, .. } => {
+                self.recorded += 1;
+                self.queued += queued;
+            }
+            Handled::Duplicate => self.duplicates += 1,
+        }
+    }
+}
+
+/// `process` on a Maildir: every mail in `new/`, each in its own transaction, then moved to
+/// `cur/`. A crash between commit and move is harmless: the mail is a duplicate next time.
+pub async fn process_maildir(
+    engine: &Engine,
+    inbox: &MaildirIn,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally::default();
+    for path in inbox.new_mail()? {
+        let raw = match std::fs::read(&path) {
+            Ok(raw) => raw,
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %e, "cannot read mail; skipped");
+                tally.errors += 1;
+                continue;
+            }
+        };
+        match engine.handle(&raw, now).await {
+            Ok(h) => {
+                tally.add(&h);
+                if let Err(e) = inbox.mark_seen(&path) {
+                    tracing::error!(path = %path.display(), error = %format!("{e:#}"), "cannot mark mail seen");
+                }
+            }
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %format!("{e:#}"), "mail not handled; left in new/");
+                tally.errors += 1;
+            }
+        }
+    }
+    Ok(tally)
+}
+
+/// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction
+/// (each mail under its own savepoint, so one failure loses only that mail).
+pub async fn replay(
+    engine: &Engine,
+    paths: &[PathBuf],
+    batch: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Tally> {
+    let sources = replay::collect(paths, now)?;
+    let bar = indicatif::ProgressBar::new(sources.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut tally = Tally::default();
+    for chunk in sources.chunks(batch.max(1)) {
+        let mut tx = engine.store.begin().await?;
+        for source in chunk {
+            replay_one(engine, &mut tx, source, now, &mut tally).await?;
+            bar.inc(1);
+        }
+        tx.commit().await?;
+    }
+    bar.finish_and_clear();
+    Ok(tally)
+}
+
+async fn replay_one(
+    engine: &Engine,
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    source: &Source,
+    now: DateTime<Utc>,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    let raw = match source.bytes() {
+        Ok(raw) => raw,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "cannot read mail; skipped");
+            tally.errors += 1;
+            return Ok(());
+        }
+    };
+    let mail = Inbound::parse(&raw, now);
+    let mut sp = (**tx).begin().await?;
+    match engine::handle_in(&engine.config, &mut sp, &mail, now).await {
+        Ok(h) => {
+            sp.commit().await?;
+            engine::log(&mail, &h);
+            tally.add(&h);
+        }
+        Err(e) => {
+            sp.rollback().await?;
+            tracing::error!(message_id = %mail.key, error = %format!("{e:#}"), "mail not handled; skipped");
+            tally.errors += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Counts of a `send` run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Sent {
+    /// Delivered now.
+    pub sent: usize,
+    /// Marked failed for good.
+    pub failed: usize,
+    /// Left pending to try again.
+    pub deferred: usize,
+}
+
+/// `send`: delivers every pending mail; a row is marked sent only after the transport took it.
+pub async fn send_pending(
+    engine: &Engine,
+    out: &Outbound,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Sent> {
+    let mut done = Sent::default();
+    let mut after = 0;
+    loop {
+        let batch = {
+            let mut conn = engine.store.reader().await?;
+            outbox::pending(&mut conn, after, 200).await?
+        };
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        for mail in &batch {
+            let result = match mail.render(&engine.config.bot) {
+                Ok(bytes) => out.deliver(mail, &bytes).await,
+                Err(e) => Err(SendError::Permanent(e.to_string())),
+            };
+            let mut conn = engine.store.reader().await?;
+            match result {
+                Ok(()) => {
+                    outbox::mark_sent(&mut conn, mail.id, now).await?;
+                    tracing::info!(message_id = %mail.message_id, id = mail.id, outcome = "sent", "mail sent");
+                    done.sent += 1;
+                }
+                Err(SendError::Permanent(e)) => {
+                    outbox::mark_failed(&mut conn, mail.id, &e).await?;
+                    tracing::error!(message_id = %mail.message_id, id = mail.id, error = %e, "mail failed");
+                    done.failed += 1;
+                }
+                Err(SendError::Transient(e)) => {
+                    tracing::warn!(message_id = %mail.message_id, id = mail.id, error = %e, "mail deferred");
+                    done.deferred += 1;
+                }
+            }
+        }
+    }
+    Ok(done)
+}

@@ -1,0 +1,29 @@
+//! supportbot: the technical-support regulation (《技术支持工作管理流程》) as a mail-driven daemon.
+//!
+//! Staff send ordinary mail in the formats the regulation prescribes; supportbot reads the shared
+//! mailbox, checks each mail against the rules, keeps the workflow state in SQLite and answers.
+//!
+//! # Layout
+//! - [`config`]: the TOML config, the staff directory ([`directory`]) and the rule settings.
+//! - [`parse`]: subjects, bodies and project keys, from untrusted text to domain types.
+//! - [`mail`]: one inbound mail read from raw bytes ([`mail::Inbound`]), and outgoing mail.
+//! - [`rules`]: the regulation as pure functions: `(facts, mail) → decision`. No I/O, no clock.
+//! - [`store`]: all SQL; one small function per query; migrations run at startup.
+//! - [`engine`]: one mail → one transaction: record, decide, apply, queue replies.
+//! - [`transport`]: Maildir in and out (the embedded default); replay sources.
+//! - [`report`]: the `report` and `outbox` commands' tables and JSON.
+//! - [`cli`]: the command line of `interface.md`.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod directory;
+pub mod engine;
+pub mod jobs;
+pub mod mail;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod store;
+pub mod transport;

@@ -1,0 +1,351 @@
+//! 投诉 (第十三条–第十四条): who may complain, whom it counts against, the monthly and
+//! permanent levels, and 撤销投诉.
+
+use super::{ActiveComplaint, Ctx, Decision, Effect, Facts, MailKind, NoticeKey, Outcome, text};
+use crate::directory::Role;
+use crate::mail::{Outgoing, OutgoingKind};
+use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
+
+/// 第十四条: every 2 complaints in a month dock that month's performance pay one level.
+pub const PER_MONTH_LEVEL: i64 = 2;
+/// 第十四条: every 4 complaints lower performance pay permanently one level.
+pub const PERMANENT_LEVEL: i64 = 4;
+
+/// Notice scope of the monthly level.
+pub const SCOPE_MONTH: &str = "month";
+/// Notice scope of the permanent level.
+pub const SCOPE_PERMANENT: &str = "permanent";
+
+const KIND: MailKind = MailKind::Workflow(SubjectKind::Complaint);
+const WITHDRAWAL: MailKind = MailKind::Workflow(SubjectKind::ComplaintWithdrawal);
+
+/// Complaint counts of one engineer as 第十四条 reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    /// Complaints in the month.
+    pub month_count: i64,
+    /// Complaints up to the end of the month (within the configured window).
+    pub cumulative_count: i64,
+}
+
+impl Tally {
+    /// Levels of this month's performance pay docked: floor(month / 2).
+    pub fn levels_docked(self) -> i64 {
+        self.month_count / PER_MONTH_LEVEL
+    }
+
+    /// Permanent levels: floor(cumulative / 4).
+    pub fn permanent_levels(self) -> i64 {
+        self.cumulative_count / PERMANENT_LEVEL
+    }
+
+    /// Counts of `target` for `month` from per-(target, month) counts; `window` months (0 = all).
+    pub fn of(rows: &[(String, String, i64)], target: &str, month: &str, window: u32) -> Tally {
+        let first = window_start(month, window);
+        rows.iter()
+            .filter(|(t, m, _)| t == target && m.as_str() <= month)
+            .fold(Tally::default(), |acc, (_, m, n)| Tally {
+                month_count: acc.month_count + if m == month { *n } else { 0 },
+                cumulative_count: acc.cumulative_count
+                    + if first.as_deref().is_none_or(|f| m.as_str() >= f) {
+                        *n
+                    } else {
+                        0
+                    },
+            })
+    }
+}
+
+/// The first month counted for permanent levels when the window is `window` months.
+fn window_start(month: &str, window: u32) -> Option<String> {
+    if window == 0 {
+        return None;
+    }
+    let (y, m) = month.split_once('-')?;
+    let index = y.parse::<i64>().ok()? * 12 + m.parse::<i64>().ok()? - 1 - (i64::from(window) - 1);
+    Some(format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    ))
+}
+
+/// 第十三条: a sales files a complaint about a project's engineer.
+pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision {
+    let canonical = subject.canonical();
+    let s = ctx.sender;
+    let responsible = facts
+        .project
+        .as_ref()
+        .filter(|p| p.initiated)
+        .and_then(|p| p.responsible_sales.as_deref());
+    let others_project = ctx.config.rules.complaint_requires_responsible_sales
+        && responsible.is_some_and(|r| r != s.name);
+    if !s.has(Role::Sales) || others_project {
+        let why = match responsible {
+            Some(r) if s.has(Role::Sales) => format!("投诉由该项目的责任销售（{r}）发出"),
+            _ => "投诉由项目的责任销售发出".to_string(),
+        };
+        let reply = ctx.reply(
+            OutgoingKind::Rejection,
+            format!("已退回：{canonical}"),
+            text::not_authorized(s, &why, "第十三条"),
+        );
+        return Decision::rejected(KIND, vec!["not_authorized".into()], reply);
+    }
+    let fields = parse_fields(&ctx.mail.body, &ctx.config.fields);
+    let named = fields
+        .get("被投诉人")
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let target = match named {
+        Some(v) => ctx
+            .config
+            .directory
+            .lookup(v)
+            .map(|p| p.name.clone())
+            .ok_or((
+                "invalid_value:被投诉人",
+                format!("「被投诉人」「{v}」不在人员名单中"),
+            )),
+        None => facts
+            .project
+            .as_ref()
+            .and_then(|p| p.first_presales.clone())
+            .ok_or((
+                "missing_field:被投诉人",
+                "该项目没有立项记录的第一售前，请写明「被投诉人」".to_string(),
+            )),
+    };
+    let key = subject.project.as_deref().and_then(ProjectKey::new);
+    let (key, target) = match (key, target) {
+        (Some(key), Ok(target)) => (key, target),
+        (key, target) => {
+            let (code, problem) = match (key, target) {
+                (_, Err(e)) => e,
+                _ => ("missing_field:项目名称", "标题中缺少项目名称".to_string()),
+            };
+            let template = format!(
+                "标题：投诉-{}沟通问题\n被投诉人: \n情况说明: ",
+                subject.project.as_deref().unwrap_or("项目名称")
+            );
+            let reply = ctx.reply(
+                OutgoingKind::Rejection,
+                format!("已退回：{canonical}"),
+                text::rejection("投诉", &[problem], &template),
+            );
+            return Decision::rejected(KIND, vec![code.into()], reply);
+        }
+    };
+    let month = super::month_of(ctx.config, ctx.mail);
+    let window = ctx.config.rules.complaint_cumulative_window_months;
+    let before = Tally::of(&facts.complaint_months, &target, &month, window);
+    let after = Tally {
+        month_count: before.month_count + 1,
+        cumulative_count: before.cumulative_count + 1,
+    };
+    let mut d = Decision::new(KIND, Outcome::Accepted);
+    d.project = Some(key.clone());
+    d.effects.push(Effect::AddComplaint {
+        project: key,
+        complainant: s.name.clone(),
+        target: target.clone(),
+        month: month.clone(),
+    });
+    // 第十三条: to the manager, copying the director; forward to whoever was left out.
+    let missing: Vec<String> = [Role::PresalesManager, Role::TechDirector]
+        .iter()
+        .flat_map(|r| ctx.config.directory.with_role(*r))
+        .filter(|p| {
+            !p.emails
+                .iter()
+                .any(|e| ctx.mail.recipients().any(|r| r.eq_ignore_ascii_case(e)))
+        })
+        .map(|p| p.address().to_string())
+        .collect();
+    d.outgoing.push(ctx.reply(
+        OutgoingKind::Ack,
+        format!("已记录：{canonical}"),
+        text::complaint_ack(&target, !missing.is_empty()),
+    ));
+    if !missing.is_empty() {
+        d.outgoing.push(Outgoing {
+            kind: OutgoingKind::Forward,
+            to: missing,
+            cc: Vec::new(),
+            subject: format!("已转发：{}", ctx.mail.subject.trim()),
+            body: text::forward(ctx.mail, &s.name),
+        });
+    }
+    crossings(ctx, facts, &target, &month, before, after, &mut d);
+    d
+}
+
+/// One notice per level crossed (up or, after a withdrawal, down), never twice for the same.
+fn crossings(
+    ctx: &Ctx<'_>,
+    facts: &Facts,
+    target: &str,
+    month: &str,
+    before: Tally,
+    after: Tally,
+    d: &mut Decision,
+) {
+    let steps = [
+        (
+            SCOPE_MONTH,
+            month.to_string(),
+            before.levels_docked(),
+            after.levels_docked(),
+        ),
+        (
+            SCOPE_PERMANENT,
+            "all".to_string(),
+            before.permanent_levels(),
+            after.permanent_levels(),
+        ),
+    ];
+    for (scope, period, old, new) in steps {
+        if old == new {
+            continue;
+        }
+        let raised = new > old;
+        let level = old.max(new);
+        let key: NoticeKey = (target.to_string(), scope.to_string(), period.clone(), level);
+        if facts.notices.contains(&key) == raised {
+            continue; // already sent (raised), or never sent so nothing to take back
+        }
+        d.effects.push(Effect::Notice { key, sent: raised });
+        let to = ctx.address_of(target).into_iter().collect::<Vec<_>>();
+        let cc = [Role::PresalesManager, Role::TechDirector]
+            .iter()
+            .flat_map(|r| ctx.addresses(*r))
+            .filter(|a| !to.contains(a))
+            .collect();
+        d.outgoing.push(Outgoing {
+            kind: OutgoingKind::ComplaintThreshold,
+            to,
+            cc,
+            subject: format!("通知：{target} 投诉次数达到第十四条标准"),
+            body: text::threshold(target, scope, month, after, raised, level),
+        });
+    }
+}
+
+/// 撤销投诉: the complainant withdraws their latest complaint on the project, or the presales
+/// manager voids the latest one by anyone.
+pub fn withdraw(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision {
+    let canonical = subject.canonical();
+    let s = ctx.sender;
+    let manager = s.has(Role::PresalesManager);
+    let pick: Option<&ActiveComplaint> = facts
+        .project_complaints
+        .iter()
+        .find(|c| c.complainant == s.name || manager);
+    let Some(c) = pick else {
+        let (code, problem) = if facts.project_complaints.is_empty() {
+            (
+                "unknown_project",
+                format!(
+                    "项目「{}」没有可撤销的投诉",
+                    subject.project.as_deref().unwrap_or_default()
+                ),
+            )
+        } else {
+            (
+                "not_authorized",
+                "投诉只能由投诉人本人或售前经理撤销".to_string(),
+            )
+        };
+        let reply = ctx.reply(
+            OutgoingKind::Rejection,
+            format!("已退回：{canonical}"),
+            text::rejection("撤销投诉", &[problem], &format!("标题：{canonical}")),
+        );
+        return Decision::rejected(WITHDRAWAL, vec![code.into()], reply);
+    };
+    let mut d = Decision::new(WITHDRAWAL, Outcome::Accepted);
+    d.project = subject.project.as_deref().and_then(ProjectKey::new);
+    let voided = c.complainant != s.name;
+    d.effects
+        .push(Effect::WithdrawComplaint { id: c.id, voided });
+    let mut ack = ctx.reply(
+        OutgoingKind::Ack,
+        format!("已记录：{canonical}"),
+        text::withdrawal_ack(c, voided),
+    );
+    ack.cc = ctx
+        .addresses(Role::PresalesManager)
+        .into_iter()
+        .filter(|a| !ack.to.contains(a))
+        .collect();
+    d.outgoing.push(ack);
+    let window = ctx.config.rules.complaint_cumulative_window_months;
+    let before = Tally::of(&facts.complaint_months, &c.target, &c.month, window);
+    let after = Tally {
+        month_count: before.month_count - 1,
+        cumulative_count: before.cumulative_count - 1,
+    };
+    crossings(ctx, facts, &c.target, &c.month, before, after, &mut d);
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows() -> Vec<(String, String, i64)> {
+        [
+            ("张三", "2026-10", 1),
+            ("张三", "2026-11", 3),
+            ("张三", "2026-12", 5),
+            ("李四", "2026-11", 2),
+        ]
+        .iter()
+        .map(|(t, m, n)| (t.to_string(), m.to_string(), *n))
+        .collect()
+    }
+
+    #[test]
+    fn cumulative_counts_everything_up_to_the_end_of_the_month() {
+        let t = Tally::of(&rows(), "张三", "2026-11", 0);
+        assert_eq!((t.month_count, t.cumulative_count), (3, 4));
+        assert_eq!((t.levels_docked(), t.permanent_levels()), (1, 1));
+    }
+
+    #[test]
+    fn a_window_of_one_month_counts_only_that_month() {
+        assert_eq!(Tally::of(&rows(), "张三", "2026-11", 1).cumulative_count, 3);
+        assert_eq!(window_start("2026-01", 2).as_deref(), Some("2025-12"));
+    }
+
+    #[test]
+    fn second_complaint_in_a_month_docks_one_level() {
+        let one = Tally {
+            month_count: 1,
+            cumulative_count: 1,
+        };
+        let two = Tally {
+            month_count: 2,
+            cumulative_count: 2,
+        };
+        assert_eq!((one.levels_docked(), two.levels_docked()), (0, 1));
+    }
+
+    #[test]
+    fn fourth_complaint_lowers_pay_permanently() {
+        let t = Tally {
+            month_count: 1,
+            cumulative_count: 4,
+        };
+        assert_eq!(t.permanent_levels(), 1);
+        assert_eq!(
+            Tally {
+                month_count: 1,
+                cumulative_count: 7
+            }
+            .permanent_levels(),
+            1
+        );
+    }
+}

@@ -1,0 +1,358 @@
+//! The regulation as pure functions: `(facts, mail) → Decision`. No I/O and no clock: the engine
+//! loads the [`Facts`] a mail needs inside its transaction, calls [`decide`], and applies the result.
+
+pub mod complaint;
+mod initiation;
+pub use initiation::ProjectSheet;
+pub use report::ReportRow;
+mod report;
+mod text;
+
+use crate::config::Config;
+use crate::directory::{Person, Role};
+use crate::mail::{Inbound, Outgoing, OutgoingKind};
+use crate::parse::{ParsedSubject, ProjectKey, SubjectClass, SubjectKind};
+use std::collections::HashSet;
+
+/// What a mail is, by its subject (interface.md `report messages` `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailKind {
+    /// A workflow subject.
+    Workflow(SubjectKind),
+    /// A reply on a thread the bot runs.
+    ThreadCommand,
+    /// Clearly tries to be a workflow subject but cannot be read.
+    NearMiss,
+    /// Anything else.
+    Ordinary,
+    /// An auto-reply or bounce.
+    AutoReply,
+}
+
+impl MailKind {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Workflow(k) => k.as_str(),
+            MailKind::ThreadCommand => "thread_command",
+            MailKind::NearMiss => "near_miss",
+            MailKind::Ordinary => "ordinary",
+            MailKind::AutoReply => "auto_reply",
+        }
+    }
+}
+
+/// What became of a mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Checked and recorded.
+    Accepted,
+    /// Checked and answered with what to fix.
+    Rejected,
+    /// Not acted on.
+    Ignored,
+}
+
+impl Outcome {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Rejected => "rejected",
+            Outcome::Ignored => "ignored",
+        }
+    }
+}
+
+/// A project as the store knows it (立项, 第九条–第十一条).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// The project key.
+    pub key: ProjectKey,
+    /// The name as first written.
+    pub name: String,
+    /// Whether a 立项 was filed (第十一条: reports can create it uninitiated).
+    pub initiated: bool,
+    /// 责任销售 (name).
+    pub responsible_sales: Option<String>,
+    /// 第一售前 (name).
+    pub first_presales: Option<String>,
+    /// 第二售前 (name).
+    pub second_presales: Option<String>,
+}
+
+/// An active complaint on the subject's project (for 撤销投诉).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveComplaint {
+    /// Row id.
+    pub id: i64,
+    /// Who filed it (name).
+    pub complainant: String,
+    /// Against whom (name).
+    pub target: String,
+    /// `YYYY-MM` in the department's time zone.
+    pub month: String,
+}
+
+/// The thread a reply belongs to: the mail the `[SB-n]` tag or In-Reply-To points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadRef {
+    /// Row id of the mail that opened the thread.
+    pub message: i64,
+    /// Its sender's address.
+    pub sender: String,
+    /// Its outcome.
+    pub outcome: String,
+}
+
+/// A complaint-threshold notice already sent (第十四条), so none is sent twice.
+pub type NoticeKey = (String, String, String, i64);
+
+/// What the store knows that the rules may need for one mail.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The project the subject names, if it exists.
+    pub project: Option<Project>,
+    /// Active complaints counted per (target, month).
+    pub complaint_months: Vec<(String, String, i64)>,
+    /// Active complaints on the subject's project, newest first.
+    pub project_complaints: Vec<ActiveComplaint>,
+    /// Complaint-threshold notices in force: (engineer, scope, period, level).
+    pub notices: HashSet<NoticeKey>,
+    /// The thread this mail replies on, if any.
+    pub thread: Option<ThreadRef>,
+}
+
+/// A state change the engine applies in the mail's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// 立项: create or update the project and mark it initiated.
+    InitiateProject(initiation::ProjectSheet),
+    /// 第十一条: a report names a project with no 立项.
+    CreateUninitiated {
+        /// Key.
+        key: ProjectKey,
+        /// Name as written.
+        name: String,
+        /// 责任销售 named in the report, if any.
+        responsible_sales: Option<String>,
+    },
+    /// 第十六条: a row of the 第一售前's 项目跟踪表.
+    AddReport(report::ReportRow),
+    /// 第十七条: 问题遗留 opens an item on the project.
+    OpenItem {
+        /// Project key.
+        project: ProjectKey,
+        /// The engineer who reported it.
+        engineer: String,
+        /// 遗留的问题描述.
+        description: String,
+        /// 紧急 / 重要 / 一般.
+        priority: String,
+    },
+    /// 第十三条: a complaint counted against `target`.
+    AddComplaint {
+        /// Project key.
+        project: ProjectKey,
+        /// Sales who filed it.
+        complainant: String,
+        /// Engineer complained about.
+        target: String,
+        /// `YYYY-MM`.
+        month: String,
+    },
+    /// 撤销投诉: withdrawn by its sender, or voided by the presales manager.
+    WithdrawComplaint {
+        /// Complaint row id.
+        id: i64,
+        /// True when voided by the manager rather than withdrawn by its sender.
+        voided: bool,
+    },
+    /// A complaint-threshold notice sent (or revoked when `sent` is false).
+    Notice {
+        /// (engineer, scope, period, level)
+        key: NoticeKey,
+        /// Sent now (true) or revoked by a withdrawal (false).
+        sent: bool,
+    },
+}
+
+/// The rules' answer for one mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// What the mail is.
+    pub kind: MailKind,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// Why (interface.md reason codes).
+    pub reasons: Vec<String>,
+    /// Accepted, but worth a manager's look (`not_assigned`).
+    pub flags: Vec<String>,
+    /// The project it concerns.
+    pub project: Option<ProjectKey>,
+    /// State changes.
+    pub effects: Vec<Effect>,
+    /// Mail to send.
+    pub outgoing: Vec<Outgoing>,
+}
+
+impl Decision {
+    fn new(kind: MailKind, outcome: Outcome) -> Self {
+        Decision {
+            kind,
+            outcome,
+            reasons: Vec::new(),
+            flags: Vec::new(),
+            project: None,
+            effects: Vec::new(),
+            outgoing: Vec::new(),
+        }
+    }
+
+    fn ignored(kind: MailKind, reason: Option<&str>) -> Self {
+        let mut d = Decision::new(kind, Outcome::Ignored);
+        d.reasons.extend(reason.map(String::from));
+        d
+    }
+
+    /// A rejection to the sender naming every problem.
+    fn rejected(kind: MailKind, reasons: Vec<String>, reply: Outgoing) -> Self {
+        let mut d = Decision::new(kind, Outcome::Rejected);
+        d.reasons = reasons;
+        d.outgoing.push(reply);
+        d
+    }
+}
+
+/// What a rule sees besides the facts: the config and the sender.
+pub struct Ctx<'a> {
+    /// The config (directory, rule settings, time zone).
+    pub config: &'a Config,
+    /// The mail.
+    pub mail: &'a Inbound,
+    /// The sender, known to the directory.
+    pub sender: &'a Person,
+}
+
+impl Ctx<'_> {
+    fn reply(&self, kind: OutgoingKind, subject: String, body: String) -> Outgoing {
+        Outgoing {
+            kind,
+            to: vec![self.mail.from.clone().unwrap_or_default()],
+            cc: Vec::new(),
+            subject,
+            body,
+        }
+    }
+
+    /// Addresses of everyone with `role`.
+    fn addresses(&self, role: Role) -> Vec<String> {
+        self.config
+            .directory
+            .with_role(role)
+            .map(|p| p.address().to_string())
+            .collect()
+    }
+
+    /// The address of the person called `name`.
+    fn address_of(&self, name: &str) -> Option<String> {
+        self.config
+            .directory
+            .by_name(name)
+            .map(|p| p.address().to_string())
+    }
+}
+
+/// The kind a mail has by its headers and subject alone, whoever sent it.
+pub fn kind_of(mail: &Inbound, subject: &ParsedSubject, thread: Option<&ThreadRef>) -> MailKind {
+    if mail.auto_signal.is_some() || subject.class == SubjectClass::AutoReply {
+        return MailKind::AutoReply;
+    }
+    let resubmission =
+        thread.is_some_and(|t| t.outcome == "rejected" && Some(&t.sender) == mail.from.as_ref());
+    let on_thread = subject.tag.is_some() || (subject.is_reply && thread.is_some());
+    match &subject.class {
+        SubjectClass::Workflow(_) | SubjectClass::NearMiss { .. } if on_thread && !resubmission => {
+            MailKind::ThreadCommand
+        }
+        SubjectClass::Workflow(w) => MailKind::Workflow(w.kind),
+        SubjectClass::NearMiss { .. } => MailKind::NearMiss,
+        SubjectClass::Ordinary if subject.tag.is_some() => MailKind::ThreadCommand,
+        SubjectClass::Ordinary | SubjectClass::AutoReply => MailKind::Ordinary,
+    }
+}
+
+/// Decides what one mail means. Pure: everything it needs is in its arguments.
+pub fn decide(config: &Config, mail: &Inbound, subject: &ParsedSubject, facts: &Facts) -> Decision {
+    if !mail.readable {
+        return Decision::ignored(MailKind::Ordinary, Some("unreadable"));
+    }
+    let kind = kind_of(mail, subject, facts.thread.as_ref());
+    let from = mail.from.as_deref().unwrap_or_default();
+    if config.is_own_address(from) {
+        return Decision::ignored(kind, Some("own_mail"));
+    }
+    if kind == MailKind::AutoReply {
+        return Decision::ignored(kind, Some("auto_reply"));
+    }
+    let Some(sender) = config.directory.by_email(from) else {
+        let mut d = Decision::ignored(kind, Some("unknown_sender"));
+        d.project = subject_project(subject);
+        return d;
+    };
+    let ctx = Ctx {
+        config,
+        mail,
+        sender,
+    };
+    let mut d = match (kind, &subject.class) {
+        (MailKind::Workflow(k), SubjectClass::Workflow(w)) => match k {
+            SubjectKind::Report => report::decide(&ctx, w, facts),
+            SubjectKind::Initiation => initiation::decide(&ctx, w, facts),
+            SubjectKind::Complaint => complaint::file(&ctx, w, facts),
+            SubjectKind::ComplaintWithdrawal => complaint::withdraw(&ctx, w, facts),
+            // 第八条, 第十九条–第二十二条, 第四十三条–第四十七条: not built yet; recorded only.
+            SubjectKind::ImprovementRequest
+            | SubjectKind::FaultOrder
+            | SubjectKind::BugFeedback => Decision::ignored(kind, None),
+        },
+        (MailKind::NearMiss, SubjectClass::NearMiss { kind: k, hint }) => {
+            let mut d = Decision::new(kind, Outcome::Rejected);
+            d.outgoing.push(ctx.reply(
+                OutgoingKind::NearMissHint,
+                format!("格式提示：{}", mail.subject.trim()),
+                text::near_miss(&mail.subject, *k, hint),
+            ));
+            d
+        }
+        (MailKind::ThreadCommand, _) => {
+            let reason = facts.thread.is_none().then_some("unknown_thread");
+            Decision::ignored(kind, reason)
+        }
+        _ => Decision::ignored(kind, None),
+    };
+    if d.project.is_none() {
+        d.project = subject_project(subject);
+    }
+    d
+}
+
+fn subject_project(subject: &ParsedSubject) -> Option<ProjectKey> {
+    match &subject.class {
+        SubjectClass::Workflow(w) => w.project.as_deref().and_then(ProjectKey::new),
+        _ => None,
+    }
+}
+
+/// The project key a subject names, for loading facts before [`decide`].
+pub fn project_of(subject: &ParsedSubject) -> Option<ProjectKey> {
+    subject_project(subject)
+}
+
+/// `YYYY-MM` of the mail's date in the department's time zone (第十四条 counts per month).
+pub fn month_of(config: &Config, mail: &Inbound) -> String {
+    mail.date
+        .with_timezone(&config.timezone)
+        .format("%Y-%m")
+        .to_string()
+}

@@ -1,0 +1,264 @@
+//! 客户沟通 reports (第十二条, 第十五条–第十七条; 第十一条 for projects with no 立项).
+
+use super::{Ctx, Decision, Effect, Facts, MailKind, Outcome, text};
+use crate::config::RulesConfig;
+use crate::directory::Role;
+use crate::mail::OutgoingKind;
+use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
+use unicode_normalization::UnicodeNormalization;
+
+/// 第十五条: what a report must carry.
+const REQUIRED: [&str; 5] = [
+    "沟通结果",
+    "项目名称",
+    "沟通人",
+    "沟通方式",
+    "沟通的具体问题",
+];
+/// 第十五条: the two results.
+const SUCCESS: &str = "成功";
+const OPEN: &str = "问题遗留";
+/// workflow.md §3 priorities; 一般 when none is given.
+pub const PRIORITIES: [&str; 3] = ["紧急", "重要", "一般"];
+
+/// One row of the 项目跟踪表 (第十六条): an accepted report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// Project key.
+    pub project: ProjectKey,
+    /// The engineer who reported (name).
+    pub engineer: String,
+    /// 成功 or 问题遗留.
+    pub result: String,
+    /// 沟通人.
+    pub contact: String,
+    /// 沟通方式.
+    pub method: String,
+    /// 沟通的具体问题.
+    pub content: String,
+    /// 遗留的问题描述.
+    pub leftover: Option<String>,
+    /// 优先级.
+    pub priority: String,
+    /// 沟通时间 as written.
+    pub communicated_at: Option<String>,
+}
+
+const KIND: MailKind = MailKind::Workflow(SubjectKind::Report);
+
+/// Checks a report and records it, or says exactly what to fix.
+pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision {
+    let canonical = subject.canonical();
+    if !ctx.sender.has(Role::Presales) && !ctx.sender.has(Role::PresalesManager) {
+        let reply = ctx.reply(
+            OutgoingKind::Rejection,
+            format!("已退回：{canonical}"),
+            text::not_authorized(
+                ctx.sender,
+                "客户沟通汇报只由技术支持人员（售前）发送",
+                "第十二条",
+            ),
+        );
+        return Decision::rejected(KIND, vec!["not_authorized".into()], reply);
+    }
+    let fields = parse_fields(&ctx.mail.body, &ctx.config.fields);
+    let value = |name: &str| fields.get(name).map(str::trim).filter(|v| !v.is_empty());
+    let mut reasons = Vec::new();
+    let mut problems = Vec::new();
+    for name in REQUIRED {
+        if value(name).is_none() {
+            reasons.push(format!("missing_field:{name}"));
+            problems.push(format!("缺少「{name}」（第十五条）"));
+        }
+    }
+    let result = value("沟通结果").map(|r| r.trim_end_matches(['。', '.', '！', '!']).trim());
+    if let Some(r) = result
+        && r != SUCCESS
+        && r != OPEN
+    {
+        reasons.push("invalid_value:沟通结果".into());
+        problems.push(format!(
+            "「沟通结果」只能是「成功」或「问题遗留」，现为「{r}」（第十五条）"
+        ));
+    }
+    if result == Some(OPEN) && value("遗留的问题描述").is_none() {
+        reasons.push("missing_field:遗留的问题描述".into());
+        problems
+            .push("沟通结果为「问题遗留」时须写「遗留的问题描述」（第十五条、第十七条）".into());
+    }
+    let key = subject.project.as_deref().and_then(ProjectKey::new);
+    if let (Some(k), Some(named)) = (&key, value("项目名称"))
+        && ProjectKey::new(named).as_ref() != Some(k)
+    {
+        reasons.push("project_mismatch".into());
+        problems.push(format!(
+            "标题中的项目「{}」与正文「项目名称」「{named}」不一致",
+            subject.project.as_deref().unwrap_or_default()
+        ));
+    }
+    let named_engineer = subject.engineer.as_deref().unwrap_or_default();
+    let engineer = ctx.config.directory.by_name(named_engineer);
+    if engineer.map(|p| &p.name) != Some(&ctx.sender.name) {
+        reasons.push("sender_mismatch".into());
+        problems.push(format!(
+            "标题中的技服人员是「{named_engineer}」，而邮件由 {} 发出；汇报须由本人发送，标题写自己的名字（第十二条）",
+            ctx.sender.name
+        ));
+    }
+    if let Some(content) = value("沟通的具体问题")
+        && is_vague(content, &ctx.config.rules)
+    {
+        reasons.push("vague_content".into());
+        problems.push(format!(
+                "「沟通的具体问题」过于笼统：「{content}」。第十五条：不得写“解决了技术问题”这样的笼统语句，须写成“解决vista下远程控制网络参数设置”这样的明确语句"
+            ));
+    }
+    let Some(key) = key.filter(|_| reasons.is_empty()) else {
+        if reasons.is_empty() {
+            reasons.push("missing_field:项目名称".into());
+            problems.push("标题中缺少项目名称（第十二条）".into());
+        }
+        let template = text::report_template(subject, &ctx.sender.name, &fields);
+        let reply = ctx.reply(
+            OutgoingKind::Rejection,
+            format!("已退回：{canonical}"),
+            text::rejection("客户沟通汇报", &problems, &template),
+        );
+        return Decision::rejected(KIND, reasons, reply);
+    };
+    let result = result.unwrap_or(SUCCESS).to_string();
+    let priority = value("优先级")
+        .filter(|p| PRIORITIES.contains(p))
+        .unwrap_or("一般")
+        .to_string();
+    let row = ReportRow {
+        project: key.clone(),
+        engineer: ctx.sender.name.clone(),
+        result: result.clone(),
+        contact: value("沟通人").unwrap_or_default().to_string(),
+        method: value("沟通方式").unwrap_or_default().to_string(),
+        content: value("沟通的具体问题").unwrap_or_default().to_string(),
+        leftover: value("遗留的问题描述").map(String::from),
+        priority: priority.clone(),
+        communicated_at: value("沟通时间").map(String::from),
+    };
+    let mut d = Decision::new(KIND, Outcome::Accepted);
+    d.project = Some(key.clone());
+    let project_name = subject.project.clone().unwrap_or_else(|| key.to_string());
+    let initiated = facts.project.as_ref().filter(|p| p.initiated);
+    match initiated {
+        None => {
+            // 第十一条: no 立项 yet. Ask the 责任销售 (body, else what an earlier report named) to
+            // file it, copying the engineer; with no known sales, ask the engineer to forward.
+            d.reasons.push("unknown_project".into());
+            let sales = value("责任销售")
+                .and_then(|s| ctx.config.directory.lookup(s))
+                .or_else(|| {
+                    let p = facts.project.as_ref()?;
+                    ctx.config
+                        .directory
+                        .by_name(p.responsible_sales.as_deref()?)
+                });
+            if facts.project.is_none() {
+                d.effects.push(Effect::CreateUninitiated {
+                    key: key.clone(),
+                    name: project_name.clone(),
+                    responsible_sales: sales.map(|p| p.name.clone()),
+                });
+            }
+            let mut mail = ctx.reply(
+                OutgoingKind::InitiationRequest,
+                format!("请补立项：{project_name}"),
+                text::initiation_request(
+                    &project_name,
+                    &ctx.sender.name,
+                    sales.map(|p| p.name.as_str()),
+                ),
+            );
+            if let Some(s) = sales.filter(|s| s.name != ctx.sender.name) {
+                mail.cc = std::mem::replace(&mut mail.to, vec![s.address().to_string()]);
+            }
+            d.outgoing.push(mail);
+        }
+        Some(project) => {
+            let first = project.first_presales.as_deref();
+            let second = project.second_presales.as_deref();
+            let me = Some(ctx.sender.name.as_str());
+            if me != first && me != second {
+                // 第四条: others need approval; recorded, and flagged for the digest.
+                d.flags.push("not_assigned".into());
+            }
+            d.outgoing.push(ctx.reply(
+                OutgoingKind::Ack,
+                format!("已记录：{canonical}"),
+                text::report_ack(&row, first, &project_name),
+            ));
+            if me == second
+                && let Some(first_addr) = first.and_then(|f| ctx.address_of(f))
+            {
+                // 第六条, 第十六条: the 第二售前 tells the 第一售前, copying the manager.
+                let cc = ctx.addresses(Role::PresalesManager);
+                d.outgoing.push(crate::mail::Outgoing {
+                    kind: OutgoingKind::SecondPresalesNotice,
+                    to: vec![first_addr.clone()],
+                    cc: cc.into_iter().filter(|a| *a != first_addr).collect(),
+                    subject: format!("通知：第二售前支持记录 {project_name}"),
+                    body: text::second_presales_notice(
+                        &row,
+                        ctx.mail,
+                        first.unwrap_or_default(),
+                        &project_name,
+                    ),
+                });
+            }
+        }
+    }
+    if result == OPEN {
+        d.effects.push(Effect::AddReport(row.clone()));
+        d.effects.push(Effect::OpenItem {
+            project: key,
+            engineer: ctx.sender.name.clone(),
+            description: row.leftover.clone().unwrap_or_default(),
+            priority,
+        });
+    } else {
+        d.effects.push(Effect::AddReport(row));
+    }
+    d
+}
+
+/// 第十五条: content is vague when, with the vague phrases and generic words taken out, fewer
+/// than `min_concrete_chars` letters or digits are left.
+pub fn is_vague(content: &str, rules: &RulesConfig) -> bool {
+    let mut s: String = content.nfkc().collect::<String>().to_lowercase();
+    let mut cut: Vec<&String> = rules
+        .vague_phrases
+        .iter()
+        .chain(&rules.generic_words)
+        .collect();
+    cut.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+    for p in cut.into_iter().filter(|p| !p.is_empty()) {
+        s = s.replace(p.as_str(), " ");
+    }
+    s.chars().filter(|c| c.is_alphanumeric()).count() < rules.min_concrete_chars
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solved_a_technical_problem_is_vague() {
+        let rules = RulesConfig::default();
+        assert!(is_vague("解决了技术问题", &rules));
+        assert!(is_vague("已解决。", &rules));
+        assert!(is_vague("沟通了问题", &rules));
+    }
+
+    #[test]
+    fn a_named_setting_is_concrete() {
+        let rules = RulesConfig::default();
+        assert!(!is_vague("解决 vista 下远程控制网络参数设置", &rules));
+        assert!(!is_vague("确认客户防火墙放行 3389 端口", &rules));
+    }
+}

@@ -1,0 +1,219 @@
+//! The words of the bot's mail: Chinese, short, one purpose each (mail-formats.md "Replies").
+
+use super::ActiveComplaint;
+use super::complaint::{SCOPE_MONTH, Tally};
+use super::initiation::ProjectSheet;
+use super::report::ReportRow;
+use crate::directory::Person;
+use crate::mail::Inbound;
+use crate::parse::{Fields, SubjectKind, WorkflowSubject};
+
+const SIGNATURE: &str = "\n\n—— 技术支持流程机器人（本邮件自动发送；直接回复本邮件即可更正后重发）";
+
+/// A rejection: every problem, then the corrected template filled with what was written.
+pub fn rejection(what: &str, problems: &[String], template: &str) -> String {
+    let list: String = problems
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{}. {p}\n", i + 1))
+        .collect();
+    format!(
+        "您的{what}邮件未被记录，请修改后重新发送：\n\n{list}\n按以下格式更正（已填入您写的内容）：\n\n{template}{SIGNATURE}"
+    )
+}
+
+/// Someone not entitled to send this kind of mail.
+pub fn not_authorized(sender: &Person, rule: &str, article: &str) -> String {
+    format!(
+        "{}：按《技术支持工作管理流程》{article}，{rule}。您的邮件未被记录。{SIGNATURE}",
+        sender.name
+    )
+}
+
+/// A subject that tries to be a workflow mail but cannot be read.
+pub fn near_miss(subject: &str, kind: SubjectKind, hint: &str) -> String {
+    format!(
+        "您的邮件标题「{}」无法识别，未被记录。\n标准格式：{}\n您是否想写：{hint}\n\n请按标准格式修改标题后重新发送。{SIGNATURE}",
+        subject.trim(),
+        kind.template()
+    )
+}
+
+fn field_lines(names: &[&str], fields: &Fields) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n}: {}\n", fields.get(n).unwrap_or_default().trim()))
+        .collect()
+}
+
+/// 第十五条 template, filled.
+pub fn report_template(subject: &WorkflowSubject, sender: &str, fields: &Fields) -> String {
+    let project = subject.project.as_deref().unwrap_or("项目名称");
+    let mut lines = field_lines(
+        &[
+            "沟通结果",
+            "项目名称",
+            "沟通人",
+            "沟通方式",
+            "沟通的具体问题",
+            "遗留的问题描述",
+            "沟通时间",
+            "优先级",
+        ],
+        fields,
+    );
+    if fields.get("项目名称").is_none_or(|v| v.trim().is_empty()) {
+        lines = lines.replacen("项目名称: \n", &format!("项目名称: {project}\n"), 1);
+    }
+    format!(
+        "标题：客户沟通-{project}-{sender}\n{lines}（沟通结果填「成功」或「问题遗留」；问题遗留时须写遗留的问题描述）"
+    )
+}
+
+/// 第九条 template, filled.
+pub fn initiation_template(subject: &WorkflowSubject, fields: &Fields) -> String {
+    let project = subject.project.as_deref().unwrap_or("项目名称");
+    let lines = field_lines(
+        &[
+            "项目名称",
+            "责任销售",
+            "第一售前",
+            "第二售前",
+            "支持类型",
+            "支持内容",
+            "期望时间",
+            "合同号",
+            "合同金额",
+        ],
+        fields,
+    );
+    format!(
+        "标题：立项-{project}\n{lines}（支持类型：售前交流/客户培训/技术文档/产品测试/产品实施/售后服务；第二售前、期望时间、合同号、合同金额可不填）"
+    )
+}
+
+/// Report recorded.
+pub fn report_ack(row: &ReportRow, first: Option<&str>, project: &str) -> String {
+    let owner = first.map_or(String::new(), |f| {
+        format!("，已记入第一售前 {f} 的项目跟踪表（第十六条）")
+    });
+    let open = if row.leftover.is_some() {
+        format!(
+            "\n遗留问题已登记为待办（优先级：{}），解决后请在本邮件回复「已解决」（第十七条）。",
+            row.priority
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{project} 的客户沟通汇报已记录{owner}。\n沟通结果：{}\n沟通的具体问题：{}{open}{SIGNATURE}",
+        row.result, row.content
+    )
+}
+
+/// 第十一条: ask for the missing 立项.
+pub fn initiation_request(project: &str, engineer: &str, sales: Option<&str>) -> String {
+    let ask = match sales {
+        Some(s) => {
+            format!("{s}：技术支持人员 {engineer} 已介入项目「{project}」，但该项目尚未立项。")
+        }
+        None => format!(
+            "{engineer}：项目「{project}」尚未立项，且汇报中没有写明责任销售。请将本邮件转给该项目的责任销售。\n\n"
+        ),
+    };
+    format!(
+        "{ask}请责任销售尽快发送立项邮件（标题：立项-{project}），写明第一售前、支持类型和支持内容（第九条、第十一条）。\n未立项期间如出现延误，由销售承担责任（第十一条）。{SIGNATURE}"
+    )
+}
+
+/// 第六条 / 第十六条: what the 第二售前 did, for the 第一售前's tracking table.
+pub fn second_presales_notice(
+    row: &ReportRow,
+    mail: &Inbound,
+    first: &str,
+    project: &str,
+) -> String {
+    format!(
+        "{first}：第二售前 {} 支持了项目「{project}」，已代为记入您的项目跟踪表（第十六条）。\n支持日期：{}\n沟通结果：{}\n沟通的具体问题：{}\n遗留的问题描述：{}\n之后此项目的协调仍由第一售前负责（第六条）。{SIGNATURE}",
+        row.engineer,
+        mail.date.format("%Y-%m-%d"),
+        row.result,
+        row.content,
+        row.leftover.as_deref().unwrap_or("无"),
+    )
+}
+
+/// 立项 recorded.
+pub fn initiation_ack(sheet: &ProjectSheet, existed: bool) -> String {
+    let verb = if existed { "已更新" } else { "已登记" };
+    let second = sheet.second_presales.as_deref().unwrap_or("（无）");
+    format!(
+        "项目「{}」立项{verb}。\n责任销售：{}\n第一售前：{}\n第二售前：{second}\n支持类型：{}\n支持内容：{}\n\n第一售前请填写项目跟踪表；之后的客户沟通汇报标题为：客户沟通-{}-技服人员名字（第十条、第十二条）。{SIGNATURE}",
+        sheet.name,
+        sheet.responsible_sales,
+        sheet.first_presales,
+        sheet.support_type,
+        sheet.support_content,
+        sheet.name
+    )
+}
+
+/// Complaint recorded.
+pub fn complaint_ack(target: &str, forwarded: bool) -> String {
+    let fwd = if forwarded {
+        "\n按第十三条投诉应发给技术支持部经理并抄送技术总监；本邮件未发给其中的人，已代为转发。"
+    } else {
+        ""
+    };
+    format!("对 {target} 的投诉已记录（第十三条、第十四条）。{fwd}{SIGNATURE}")
+}
+
+/// The complaint, forwarded to whoever it should have gone to.
+pub fn forward(mail: &Inbound, sender: &str) -> String {
+    format!(
+        "{sender} 的投诉邮件未发给/抄送您，按第十三条代为转发：\n\n-----原始邮件-----\n发件人: {}\n时间: {}\n主题: {}\n\n{}{SIGNATURE}",
+        mail.from.as_deref().unwrap_or_default(),
+        mail.date.format("%Y-%m-%d %H:%M UTC"),
+        mail.subject.trim(),
+        mail.body.trim()
+    )
+}
+
+/// 第十四条: a level crossed (or taken back by a withdrawal).
+pub fn threshold(
+    target: &str,
+    scope: &str,
+    month: &str,
+    now: Tally,
+    raised: bool,
+    level: i64,
+) -> String {
+    let what = if scope == SCOPE_MONTH {
+        format!(
+            "{month} 月投诉次数为 {}：每 2 次当月绩效工资扣发 1 级，当月应扣发 {} 级",
+            now.month_count,
+            now.levels_docked()
+        )
+    } else {
+        format!(
+            "累计投诉次数为 {}：每 4 次绩效工资永久降 1 级，应永久降 {} 级",
+            now.cumulative_count,
+            now.permanent_levels()
+        )
+    };
+    let head = if raised {
+        format!("{target} 的投诉达到第 {level} 级（第十四条）。")
+    } else {
+        format!("因投诉被撤销，{target} 的第 {level} 级不再成立（第十四条）。")
+    };
+    format!("{head}\n{what}。{SIGNATURE}")
+}
+
+/// 撤销投诉 recorded.
+pub fn withdrawal_ack(c: &ActiveComplaint, voided: bool) -> String {
+    let verb = if voided { "已作废" } else { "已撤销" };
+    format!(
+        "{} 对 {} 的投诉（{} 月）{verb}，不再计入第十四条的统计。{SIGNATURE}",
+        c.complainant, c.target, c.month
+    )
+}

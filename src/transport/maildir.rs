@@ -1,0 +1,90 @@
+//! Maildir in (`new/` → handled → `cur/…:2,S`) and out (`tmp/` → `new/`), as the Maildir
+//! convention has it: a file appears in `new/` whole or not at all.
+
+use super::SendError;
+use crate::mail::outbound::Queued;
+use anyhow::Context;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn create_dirs(root: &Path) -> anyhow::Result<()> {
+    for sub in ["new", "cur", "tmp"] {
+        let dir = root.join(sub);
+        fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create Maildir folder {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// The mailbox the bot reads.
+#[derive(Debug, Clone)]
+pub struct MaildirIn {
+    root: PathBuf,
+}
+
+impl MaildirIn {
+    /// Opens the Maildir at `root`, creating its folders if missing.
+    pub fn create(root: &Path) -> anyhow::Result<MaildirIn> {
+        create_dirs(root)?;
+        Ok(MaildirIn {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// Mail not yet handled, in arrival (file name) order.
+    pub fn new_mail(&self) -> anyhow::Result<Vec<PathBuf>> {
+        let dir = self.root.join("new");
+        let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// Marks a handled mail seen: moves it to `cur/` with the `S` flag. Safe to repeat.
+    pub fn mark_seen(&self, path: &Path) -> anyhow::Result<()> {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            anyhow::bail!("odd file name {}", path.display());
+        };
+        let base = name.split(":2,").next().unwrap_or(name);
+        let target = self.root.join("cur").join(format!("{base}:2,S"));
+        match fs::rename(path, &target) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => Ok(()),
+            r => r.with_context(|| format!("cannot move {} to cur/", path.display())),
+        }
+    }
+}
+
+/// The Maildir the bot "sends" to.
+#[derive(Debug, Clone)]
+pub struct MaildirOut {
+    root: PathBuf,
+}
+
+impl MaildirOut {
+    /// Opens the Maildir at `root`, creating its folders if missing.
+    pub fn create(root: &Path) -> anyhow::Result<MaildirOut> {
+        create_dirs(root)?;
+        Ok(MaildirOut {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// Writes the mail to `tmp/`, syncs it, and renames it into `new/`. The file name comes from
+    /// the outbox row, so delivering the same row twice leaves one file.
+    pub fn deliver(&self, mail: &Queued, bytes: &[u8]) -> Result<(), SendError> {
+        let name = format!("{}.sb{}.supportbot", mail.created_at.timestamp(), mail.id);
+        let tmp = self.root.join("tmp").join(&name);
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, self.root.join("new").join(&name))
+        };
+        write().map_err(|e| SendError::Transient(format!("{}: {e}", tmp.display())))
+    }
+}

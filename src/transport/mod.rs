@@ -1,0 +1,45 @@
+//! Transports: the Maildir in and out of the embedded default, and the sources `replay` reads.
+//! Everything after a transport is the same code path.
+
+pub mod maildir;
+pub mod replay;
+
+use crate::config::{Config, SmtpUrl};
+use crate::mail::outbound::Queued;
+
+/// Why a mail could not be delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later (connection refused, 4xx, disk full).
+    #[error("temporary: {0}")]
+    Transient(String),
+    /// Will never go (bad address, 5xx).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// Where outgoing mail goes.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// Each mail a file in a Maildir's `new/`.
+    Maildir(maildir::MaildirOut),
+}
+
+impl Outbound {
+    /// The transport `smtp.url` names.
+    pub fn from_config(config: &Config) -> anyhow::Result<Outbound> {
+        match &config.smtp_url {
+            SmtpUrl::Maildir(path) => Ok(Outbound::Maildir(maildir::MaildirOut::create(path)?)),
+            SmtpUrl::Smtp(url) => {
+                anyhow::bail!("smtp.url {url}: SMTP delivery is not built yet; use maildir:PATH")
+            }
+        }
+    }
+
+    /// Delivers one rendered mail.
+    pub async fn deliver(&self, mail: &Queued, bytes: &[u8]) -> Result<(), SendError> {
+        match self {
+            Outbound::Maildir(m) => m.deliver(mail, bytes),
+        }
+    }
+}
