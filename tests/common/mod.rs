@@ -1,0 +1,39 @@
+//! Test helpers: a bot on a fresh temporary database with the default config's people.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use supportbot::config::Config;
+use supportbot::engine::Engine;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixed "now" after every fixture's date.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 5, 0, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+/// The default config with its paths moved under `dir`.
+pub fn config_in(dir: &Path) -> Config {
+    let text =
+        std::fs::read_to_string(root().join("config/default.toml")).expect("config/default.toml");
+    let mut config = Config::from_toml(&text).expect("default config is valid");
+    config.database_path = dir.join("supportbot.db");
+    config
+}
+
+/// A bot on a fresh database in a new temporary folder.
+pub async fn spawn_bot() -> (Engine, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(Arc::new(config_in(dir.path())))
+        .await
+        .expect("engine opens");
+    (engine, dir)
+}
