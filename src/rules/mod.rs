@@ -356,3 +356,6 @@ pub fn month_of(config: &Config, mail: &Inbound) -> String {
         .format("%Y-%m")
         .to_string()
 }
+
+#[cfg(test)]
+mod tests;

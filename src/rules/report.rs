@@ -205,7 +205,11 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
                     subject: format!("通知：第二售前支持记录 {project_name}"),
                     body: text::second_presales_notice(
                         &row,
-                        ctx.mail,
+                        &ctx.mail
+                            .date
+                            .with_timezone(&ctx.config.timezone)
+                            .format("%Y-%m-%d")
+                            .to_string(),
                         first.unwrap_or_default(),
                         &project_name,
                     ),
