@@ -127,12 +127,7 @@ pub fn initiation_request(project: &str, engineer: &str, sales: Option<&str>) ->
 }
 
 /// 第六条 / 第十六条: what the 第二售前 did, for the 第一售前's tracking table.
-pub fn second_presales_notice(
-    row: &ReportRow,
-    date: &str,
-    first: &str,
-    project: &str,
-) -> String {
+pub fn second_presales_notice(row: &ReportRow, date: &str, first: &str, project: &str) -> String {
     format!(
         "{first}：第二售前 {} 支持了项目「{project}」，已代为记入您的项目跟踪表（第十六条）。\n支持日期：{}\n沟通结果：{}\n沟通的具体问题：{}\n遗留的问题描述：{}\n之后此项目的协调仍由第一售前负责（第六条）。{SIGNATURE}",
         row.engineer,
