@@ -102,6 +102,11 @@ pub struct RulesConfig {
     pub complaint_requires_responsible_sales: bool,
     /// 第十四条 permanent levels count complaints of this many months (0 = all time).
     pub complaint_cumulative_window_months: u32,
+    /// 第二十二条 "超过一周": net R&D days on a project's improvement requests before the
+    /// sales are told the bonus is computed after R&D cost.
+    pub rd_cost_threshold_days: f64,
+    /// Hours in an R&D working day (研发工时: N天 → N × this).
+    pub rd_hours_per_day: f64,
 }
 
 impl Default for RulesConfig {
@@ -109,7 +114,7 @@ impl Default for RulesConfig {
         let words = |s: &str| s.split_whitespace().map(String::from).collect();
         Self {
             vague_phrases: words(
-                "解决了技术问题 解决技术问题 技术问题已解决 问题已解决 已解决 已处理 处理了问题 解决了问题 沟通了问题 正常沟通 技术支持 远程支持 无 略 同上 见附件",
+                "解决了技术问题 解决技术问题 技术问题已解决 问题已解决 已解决 已处理 处理了问题 解决了问题 沟通了问题 正常沟通 技术支持 远程支持 一般问题 相关问题 常规问题 技术交流 无 略 同上 见附件",
             ),
             generic_words: words(
                 "解决 处理 沟通 问题 技术 支持 协助 客户 已经 已 了 的 和 进行 完成 相关 一些 若干 等",
@@ -117,6 +122,8 @@ impl Default for RulesConfig {
             min_concrete_chars: 4,
             complaint_requires_responsible_sales: true,
             complaint_cumulative_window_months: 0,
+            rd_cost_threshold_days: 5.0,
+            rd_hours_per_day: 8.0,
         }
     }
 }
@@ -278,4 +285,33 @@ fn strip_scheme(url: &str, scheme: &str) -> Option<PathBuf> {
     url.strip_prefix(scheme)
         .filter(|p| !p.is_empty())
         .map(|p| PathBuf::from(p.strip_prefix("//").unwrap_or(p)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_rules_are_the_ones_config_default_toml_spells_out() {
+        let text = include_str!("../config/default.toml");
+        let shipped = Config::from_toml(text).expect("default config is valid");
+        let built_in = RulesConfig::default();
+        assert_eq!(shipped.rules.vague_phrases, built_in.vague_phrases);
+        assert_eq!(shipped.rules.generic_words, built_in.generic_words);
+        assert_eq!(
+            shipped.rules.min_concrete_chars,
+            built_in.min_concrete_chars
+        );
+        assert_eq!(
+            shipped.rules.rd_cost_threshold_days,
+            built_in.rd_cost_threshold_days
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_a_config_error() {
+        let text = include_str!("../config/default.toml").replace("[rules]", "[rules]\nvauge = 1");
+        let err = Config::from_toml(&text).expect_err("typo is refused");
+        assert!(err.to_string().contains("vauge"), "{err}");
+    }
 }
