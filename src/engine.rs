@@ -4,9 +4,11 @@
 use crate::config::Config;
 use crate::mail::Inbound;
 use crate::parse::{ParsedSubject, SubjectClass, SubjectKind, parse_subject};
-use crate::rules::{self, Decision, Effect, Facts, MailKind};
-use crate::store::{self, Store, complaints, messages, outbox, projects, tracking};
+use crate::rules::{self, Decision, Effect, Facts, MailKind, ThreadItem};
+use crate::store::items::HistoryLine;
+use crate::store::{self, Store, complaints, items, messages, outbox, projects, tracking};
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 use std::sync::Arc;
@@ -110,7 +112,12 @@ pub async fn handle_in(
         },
     )
     .await?;
-    apply(conn, id, mail, &d).await?;
+    let actor = mail
+        .from
+        .as_deref()
+        .and_then(|a| config.directory.by_email(a))
+        .map_or("", |p| p.name.as_str());
+    apply(conn, id, mail, actor, &d).await?;
     queue(config, conn, id, mail, &d, now).await?;
     Ok(Handled::Recorded {
         id,
@@ -138,28 +145,66 @@ async fn load_facts(
             .collect();
         facts.thread = messages::thread_by_ids(conn, &ids).await?;
     }
+    if let Some(thread) = &facts.thread {
+        facts.item = load_item(conn, thread.message, &thread.kind).await?;
+        if matches!(facts.item, Some(ThreadItem::Complaint(_))) {
+            facts.complaint_months = complaints::month_counts(conn).await?;
+            facts.notices = complaints::notices(conn).await?;
+        }
+    }
     let Some(key) = rules::project_of(subject) else {
         return Ok(facts);
     };
     facts.project = projects::get(conn, &key).await?;
-    if let SubjectClass::Workflow(w) = &subject.class
-        && matches!(
-            w.kind,
-            SubjectKind::Complaint | SubjectKind::ComplaintWithdrawal
-        )
-    {
-        facts.complaint_months = complaints::month_counts(conn).await?;
-        facts.notices = complaints::notices(conn).await?;
-        facts.project_complaints = complaints::active_on_project(conn, key.as_str()).await?;
+    if let SubjectClass::Workflow(w) = &subject.class {
+        match w.kind {
+            SubjectKind::Complaint | SubjectKind::ComplaintWithdrawal => {
+                facts.complaint_months = complaints::month_counts(conn).await?;
+                facts.notices = complaints::notices(conn).await?;
+                facts.project_complaints =
+                    complaints::active_on_project(conn, key.as_str()).await?;
+            }
+            SubjectKind::Report => {
+                facts.open_items = items::open_items_of(conn, key.as_str()).await?
+            }
+            SubjectKind::ImprovementRequest => {
+                facts.improvement_count = items::improvement_count(conn, key.as_str()).await?;
+            }
+            _ => {}
+        }
     }
     Ok(facts)
 }
 
-/// Applies the decision's state changes, with an audit line for each.
+/// The item a thread belongs to, by the kind of the mail that opened it.
+async fn load_item(
+    conn: &mut SqliteConnection,
+    thread: i64,
+    kind: &str,
+) -> anyhow::Result<Option<ThreadItem>> {
+    Ok(match kind {
+        "fault_order" => items::fault_by_thread(conn, thread)
+            .await?
+            .map(ThreadItem::Fault),
+        "improvement_request" => items::improvement_by_thread(conn, thread)
+            .await?
+            .map(ThreadItem::Improvement),
+        "report" => items::open_item_by_thread(conn, thread)
+            .await?
+            .map(ThreadItem::OpenItem),
+        "complaint" => complaints::active_by_message(conn, thread)
+            .await?
+            .map(ThreadItem::Complaint),
+        _ => None,
+    })
+}
+
+/// Applies the decision's state changes, with an audit or history line for each.
 async fn apply(
     conn: &mut SqliteConnection,
     id: i64,
     mail: &Inbound,
+    actor: &str,
     d: &Decision,
 ) -> anyhow::Result<()> {
     let at = mail.date;
@@ -170,7 +215,7 @@ async fn apply(
                 projects::initiate(conn, sheet, id, at).await?;
                 (
                     "initiate_project",
-                    serde_json::json!({"project": sheet.key.as_str(), "first_presales": sheet.first_presales}),
+                    json!({"project": sheet.key.as_str(), "first_presales": sheet.first_presales}),
                 )
             }
             Effect::CreateUninitiated {
@@ -180,10 +225,7 @@ async fn apply(
             } => {
                 projects::create_uninitiated(conn, key, name, responsible_sales.as_deref(), id, at)
                     .await?;
-                (
-                    "create_uninitiated",
-                    serde_json::json!({"project": key.as_str()}),
-                )
+                ("create_uninitiated", json!({"project": key.as_str()}))
             }
             Effect::AddReport(row) => {
                 report_id = Some(tracking::add_report(conn, id, row, at).await?);
@@ -197,7 +239,7 @@ async fn apply(
             } => {
                 let report =
                     report_id.ok_or_else(|| anyhow::anyhow!("open item without its report"))?;
-                tracking::add_open_item(
+                let item = tracking::add_open_item(
                     conn,
                     report,
                     project.as_str(),
@@ -207,10 +249,31 @@ async fn apply(
                     at,
                 )
                 .await?;
-                (
-                    "open_item",
-                    serde_json::json!({"project": project.as_str(), "priority": priority}),
-                )
+                let line = HistoryLine {
+                    item_kind: "open_item",
+                    item_id: item,
+                    actor,
+                    action: "open",
+                    from: None,
+                    to: Some("open"),
+                    note: Some(priority),
+                };
+                items::history(conn, id, at, &line).await?;
+                continue;
+            }
+            Effect::CloseOpenItem { id: item, how } => {
+                items::close_open_item(conn, *item, id, at).await?;
+                let line = HistoryLine {
+                    item_kind: "open_item",
+                    item_id: *item,
+                    actor,
+                    action: "close",
+                    from: Some("open"),
+                    to: Some("closed"),
+                    note: Some(how),
+                };
+                items::history(conn, id, at, &line).await?;
+                continue;
             }
             Effect::AddComplaint {
                 project,
@@ -228,7 +291,7 @@ async fn apply(
                 complaints::end(conn, *complaint, *voided, id).await?;
                 (
                     "withdraw_complaint",
-                    serde_json::json!({"complaint": complaint, "voided": voided}),
+                    json!({"complaint": complaint, "voided": voided}),
                 )
             }
             Effect::Notice { key, sent } => {
@@ -240,8 +303,94 @@ async fn apply(
                 };
                 (
                     action,
-                    serde_json::json!({"engineer": key.0, "scope": key.1, "period": key.2, "level": key.3}),
+                    json!({"engineer": key.0, "scope": key.1, "period": key.2, "level": key.3}),
                 )
+            }
+            Effect::FileImprovement { project, number } => {
+                let item =
+                    items::add_improvement(conn, id, project.as_str(), *number, actor, at).await?;
+                let note = number.to_string();
+                let line = HistoryLine {
+                    item_kind: "improvement_request",
+                    item_id: item,
+                    actor,
+                    action: "file",
+                    from: None,
+                    to: None,
+                    note: Some(&note),
+                };
+                items::history(conn, id, at, &line).await?;
+                continue;
+            }
+            Effect::AddRdTime { request, hours } => {
+                items::add_rd_time(conn, *request, id, actor, *hours, at).await?;
+                let note = format!("{hours}h");
+                let line = HistoryLine {
+                    item_kind: "improvement_request",
+                    item_id: *request,
+                    actor,
+                    action: "rd_time",
+                    from: None,
+                    to: None,
+                    note: Some(&note),
+                };
+                items::history(conn, id, at, &line).await?;
+                continue;
+            }
+            Effect::RdCostNotice { project } => {
+                items::add_rd_notice(conn, project, id).await?;
+                ("rd_cost_notice", json!({"project": project}))
+            }
+            Effect::FileFault {
+                project,
+                priority,
+                state,
+            } => {
+                let item =
+                    items::add_fault(conn, id, project.as_str(), actor, priority, *state, at)
+                        .await?;
+                let line = HistoryLine {
+                    item_kind: "fault_order",
+                    item_id: item,
+                    actor,
+                    action: "file",
+                    from: None,
+                    to: Some(state.as_str()),
+                    note: Some(priority),
+                };
+                items::history(conn, id, at, &line).await?;
+                continue;
+            }
+            Effect::MoveFault {
+                id: item,
+                from,
+                to,
+                lead,
+                conversion_proposed,
+                note,
+            } => {
+                items::move_fault(conn, *item, *to, lead.as_deref(), *conversion_proposed, at)
+                    .await?;
+                let action = if *conversion_proposed {
+                    "propose_conversion"
+                } else {
+                    "move"
+                };
+                let line = HistoryLine {
+                    item_kind: "fault_order",
+                    item_id: *item,
+                    actor,
+                    action,
+                    from: Some(from.as_str()),
+                    to: Some(to.as_str()),
+                    note: note.as_deref().or(lead.as_deref()),
+                };
+                items::history(conn, id, at, &line).await?;
+                continue;
+            }
+            Effect::FileBug { topic, missing } => {
+                items::add_bug(conn, id, topic, actor, missing, at).await?;
+                continue;
             }
         };
         store::audit(conn, at, id, action, detail).await?;

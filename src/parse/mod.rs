@@ -5,10 +5,12 @@
 //! punctuation read like ASCII, and never panics on any input.
 
 pub mod body;
+pub mod command;
 pub mod project;
 pub mod subject;
 
 pub use body::{FieldSchema, Fields, first_line, parse_fields, strip_quoted};
+pub use command::{Command, parse_command};
 pub use project::ProjectKey;
 pub use subject::{
     BOT_STATUS_WORDS, ParsedSubject, SubjectClass, SubjectKind, WorkflowSubject, parse_subject,

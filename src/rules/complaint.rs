@@ -174,7 +174,12 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
             to: missing,
             cc: Vec::new(),
             subject: format!("已转发：{}", ctx.mail.subject.trim()),
-            body: text::forward(ctx.mail, &s.name),
+            body: text::forward(
+                ctx.mail,
+                &ctx.local_time(),
+                &s.name,
+                "第十三条：投诉须发给技术支持部经理并抄送技术总监",
+            ),
         });
     }
     crossings(ctx, facts, &target, &month, before, after, &mut d);
@@ -264,16 +269,49 @@ pub fn withdraw(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Deci
         );
         return Decision::rejected(WITHDRAWAL, vec![code.into()], reply);
     };
-    let mut d = Decision::new(WITHDRAWAL, Outcome::Accepted);
-    d.project = subject.project.as_deref().and_then(ProjectKey::new);
+    end(ctx, c, facts, WITHDRAWAL, format!("已记录：{canonical}"))
+}
+
+/// 撤销 on a complaint's thread: by its sender or the presales manager.
+pub fn withdraw_one(ctx: &Ctx<'_>, c: &ActiveComplaint, facts: &Facts) -> Decision {
+    let s = ctx.sender;
+    if c.complainant != s.name && !s.has(Role::PresalesManager) {
+        let mut d = Decision::rejected(
+            MailKind::ThreadCommand,
+            vec!["not_authorized".into()],
+            ctx.reply(
+                OutgoingKind::Rejection,
+                format!("已退回：{}", ctx.mail.subject.trim()),
+                text::not_authorized(s, "投诉只能由投诉人本人或售前经理撤销", "第十三条"),
+            ),
+        );
+        d.project = ProjectKey::new(&c.project);
+        return d;
+    }
+    end(
+        ctx,
+        c,
+        facts,
+        MailKind::ThreadCommand,
+        format!("已记录：撤销投诉-{}", c.project),
+    )
+}
+
+/// Withdraws (or voids) `c`: the effect, the acknowledgement, and any level taken back.
+fn end(
+    ctx: &Ctx<'_>,
+    c: &ActiveComplaint,
+    facts: &Facts,
+    kind: MailKind,
+    subject: String,
+) -> Decision {
+    let s = ctx.sender;
+    let mut d = Decision::new(kind, Outcome::Accepted);
+    d.project = ProjectKey::new(&c.project);
     let voided = c.complainant != s.name;
     d.effects
         .push(Effect::WithdrawComplaint { id: c.id, voided });
-    let mut ack = ctx.reply(
-        OutgoingKind::Ack,
-        format!("已记录：{canonical}"),
-        text::withdrawal_ack(c, voided),
-    );
+    let mut ack = ctx.reply(OutgoingKind::Ack, subject, text::withdrawal_ack(c, voided));
     ack.cc = ctx
         .addresses(Role::PresalesManager)
         .into_iter()

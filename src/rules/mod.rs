@@ -1,8 +1,12 @@
 //! The regulation as pure functions: `(facts, mail) → Decision`. No I/O and no clock: the engine
 //! loads the [`Facts`] a mail needs inside its transaction, calls [`decide`], and applies the result.
 
+mod bug;
 pub mod complaint;
+mod fault;
+mod improvement;
 mod initiation;
+mod thread;
 pub use initiation::ProjectSheet;
 pub use report::ReportRow;
 mod report;
@@ -86,6 +90,8 @@ pub struct Project {
 pub struct ActiveComplaint {
     /// Row id.
     pub id: i64,
+    /// Project key.
+    pub project: String,
     /// Who filed it (name).
     pub complainant: String,
     /// Against whom (name).
@@ -103,6 +109,126 @@ pub struct ThreadRef {
     pub sender: String,
     /// Its outcome.
     pub outcome: String,
+    /// Its kind.
+    pub kind: String,
+}
+
+/// 遗留问题 (第十七条) as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenItemRef {
+    /// Row id.
+    pub id: i64,
+    /// Its thread: the row id of the report that opened it.
+    pub thread: i64,
+    /// Project key.
+    pub project: String,
+    /// The engineer who reported it.
+    pub engineer: String,
+    /// Still open.
+    pub open: bool,
+}
+
+/// States of a 故障处理工作单 (第四十四条–第四十七条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultState {
+    /// Waiting for the presales manager's 同意.
+    PendingApproval,
+    /// Waiting for the R&D manager: 分配 or 驳回.
+    WithRdManager,
+    /// With the R&D lead.
+    Assigned,
+    /// The lead asked to close; the proposer confirms or sends it back.
+    ClosureRequested,
+    /// Closed by the proposer.
+    Closed,
+    /// Rejected with advice (第四十五条).
+    Rejected,
+    /// Turned into custom development (第四十七条).
+    Converted,
+}
+
+impl FaultState {
+    /// Every state, for `report faults --state`.
+    pub const ALL: [FaultState; 7] = [
+        FaultState::PendingApproval,
+        FaultState::WithRdManager,
+        FaultState::Assigned,
+        FaultState::ClosureRequested,
+        FaultState::Closed,
+        FaultState::Rejected,
+        FaultState::Converted,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultState::PendingApproval => "pending_approval",
+            FaultState::WithRdManager => "with_rd_manager",
+            FaultState::Assigned => "assigned",
+            FaultState::ClosureRequested => "closure_requested",
+            FaultState::Closed => "closed",
+            FaultState::Rejected => "rejected",
+            FaultState::Converted => "converted",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn from_name(s: &str) -> Option<FaultState> {
+        FaultState::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// A fault order as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultOrder {
+    /// Row id.
+    pub id: i64,
+    /// Its thread.
+    pub thread: i64,
+    /// Project key.
+    pub project: String,
+    /// Who filed it (name).
+    pub proposer: String,
+    /// Where it stands.
+    pub state: FaultState,
+    /// R&D lead (name), once assigned.
+    pub lead: Option<String>,
+    /// The lead proposed 转定制 and waits for the proposer's agreement.
+    pub conversion_proposed: bool,
+}
+
+/// An improvement request as the rules see it, with its project's R&D time so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImprovementRef {
+    /// Row id.
+    pub id: i64,
+    /// Its thread.
+    pub thread: i64,
+    /// Project key.
+    pub project: String,
+    /// Number within the project.
+    pub number: i64,
+    /// Who filed it.
+    pub proposer: String,
+    /// R&D hours on all the project's requests so far.
+    pub project_rd_hours: f64,
+    /// The 第二十二条 notice was sent already.
+    pub rd_notice_sent: bool,
+    /// The project's 责任销售.
+    pub responsible_sales: Option<String>,
+}
+
+/// The item a thread command acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThreadItem {
+    /// 故障处理工作单.
+    Fault(FaultOrder),
+    /// 产品改进申请单.
+    Improvement(ImprovementRef),
+    /// 遗留问题.
+    OpenItem(OpenItemRef),
+    /// An active 投诉.
+    Complaint(ActiveComplaint),
 }
 
 /// A complaint-threshold notice already sent (第十四条), so none is sent twice.
@@ -121,10 +247,16 @@ pub struct Facts {
     pub notices: HashSet<NoticeKey>,
     /// The thread this mail replies on, if any.
     pub thread: Option<ThreadRef>,
+    /// The item that thread belongs to.
+    pub item: Option<ThreadItem>,
+    /// Improvement requests the subject's project has so far (第二十一条).
+    pub improvement_count: i64,
+    /// Open items of the subject's project (第十七条).
+    pub open_items: Vec<OpenItemRef>,
 }
 
 /// A state change the engine applies in the mail's transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// 立项: create or update the project and mark it initiated.
     InitiateProject(initiation::ProjectSheet),
@@ -168,6 +300,63 @@ pub enum Effect {
         /// True when voided by the manager rather than withdrawn by its sender.
         voided: bool,
     },
+    /// 第十七条: an open item closed.
+    CloseOpenItem {
+        /// Row id.
+        id: i64,
+        /// By what: `report` or `已解决`.
+        how: &'static str,
+    },
+    /// 第二十一条: an improvement request takes its number.
+    FileImprovement {
+        /// Project key.
+        project: ProjectKey,
+        /// Number within the project.
+        number: i64,
+    },
+    /// 第二十二条: R&D time on a request.
+    AddRdTime {
+        /// Request row id.
+        request: i64,
+        /// Hours.
+        hours: f64,
+    },
+    /// 第二十二条: the one notice per project.
+    RdCostNotice {
+        /// Project key.
+        project: String,
+    },
+    /// 第四十四条: a fault order filed.
+    FileFault {
+        /// Project key.
+        project: ProjectKey,
+        /// 紧急 / 重要 / 一般.
+        priority: String,
+        /// First state.
+        state: FaultState,
+    },
+    /// 第四十五条–第四十七条: a fault order moves.
+    MoveFault {
+        /// Row id.
+        id: i64,
+        /// From.
+        from: FaultState,
+        /// To.
+        to: FaultState,
+        /// The lead after the move.
+        lead: Option<String>,
+        /// 转定制 proposed and awaiting the proposer.
+        conversion_proposed: bool,
+        /// 驳回 reason or other note.
+        note: Option<String>,
+    },
+    /// 第八条: internal bug feedback recorded, with who was left out.
+    FileBug {
+        /// Product or module.
+        topic: String,
+        /// Names missing from To/Cc.
+        missing: Vec<String>,
+    },
     /// A complaint-threshold notice sent (or revoked when `sent` is false).
     Notice {
         /// (engineer, scope, period, level)
@@ -178,7 +367,7 @@ pub enum Effect {
 }
 
 /// The rules' answer for one mail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     /// What the mail is.
     pub kind: MailKind,
@@ -197,7 +386,7 @@ pub struct Decision {
 }
 
 impl Decision {
-    fn new(kind: MailKind, outcome: Outcome) -> Self {
+    pub(crate) fn new(kind: MailKind, outcome: Outcome) -> Self {
         Decision {
             kind,
             outcome,
@@ -209,7 +398,8 @@ impl Decision {
         }
     }
 
-    fn ignored(kind: MailKind, reason: Option<&str>) -> Self {
+    /// Ignored, with an optional reason.
+    pub(crate) fn ignored(kind: MailKind, reason: Option<&str>) -> Self {
         let mut d = Decision::new(kind, Outcome::Ignored);
         d.reasons.extend(reason.map(String::from));
         d
@@ -235,7 +425,7 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn reply(&self, kind: OutgoingKind, subject: String, body: String) -> Outgoing {
+    pub(crate) fn reply(&self, kind: OutgoingKind, subject: String, body: String) -> Outgoing {
         Outgoing {
             kind,
             to: vec![self.mail.from.clone().unwrap_or_default()],
@@ -245,8 +435,17 @@ impl Ctx<'_> {
         }
     }
 
+    /// The mail's date in the department's time zone, `YYYY-MM-DD HH:MM`.
+    pub(crate) fn local_time(&self) -> String {
+        self.mail
+            .date
+            .with_timezone(&self.config.timezone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
     /// Addresses of everyone with `role`.
-    fn addresses(&self, role: Role) -> Vec<String> {
+    pub(crate) fn addresses(&self, role: Role) -> Vec<String> {
         self.config
             .directory
             .with_role(role)
@@ -255,7 +454,7 @@ impl Ctx<'_> {
     }
 
     /// The address of the person called `name`.
-    fn address_of(&self, name: &str) -> Option<String> {
+    pub(crate) fn address_of(&self, name: &str) -> Option<String> {
         self.config
             .directory
             .by_name(name)
@@ -311,10 +510,9 @@ pub fn decide(config: &Config, mail: &Inbound, subject: &ParsedSubject, facts: &
             SubjectKind::Initiation => initiation::decide(&ctx, w, facts),
             SubjectKind::Complaint => complaint::file(&ctx, w, facts),
             SubjectKind::ComplaintWithdrawal => complaint::withdraw(&ctx, w, facts),
-            // 第八条, 第十九条–第二十二条, 第四十三条–第四十七条: not built yet; recorded only.
-            SubjectKind::ImprovementRequest
-            | SubjectKind::FaultOrder
-            | SubjectKind::BugFeedback => Decision::ignored(kind, None),
+            SubjectKind::ImprovementRequest => improvement::file(&ctx, w, facts),
+            SubjectKind::FaultOrder => fault::file(&ctx, w, facts),
+            SubjectKind::BugFeedback => bug::file(&ctx, w),
         },
         (MailKind::NearMiss, SubjectClass::NearMiss { kind: k, hint }) => {
             let mut d = Decision::new(kind, Outcome::Rejected);
@@ -325,10 +523,7 @@ pub fn decide(config: &Config, mail: &Inbound, subject: &ParsedSubject, facts: &
             ));
             d
         }
-        (MailKind::ThreadCommand, _) => {
-            let reason = facts.thread.is_none().then_some("unknown_thread");
-            Decision::ignored(kind, reason)
-        }
+        (MailKind::ThreadCommand, _) => thread::decide(&ctx, facts),
         _ => Decision::ignored(kind, None),
     };
     if d.project.is_none() {

@@ -184,6 +184,24 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             let first = project.first_presales.as_deref();
             let second = project.second_presales.as_deref();
             let me = Some(ctx.sender.name.as_str());
+            if result == SUCCESS {
+                // 第十七条: a later 成功 report closes the open items it names (#n or SB-n, n
+                // the item's thread), or the project's only open item.
+                let open: Vec<_> = facts.open_items.iter().filter(|i| i.open).collect();
+                let text = format!("{} {}", ctx.mail.subject, ctx.mail.body);
+                let named: Vec<_> = open
+                    .iter()
+                    .filter(|i| names_item(&text, i.thread))
+                    .collect();
+                let closing: Vec<i64> = if named.is_empty() && open.len() == 1 {
+                    vec![open[0].id]
+                } else {
+                    named.iter().map(|i| i.id).collect()
+                };
+                for id in closing {
+                    d.effects.push(Effect::CloseOpenItem { id, how: "report" });
+                }
+            }
             if me != first && me != second {
                 // 第四条: others need approval; recorded, and flagged for the digest.
                 d.flags.push("not_assigned".into());
@@ -229,6 +247,15 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
         d.effects.push(Effect::AddReport(row));
     }
     d
+}
+
+/// Whether `text` names the item whose thread is `thread`: `#12`, `SB-12`, `[SB-12]`.
+fn names_item(text: &str, thread: i64) -> bool {
+    let n = thread.to_string();
+    ["#", "SB-", "sb-", "＃"].iter().any(|prefix| {
+        text.match_indices(&format!("{prefix}{n}"))
+            .any(|(at, m)| !text[at + m.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 /// 第十五条: content is vague when, with the vague phrases and generic words taken out, fewer

@@ -170,6 +170,7 @@ fn months(rows: &[(&str, &str, i64)]) -> Vec<(String, String, i64)> {
 
 fn complaint(id: i64, complainant: &str, target: &str, month: &str) -> ActiveComplaint {
     ActiveComplaint {
+        project: s("星河"),
         id,
         complainant: s(complainant),
         target: s(target),

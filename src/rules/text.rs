@@ -163,14 +163,21 @@ pub fn complaint_ack(target: &str, forwarded: bool) -> String {
     format!("对 {target} 的投诉已记录（第十三条、第十四条）。{fwd}{SIGNATURE}")
 }
 
-/// The complaint, forwarded to whoever it should have gone to.
-pub fn forward(mail: &Inbound, sender: &str) -> String {
+/// A mail forwarded to whoever it should have gone to, and why.
+pub fn forward(mail: &Inbound, date: &str, sender: &str, why: &str) -> String {
     format!(
-        "{sender} 的投诉邮件未发给/抄送您，按第十三条代为转发：\n\n-----原始邮件-----\n发件人: {}\n时间: {}\n主题: {}\n\n{}{SIGNATURE}",
+        "{sender} 的邮件未发给/抄送您。{why}，现代为转发：\n\n-----原始邮件-----\n发件人: {}\n时间: {date}\n主题: {}\n\n{}{SIGNATURE}",
         mail.from.as_deref().unwrap_or_default(),
-        mail.date.format("%Y-%m-%d %H:%M UTC"),
         mail.subject.trim(),
         mail.body.trim()
+    )
+}
+
+/// 第八条: who the bug feedback should also have gone to.
+pub fn missing_recipients(names: &[&str]) -> String {
+    format!(
+        "按第八条，内部bug反馈须发给测试组成员并抄送全体售前。本邮件未发给：{}。\n已代为转发给他们；以后请直接发送给测试组并抄送全体售前。{SIGNATURE}",
+        names.join("、")
     )
 }
 
@@ -211,4 +218,138 @@ pub fn withdrawal_ack(c: &ActiveComplaint, voided: bool) -> String {
         "{} 对 {} 的投诉（{} 月）{verb}，不再计入第十四条的统计。{SIGNATURE}",
         c.complainant, c.target, c.month
     )
+}
+
+/// 产品改进申请 recorded.
+pub fn improvement_ack(project: &str, number: i64) -> String {
+    let next = if number >= 2 {
+        "\n注意：本项目再提交产品改进申请单须由售前经理发出（第二十一条）。"
+    } else {
+        ""
+    };
+    format!(
+        "项目「{project}」的第 {number} 号产品改进申请单已记录，已抄送研发经理（第十九条）。\n研发人员请在本邮件回复「研发工时: N天」或「研发工时: N小时」登记净研发时间（第二十二条）。{next}{SIGNATURE}"
+    )
+}
+
+/// 研发工时 recorded.
+pub fn rd_time_ack(number: i64, hours: f64, total: f64, per_day: f64) -> String {
+    format!(
+        "第 {number} 号产品改进申请单登记研发工时 {hours} 小时；本项目累计 {total} 小时（约 {:.1} 天）。{SIGNATURE}",
+        total / per_day
+    )
+}
+
+/// 第二十二条 notice.
+pub fn rd_cost_notice(project: &str, total: f64, per_day: f64) -> String {
+    format!(
+        "项目「{project}」执行产品改进申请单的净研发时间已达 {total} 小时（约 {:.1} 天），超过一周。\n按第二十二条，此项目的销售奖金将把研发成本扣除后再计算。{SIGNATURE}",
+        total / per_day
+    )
+}
+
+/// 第四十四条 template, filled.
+pub fn fault_template(subject: &WorkflowSubject, fields: &Fields) -> String {
+    let project = subject.project.as_deref().unwrap_or("项目名称");
+    let lines = field_lines(
+        &[
+            "环境",
+            "操作过程",
+            "现象",
+            "日志",
+            "尝试次数",
+            "严重",
+            "优先级",
+        ],
+        fields,
+    );
+    format!("标题：故障处理-{project}\n{lines}（日志也可作为附件；须尝试次数 3 次以上或严重: 是）")
+}
+
+/// Chinese name of a fault order state.
+pub fn fault_state_name(state: super::FaultState) -> &'static str {
+    use super::FaultState::*;
+    match state {
+        PendingApproval => "待售前经理同意",
+        WithRdManager => "待研发经理处理",
+        Assigned => "研发处理中",
+        ClosureRequested => "待提出人确认关闭",
+        Closed => "已关闭",
+        Rejected => "已驳回",
+        Converted => "已转定制",
+    }
+}
+
+/// Who may give `cmd` in `state`.
+pub fn fault_who(state: super::FaultState, cmd: &crate::parse::Command) -> String {
+    use super::FaultState::*;
+    let who = match state {
+        PendingApproval => "售前经理",
+        WithRdManager => "研发经理",
+        Assigned if matches!(cmd, crate::parse::Command::Approve) => "故障提出人",
+        Assigned => "研发负责人（转定制须征得故障提出人同意）",
+        ClosureRequested => "故障提出人",
+        _ => "（无人）",
+    };
+    format!(
+        "工作单处于「{}」时，「{}」只能由{who}发出（第四十四条–第四十七条）",
+        fault_state_name(state),
+        cmd.word()
+    )
+}
+
+/// A fault order filed.
+pub fn fault_filed(state: super::FaultState) -> String {
+    let next = if state == super::FaultState::PendingApproval {
+        "请售前经理在本邮件回复「同意」后转研发经理处理（第四十四条）。"
+    } else {
+        "请研发经理在本邮件回复「分配: 研发负责人姓名」或「驳回: 理由」（第四十五条）。"
+    };
+    format!(
+        "故障处理工作单已记录，状态：{}。\n{next}{SIGNATURE}",
+        fault_state_name(state)
+    )
+}
+
+/// A fault order moved.
+pub fn fault_moved(
+    order: &super::FaultOrder,
+    to: super::FaultState,
+    by: &str,
+    conversion_proposed: bool,
+    note: Option<&str>,
+    lead: Option<&str>,
+) -> String {
+    use super::FaultState::*;
+    let next = match to {
+        WithRdManager => {
+            "请研发经理回复「分配: 研发负责人姓名」或「驳回: 理由」（第四十五条）。".to_string()
+        }
+        Assigned if conversion_proposed => format!(
+            "研发负责人建议转定制。请故障提出人 {} 回复「同意」（第四十七条）。",
+            order.proposer
+        ),
+        Assigned => format!(
+            "研发负责人 {} 负责整个故障的处理；解决后回复「申请关闭」（第四十六条）。",
+            lead.unwrap_or("")
+        ),
+        ClosureRequested => format!(
+            "请故障提出人 {} 确认：回复「确认关闭」或「未解决」（第四十六条）。",
+            order.proposer
+        ),
+        Closed => "故障已关闭。".to_string(),
+        Rejected => format!("驳回意见：{}（第四十五条）", note.unwrap_or("（未写理由）")),
+        Converted => "问题已转入定制研发流程（第四十七条）。".to_string(),
+        PendingApproval => String::new(),
+    };
+    format!(
+        "项目「{}」的故障处理工作单：{by} 操作后状态为「{}」。\n{next}{SIGNATURE}",
+        order.project,
+        fault_state_name(to)
+    )
+}
+
+/// 第十七条: an open item closed.
+pub fn open_item_closed(project: &str, how: &str) -> String {
+    format!("项目「{project}」的遗留问题已关闭（{how}，第十七条）。{SIGNATURE}")
 }

@@ -28,7 +28,7 @@ pub async fn active_on_project(
     project: &str,
 ) -> anyhow::Result<Vec<ActiveComplaint>> {
     let rows = sqlx::query(
-        "SELECT id, complainant, target, month FROM complaints
+        "SELECT id, project, complainant, target, month FROM complaints
          WHERE project = ? AND status = 'active' ORDER BY filed_at DESC, id DESC",
     )
     .bind(project)
@@ -38,11 +38,32 @@ pub async fn active_on_project(
         .into_iter()
         .map(|r| ActiveComplaint {
             id: r.get("id"),
+            project: r.get("project"),
             complainant: r.get("complainant"),
             target: r.get("target"),
             month: r.get("month"),
         })
         .collect())
+}
+
+/// The active complaint opened by message row `message` (its thread), if any.
+pub async fn active_by_message(
+    conn: &mut SqliteConnection,
+    message: i64,
+) -> anyhow::Result<Option<ActiveComplaint>> {
+    let row = sqlx::query(
+        "SELECT id, project, complainant, target, month FROM complaints WHERE message = ? AND status = 'active'",
+    )
+    .bind(message)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| ActiveComplaint {
+        id: r.get("id"),
+        project: r.get("project"),
+        complainant: r.get("complainant"),
+        target: r.get("target"),
+        month: r.get("month"),
+    }))
 }
 
 /// Notices in force.

@@ -95,7 +95,7 @@ pub async fn thread_by_id(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> anyhow::Result<Option<ThreadRef>> {
-    let row = sqlx::query("SELECT id, sender, outcome FROM messages WHERE id = ?")
+    let row = sqlx::query("SELECT id, sender, outcome, kind FROM messages WHERE id = ?")
         .bind(id)
         .fetch_optional(conn)
         .await?;
@@ -111,10 +111,10 @@ pub async fn thread_by_ids(
     for id in ids.iter().rev() {
         let bracketed = format!("<{}>", id.trim_matches(['<', '>']));
         let row = sqlx::query(
-            "SELECT m.id, m.sender, m.outcome FROM outbox o JOIN messages m ON m.id = o.message
+            "SELECT m.id, m.sender, m.outcome, m.kind FROM outbox o JOIN messages m ON m.id = o.message
              WHERE o.message_id = ?
              UNION ALL
-             SELECT id, sender, outcome FROM messages WHERE dedup_key = ? AND kind <> 'ordinary'
+             SELECT id, sender, outcome, kind FROM messages WHERE dedup_key = ? AND kind <> 'ordinary'
              LIMIT 1",
         )
         .bind(&bracketed)
@@ -133,6 +133,7 @@ fn thread_ref(row: sqlx::sqlite::SqliteRow) -> ThreadRef {
         message: row.get("id"),
         sender: row.get("sender"),
         outcome: row.get("outcome"),
+        kind: row.get("kind"),
     }
 }
 

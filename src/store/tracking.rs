@@ -43,8 +43,8 @@ pub async fn add_open_item(
     description: &str,
     priority: &str,
     at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    sqlx::query(
+) -> anyhow::Result<i64> {
+    Ok(sqlx::query(
         "INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
          VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -55,8 +55,8 @@ pub async fn add_open_item(
     .bind(priority)
     .bind(ts(at))
     .execute(conn)
-    .await?;
-    Ok(())
+    .await?
+    .last_insert_rowid())
 }
 
 /// One row of a 项目跟踪表 (interface.md `report tracking`).

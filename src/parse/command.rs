@@ -1,0 +1,140 @@
+//! Thread commands (mail-formats.md): the first line of the sender's own words in a reply on a
+//! bot thread — 同意, 驳回: 理由, 分配: 姓名, 研发工时: 3天 …
+
+use super::nfkc;
+
+/// A command written on a thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// 同意 / 批准: the manager approves a fault order, or the proposer agrees to 转定制.
+    Approve,
+    /// 驳回: 理由 — the R&D manager (or presales manager) rejects, with advice.
+    Reject(String),
+    /// 分配: 姓名 — the R&D manager assigns an R&D lead.
+    Assign(String),
+    /// 申请关闭: the lead asks the proposer to close.
+    RequestClosure,
+    /// 确认关闭: the proposer closes.
+    ConfirmClosure,
+    /// 未解决: the proposer sends it back to the lead.
+    NotSolved,
+    /// 转定制: turn the fault into a custom-development job (第四十七条).
+    Convert,
+    /// 已解决: the engineer closes an open item.
+    Solved,
+    /// 研发工时: N天 | N小时, in hours.
+    RdTime(f64),
+    /// 撤销: withdraw (a complaint).
+    Withdraw,
+}
+
+impl Command {
+    /// The word as staff write it.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Command::Approve => "同意",
+            Command::Reject(_) => "驳回",
+            Command::Assign(_) => "分配",
+            Command::RequestClosure => "申请关闭",
+            Command::ConfirmClosure => "确认关闭",
+            Command::NotSolved => "未解决",
+            Command::Convert => "转定制",
+            Command::Solved => "已解决",
+            Command::RdTime(_) => "研发工时",
+            Command::Withdraw => "撤销",
+        }
+    }
+}
+
+/// Reads a command from the first line of a reply; `hours_per_day` converts 天 to hours.
+/// `None` when the line is not a command (then the reply is just conversation).
+pub fn parse_command(first_line: &str, hours_per_day: f64) -> Option<Command> {
+    let line = nfkc(first_line);
+    let line = line.trim().trim_end_matches(['。', '.', '!', '！']);
+    let (word, arg) = match line.split_once(':') {
+        Some((w, a)) => (w.trim(), a.trim()),
+        None => (line, ""),
+    };
+    let word: String = word.chars().filter(|c| !c.is_whitespace()).collect();
+    let text_arg = || Some(arg.to_string()).filter(|a| !a.is_empty());
+    match word.as_str() {
+        "同意" | "批准" | "同意转定制" if arg.is_empty() => Some(Command::Approve),
+        "驳回" => Some(Command::Reject(text_arg().unwrap_or_default())),
+        "分配" => text_arg().map(Command::Assign),
+        "申请关闭" => Some(Command::RequestClosure),
+        "确认关闭" => Some(Command::ConfirmClosure),
+        "未解决" => Some(Command::NotSolved),
+        "转定制" => Some(Command::Convert),
+        "已解决" => Some(Command::Solved),
+        "撤销" | "撤销投诉" => Some(Command::Withdraw),
+        "研发工时" => rd_hours(arg, hours_per_day).map(Command::RdTime),
+        _ => None,
+    }
+}
+
+/// `3天`, `1.5 天`, `16小时`, `16h`, `2d` → hours.
+fn rd_hours(arg: &str, hours_per_day: f64) -> Option<f64> {
+    let arg: String = arg
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    let split = arg.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = arg.split_at(split);
+    let n: f64 = number
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite() && *n > 0.0 && *n < 10_000.0)?;
+    match unit {
+        "天" | "d" | "day" | "days" | "人天" => Some(n * hours_per_day),
+        "小时" | "h" | "hour" | "hours" | "个小时" => Some(n),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_read_with_either_colon() {
+        assert_eq!(
+            parse_command("驳回：请先收集日志", 8.0),
+            Some(Command::Reject("请先收集日志".into()))
+        );
+        assert_eq!(
+            parse_command("分配: 冯磊", 8.0),
+            Some(Command::Assign("冯磊".into()))
+        );
+        assert_eq!(parse_command(" 同意。", 8.0), Some(Command::Approve));
+        assert_eq!(
+            parse_command("确认关闭", 8.0),
+            Some(Command::ConfirmClosure)
+        );
+    }
+
+    #[test]
+    fn rd_time_is_read_in_days_or_hours() {
+        assert_eq!(
+            parse_command("研发工时: 3天", 8.0),
+            Some(Command::RdTime(24.0))
+        );
+        assert_eq!(
+            parse_command("研发工时：16 小时", 8.0),
+            Some(Command::RdTime(16.0))
+        );
+        assert_eq!(
+            parse_command("研发工时: 1.5d", 8.0),
+            Some(Command::RdTime(12.0))
+        );
+        assert_eq!(parse_command("研发工时: 很多", 8.0), None);
+        assert_eq!(parse_command("研发工时: -3天", 8.0), None);
+    }
+
+    #[test]
+    fn conversation_is_not_a_command() {
+        assert_eq!(parse_command("谢谢，收到", 8.0), None);
+        assert_eq!(parse_command("同意你的看法，但是…", 8.0), None);
+        assert_eq!(parse_command("分配:", 8.0), None);
+    }
+}

@@ -1,0 +1,263 @@
+//! 故障处理工作单 (第四十三条–第四十七条): what it must carry, and who may move it where.
+
+use super::{Ctx, Decision, Effect, Facts, FaultOrder, FaultState, MailKind, Outcome, text};
+use crate::directory::Role;
+use crate::mail::{Outgoing, OutgoingKind};
+use crate::parse::{Command, ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
+
+const KIND: MailKind = MailKind::Workflow(SubjectKind::FaultOrder);
+
+/// 第四十四条: files a fault order, or names what to add.
+pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision {
+    let canonical = subject.canonical();
+    let s = ctx.sender;
+    let mut reasons = Vec::new();
+    let mut problems = Vec::new();
+    if !s.has(Role::Presales) && !s.has(Role::PresalesManager) {
+        reasons.push("not_authorized".to_string());
+        problems.push("故障处理工作单由售前提交（第四十四条）".to_string());
+    }
+    if !facts.project.as_ref().is_some_and(|p| p.initiated) {
+        reasons.push("unknown_project".into());
+        problems.push("该项目尚未立项；研发配合须在立项之后（第十九条、第九条）".into());
+    }
+    let fields = parse_fields(&ctx.mail.body, &ctx.config.fields);
+    let value = |name: &str| fields.get(name).map(str::trim).filter(|v| !v.is_empty());
+    for name in ["环境", "操作过程", "现象"] {
+        if value(name).is_none() {
+            reasons.push(format!("missing_field:{name}"));
+            problems.push(format!("缺少「{name}」，以利研发排查（第四十四条）"));
+        }
+    }
+    if value("日志").is_none() && ctx.mail.attachments == 0 {
+        reasons.push("missing_field:日志".into());
+        problems.push("缺少「日志」：请写出日志或作为附件发送（第四十四条）".into());
+    }
+    let tries = value("尝试次数").map(|t| {
+        t.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+    });
+    let tries = tries.and_then(|t| t.parse::<u32>().ok());
+    let severe = value("严重")
+        .is_some_and(|v| ["是", "严重", "yes", "y", "true"].contains(&v.to_lowercase().as_str()));
+    if !severe && tries.is_none_or(|n| n < 3) {
+        let field = if value("尝试次数").is_some() {
+            "invalid_value:尝试次数"
+        } else {
+            "missing_field:尝试次数"
+        };
+        reasons.push(field.into());
+        problems.push("须是三次均无法解决的问题（尝试次数: 3 或以上）或明显严重的bug（严重: 是）（第四十四条）；一般bug请走内部bug反馈流程".into());
+    }
+    if !reasons.is_empty() {
+        let template = text::fault_template(subject, &fields);
+        let reply = ctx.reply(
+            OutgoingKind::Rejection,
+            format!("已退回：{canonical}"),
+            text::rejection("故障处理工作单", &problems, &template),
+        );
+        return Decision::rejected(KIND, reasons, reply);
+    }
+    let key = subject.project.as_deref().and_then(ProjectKey::new);
+    let priority = value("优先级")
+        .filter(|p| super::report::PRIORITIES.contains(p))
+        .unwrap_or("一般")
+        .to_string();
+    let manager = s.has(Role::PresalesManager);
+    let state = if manager {
+        FaultState::WithRdManager
+    } else {
+        FaultState::PendingApproval
+    };
+    let mut d = Decision::new(KIND, Outcome::Accepted);
+    d.project = key.clone();
+    if let Some(project) = key {
+        d.effects.push(Effect::FileFault {
+            project,
+            priority,
+            state,
+        });
+    }
+    let (to, cc) = if manager {
+        (
+            ctx.addresses(Role::RdManager),
+            vec![s.address().to_string()],
+        )
+    } else {
+        (
+            vec![ctx.mail.from.clone().unwrap_or_default()],
+            ctx.addresses(Role::PresalesManager),
+        )
+    };
+    d.outgoing.push(Outgoing {
+        kind: OutgoingKind::Ack,
+        to,
+        cc,
+        subject: format!("已记录：{canonical}"),
+        body: text::fault_filed(state),
+    });
+    d
+}
+
+/// The people a fault order's mail goes to, by name.
+fn addresses(ctx: &Ctx<'_>, names: &[Option<&str>]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for a in names.iter().flatten().filter_map(|n| ctx.address_of(n)) {
+        if !v.contains(&a) {
+            v.push(a);
+        }
+    }
+    v
+}
+
+/// One legal move of a fault order, before checking who asked for it.
+struct Step<'a> {
+    /// The sender is the one person who may make it.
+    allowed: bool,
+    to: FaultState,
+    lead: Option<String>,
+    conversion_proposed: bool,
+    note: Option<String>,
+    /// Who must hear of it (besides the sender and, for 同意, the R&D manager).
+    told: Option<&'a str>,
+}
+
+/// A thread command on a fault order. Only the entitled person moves it, only from the right
+/// state; anything else is rejected to the sender and changes nothing.
+pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
+    use FaultState::*;
+    let me = ctx.sender.name.as_str();
+    let is_manager = ctx.sender.has(Role::PresalesManager);
+    let is_rd_manager = ctx.sender.has(Role::RdManager);
+    let is_proposer = me == order.proposer;
+    let is_lead = order.lead.as_deref() == Some(me);
+    let proposer = Some(order.proposer.as_str());
+    let lead = order.lead.as_deref();
+    let step =
+        |allowed, to, lead: Option<&str>, conversion_proposed, note: Option<&String>, told| Step {
+            allowed,
+            to,
+            lead: lead.map(String::from),
+            conversion_proposed,
+            note: note.cloned(),
+            told,
+        };
+    let step = match (order.state, cmd) {
+        (PendingApproval, Command::Approve) => {
+            step(is_manager, WithRdManager, None, false, None, proposer)
+        }
+        (PendingApproval, Command::Reject(why)) => {
+            step(is_manager, Rejected, None, false, Some(why), proposer)
+        }
+        (WithRdManager, Command::Reject(why)) => {
+            step(is_rd_manager, Rejected, None, false, Some(why), proposer)
+        }
+        (WithRdManager, Command::Assign(name)) => {
+            let Some(p) = ctx
+                .config
+                .directory
+                .lookup(name)
+                .filter(|p| p.has(Role::Rd))
+            else {
+                let problem = format!("「分配」须写研发人员的名字，「{name}」不是人员名单中的研发");
+                return reject(ctx, order, "invalid_value:分配", problem);
+            };
+            step(
+                is_rd_manager,
+                Assigned,
+                Some(&p.name),
+                false,
+                None,
+                proposer,
+            )
+        }
+        (Assigned, Command::RequestClosure) => {
+            step(is_lead, ClosureRequested, lead, false, None, proposer)
+        }
+        (Assigned, Command::Convert) if !order.conversion_proposed => {
+            step(is_lead, Assigned, lead, true, None, proposer)
+        }
+        (Assigned, Command::Convert | Command::Approve) if order.conversion_proposed => {
+            step(is_proposer, Converted, lead, false, None, lead)
+        }
+        (ClosureRequested, Command::ConfirmClosure) => {
+            step(is_proposer, Closed, lead, false, None, lead)
+        }
+        (ClosureRequested, Command::NotSolved) => {
+            step(is_proposer, Assigned, lead, false, None, lead)
+        }
+        _ => {
+            let problem = format!(
+                "工作单当前状态为「{}」，不能执行「{}」",
+                text::fault_state_name(order.state),
+                cmd.word()
+            );
+            return reject(ctx, order, "invalid_state", problem);
+        }
+    };
+    if !step.allowed {
+        return reject(
+            ctx,
+            order,
+            "not_authorized",
+            text::fault_who(order.state, cmd),
+        );
+    }
+    let mut d = Decision::new(MailKind::ThreadCommand, Outcome::Accepted);
+    d.project = ProjectKey::new(&order.project);
+    d.effects.push(Effect::MoveFault {
+        id: order.id,
+        from: order.state,
+        to: step.to,
+        lead: step.lead.clone(),
+        conversion_proposed: step.conversion_proposed,
+        note: step.note.clone(),
+    });
+    let newly_assigned = step
+        .lead
+        .as_deref()
+        .filter(|_| order.state == WithRdManager);
+    let mut to_addrs = addresses(ctx, &[step.told, newly_assigned]);
+    if step.to == WithRdManager {
+        to_addrs.extend(ctx.addresses(Role::RdManager));
+    }
+    let from = ctx.mail.from.clone().unwrap_or_default();
+    d.outgoing.push(Outgoing {
+        kind: OutgoingKind::Ack,
+        cc: if to_addrs.contains(&from) {
+            Vec::new()
+        } else {
+            vec![from]
+        },
+        to: to_addrs,
+        subject: format!(
+            "通知：故障处理工作单 {} {}",
+            order.project,
+            text::fault_state_name(step.to)
+        ),
+        body: text::fault_moved(
+            order,
+            step.to,
+            me,
+            step.conversion_proposed,
+            step.note.as_deref(),
+            step.lead.as_deref(),
+        ),
+    });
+    d
+}
+
+fn reject(ctx: &Ctx<'_>, order: &FaultOrder, code: &str, problem: String) -> Decision {
+    let mut d = Decision::rejected(
+        MailKind::ThreadCommand,
+        vec![code.to_string()],
+        ctx.reply(
+            OutgoingKind::Rejection,
+            format!("已退回：故障处理工作单 {}", order.project),
+            text::rejection("故障处理指令", &[problem], "在本邮件线程回复一行指令，例如：同意 / 驳回: 理由 / 分配: 姓名 / 申请关闭 / 确认关闭 / 未解决 / 转定制"),
+        ),
+    );
+    d.project = ProjectKey::new(&order.project);
+    d
+}

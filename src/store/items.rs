@@ -1,0 +1,291 @@
+//! Items opened by mail and moved by thread commands: improvement requests and their R&D time,
+//! fault orders, bug feedback, open items, and the history of every move.
+
+use super::ts;
+use crate::rules::{FaultOrder, FaultState, ImprovementRef, OpenItemRef};
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+
+/// Improvement requests a project has (第二十一条 numbers them).
+pub async fn improvement_count(conn: &mut SqliteConnection, project: &str) -> anyhow::Result<i64> {
+    let row = sqlx::query("SELECT count(*) AS n FROM improvement_requests WHERE project = ?")
+        .bind(project)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.get("n"))
+}
+
+/// Files an improvement request under its number; returns its row id.
+pub async fn add_improvement(
+    conn: &mut SqliteConnection,
+    message: i64,
+    project: &str,
+    number: i64,
+    proposer: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO improvement_requests (message, project, number, proposer, filed_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(message)
+    .bind(project)
+    .bind(number)
+    .bind(proposer)
+    .bind(ts(at))
+    .execute(conn)
+    .await?
+    .last_insert_rowid())
+}
+
+/// The improvement request opened by message `thread`, with its project's R&D time so far.
+pub async fn improvement_by_thread(
+    conn: &mut SqliteConnection,
+    thread: i64,
+) -> anyhow::Result<Option<ImprovementRef>> {
+    let row = sqlx::query(
+        "SELECT i.id, i.project, i.number, i.proposer, p.responsible_sales,
+                (SELECT coalesce(sum(t.hours), 0.0) FROM rd_time t JOIN improvement_requests j ON j.id = t.request
+                  WHERE j.project = i.project) AS hours,
+                EXISTS (SELECT 1 FROM rd_cost_notices n WHERE n.project = i.project) AS noticed
+         FROM improvement_requests i JOIN projects p ON p.key = i.project WHERE i.message = ?",
+    )
+    .bind(thread)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| ImprovementRef {
+        id: r.get("id"),
+        thread,
+        project: r.get("project"),
+        number: r.get("number"),
+        proposer: r.get("proposer"),
+        project_rd_hours: r.get("hours"),
+        rd_notice_sent: r.get("noticed"),
+        responsible_sales: r.get("responsible_sales"),
+    }))
+}
+
+/// Records R&D time on a request.
+pub async fn add_rd_time(
+    conn: &mut SqliteConnection,
+    request: i64,
+    message: i64,
+    person: &str,
+    hours: f64,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO rd_time (request, message, person, hours, at) VALUES (?, ?, ?, ?, ?)")
+        .bind(request)
+        .bind(message)
+        .bind(person)
+        .bind(hours)
+        .bind(ts(at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records that a project's 第二十二条 notice went out.
+pub async fn add_rd_notice(
+    conn: &mut SqliteConnection,
+    project: &str,
+    message: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("INSERT OR IGNORE INTO rd_cost_notices (project, message) VALUES (?, ?)")
+        .bind(project)
+        .bind(message)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Files a fault order; returns its row id.
+pub async fn add_fault(
+    conn: &mut SqliteConnection,
+    message: i64,
+    project: &str,
+    proposer: &str,
+    priority: &str,
+    state: FaultState,
+    at: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO fault_orders (message, project, proposer, priority, state, filed_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(message)
+    .bind(project)
+    .bind(proposer)
+    .bind(priority)
+    .bind(state.as_str())
+    .bind(ts(at))
+    .bind(ts(at))
+    .execute(conn)
+    .await?
+    .last_insert_rowid())
+}
+
+fn fault_from(r: &sqlx::sqlite::SqliteRow) -> FaultOrder {
+    FaultOrder {
+        id: r.get("id"),
+        thread: r.get("message"),
+        project: r.get("project"),
+        proposer: r.get("proposer"),
+        state: FaultState::from_name(r.get("state")).unwrap_or(FaultState::PendingApproval),
+        lead: r.get("lead"),
+        conversion_proposed: r.get("conversion_proposed"),
+    }
+}
+
+/// The fault order opened by message `thread`.
+pub async fn fault_by_thread(
+    conn: &mut SqliteConnection,
+    thread: i64,
+) -> anyhow::Result<Option<FaultOrder>> {
+    let row = sqlx::query(
+        "SELECT id, message, project, proposer, state, lead, conversion_proposed FROM fault_orders WHERE message = ?",
+    )
+    .bind(thread)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.as_ref().map(fault_from))
+}
+
+/// Moves a fault order.
+pub async fn move_fault(
+    conn: &mut SqliteConnection,
+    id: i64,
+    to: FaultState,
+    lead: Option<&str>,
+    conversion_proposed: bool,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE fault_orders SET state = ?, lead = ?, conversion_proposed = ?, updated_at = ? WHERE id = ?")
+        .bind(to.as_str())
+        .bind(lead)
+        .bind(conversion_proposed)
+        .bind(ts(at))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records internal bug feedback.
+pub async fn add_bug(
+    conn: &mut SqliteConnection,
+    message: i64,
+    topic: &str,
+    reporter: &str,
+    missing: &[String],
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO bug_reports (message, topic, reporter, missing, filed_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(message)
+        .bind(topic)
+        .bind(reporter)
+        .bind(serde_json::to_string(missing)?)
+        .bind(ts(at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+fn open_item_from(r: &sqlx::sqlite::SqliteRow) -> OpenItemRef {
+    OpenItemRef {
+        id: r.get("id"),
+        thread: r.get("thread"),
+        project: r.get("project"),
+        engineer: r.get("engineer"),
+        open: r.get::<String, _>("status") == "open",
+    }
+}
+
+/// Open items of a project, oldest first.
+pub async fn open_items_of(
+    conn: &mut SqliteConnection,
+    project: &str,
+) -> anyhow::Result<Vec<OpenItemRef>> {
+    let rows = sqlx::query(
+        "SELECT o.id, r.message AS thread, o.project, o.engineer, o.status
+         FROM open_items o JOIN reports r ON r.id = o.report WHERE o.project = ? AND o.status = 'open' ORDER BY o.id",
+    )
+    .bind(project)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(open_item_from).collect())
+}
+
+/// The open item opened by the report whose message is `thread`.
+pub async fn open_item_by_thread(
+    conn: &mut SqliteConnection,
+    thread: i64,
+) -> anyhow::Result<Option<OpenItemRef>> {
+    let row = sqlx::query(
+        "SELECT o.id, r.message AS thread, o.project, o.engineer, o.status
+         FROM open_items o JOIN reports r ON r.id = o.report WHERE r.message = ?",
+    )
+    .bind(thread)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.as_ref().map(open_item_from))
+}
+
+/// Closes an open item.
+pub async fn close_open_item(
+    conn: &mut SqliteConnection,
+    id: i64,
+    message: i64,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE open_items SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'")
+        .bind(ts(at))
+        .bind(message)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One line of an item's history.
+#[derive(Debug, Clone)]
+pub struct HistoryLine<'a> {
+    /// fault_order, open_item, improvement_request.
+    pub item_kind: &'a str,
+    /// Row id of the item.
+    pub item_id: i64,
+    /// Who did it (name).
+    pub actor: &'a str,
+    /// What.
+    pub action: &'a str,
+    /// State before.
+    pub from: Option<&'a str>,
+    /// State after.
+    pub to: Option<&'a str>,
+    /// Reason or other note.
+    pub note: Option<&'a str>,
+}
+
+/// Appends to an item's history.
+pub async fn history(
+    conn: &mut SqliteConnection,
+    message: i64,
+    at: DateTime<Utc>,
+    h: &HistoryLine<'_>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO item_history (item_kind, item_id, message, at, actor, action, from_state, to_state, note)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(h.item_kind)
+    .bind(h.item_id)
+    .bind(message)
+    .bind(ts(at))
+    .bind(h.actor)
+    .bind(h.action)
+    .bind(h.from)
+    .bind(h.to)
+    .bind(h.note)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
