@@ -122,6 +122,20 @@ pub fn parse_fields(text: &str, schema: &FieldSchema) -> Fields {
             lines.push(line.trim().to_owned());
         }
     }
+    // The last field runs to the end of the body, where a closing line or a signature follows
+    // (「谢谢」, a name, a phone number): its value ends at the first blank line after text, or
+    // at a `-- ` signature delimiter.
+    if let Some((_, lines)) = current.as_mut() {
+        let mut seen_text = false;
+        let end = lines.iter().position(|l| {
+            let blank_after_text = l.is_empty() && seen_text;
+            seen_text |= !l.is_empty();
+            blank_after_text || l == "--"
+        });
+        if let Some(end) = end {
+            lines.truncate(end);
+        }
+    }
     push_field(&mut fields, current);
     fields
 }
@@ -230,6 +244,30 @@ mod tests {
             ("遗留的问题描述", vec!["遗留问题"]),
         ])
         .with_names(&["项目名称", "优先级", "沟通时间", "Contract No"])
+    }
+
+    #[test]
+    fn a_signature_after_the_last_field_is_not_part_of_it() {
+        let body = "沟通结果: 成功\n沟通的具体问题: 调整审计策略\n按表名过滤\n\n张三\n技术支持部 138-0000-0000\n";
+        let fields = parse_fields(body, &schema());
+        assert_eq!(
+            fields.get("沟通的具体问题"),
+            Some("调整审计策略\n按表名过滤")
+        );
+        let body = "沟通结果: 成功\n具体问题: 调整审计策略\n-- \n张三";
+        assert_eq!(
+            parse_fields(body, &schema()).get("沟通的具体问题"),
+            Some("调整审计策略")
+        );
+    }
+
+    #[test]
+    fn a_blank_line_inside_the_fields_keeps_the_value_whole() {
+        let body = "具体问题: 第一段\n\n第二段\n沟通结果: 成功\n";
+        assert_eq!(
+            parse_fields(body, &schema()).get("沟通的具体问题"),
+            Some("第一段\n\n第二段")
+        );
     }
 
     #[test]
