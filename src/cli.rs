@@ -113,6 +113,23 @@ pub enum ReportCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// One project: people, reports, open items, improvement requests, fault orders, complaints.
+    Project {
+        /// The project's name (any spelling of it: 星河, 星河项目, 【星河】).
+        name: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// 故障处理工作单 with their state and who owes the next step.
+    Faults {
+        /// Only orders in this state.
+        #[arg(long, value_parser = ["pending_approval", "with_rd_manager", "assigned", "closure_requested", "closed", "rejected", "converted"])]
+        state: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Every distinct mail received and what became of it.
     Messages {
         /// Output format.
@@ -292,6 +309,53 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                 other => {
                     bail!("report messages: format {other:?} is not offered; use table or json")
                 }
+            }
+        }
+        ReportCommand::Project { name, format } => {
+            let Some(v) = report::project_json(&engine.config, &mut conn, &name).await? else {
+                bail!("report project: no project {name:?}");
+            };
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+                Format::Table => print!("{}", report::project_table(&v)),
+                other => {
+                    bail!("report project: format {other:?} is not offered; use table or json")
+                }
+            }
+        }
+        ReportCommand::Faults { state, format } => {
+            let rows =
+                report::faults_json(&engine.config, &mut conn, None, state.as_deref()).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                Format::Table => {
+                    let cols = [
+                        "thread",
+                        "project",
+                        "state",
+                        "owes",
+                        "lead",
+                        "priority",
+                        "proposer",
+                        "updated_at",
+                    ];
+                    let cell = |x: &serde_json::Value| match x {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Null => String::new(),
+                        serde_json::Value::Array(a) => a
+                            .iter()
+                            .filter_map(|e| e.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        other => other.to_string(),
+                    };
+                    let cells: Vec<Vec<String>> = rows
+                        .iter()
+                        .map(|r| cols.iter().map(|c| cell(&r[*c])).collect())
+                        .collect();
+                    print!("{}", report::table(&cols, &cells));
+                }
+                other => bail!("report faults: format {other:?} is not offered; use table or json"),
             }
         }
         ReportCommand::Tally { month, format } => {

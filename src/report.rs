@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::directory::Role;
 use crate::rules::complaint::Tally;
-use crate::store::{complaints, messages, outbox, tracking};
+use crate::store::{complaints, messages, outbox, queries, tracking};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::SqliteConnection;
@@ -198,4 +198,132 @@ pub fn config_summary(config: &Config) -> String {
         }
     }
     s
+}
+
+/// Who owes the next step of a fault order (names), by its state.
+pub fn fault_owes(config: &Config, f: &queries::FaultLine) -> Vec<String> {
+    let role = |r: Role| {
+        config
+            .directory
+            .with_role(r)
+            .map(|p| p.name.clone())
+            .collect()
+    };
+    match f.state.as_str() {
+        "pending_approval" => role(Role::PresalesManager),
+        "with_rd_manager" => role(Role::RdManager),
+        "assigned" if f.conversion_proposed => vec![f.proposer.clone()],
+        "assigned" => f.lead.iter().cloned().collect(),
+        "closure_requested" => vec![f.proposer.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// `report faults` rows as JSON, with who owes the next step.
+pub async fn faults_json(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    project: Option<&str>,
+    state: Option<&str>,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let rows = queries::faults(conn, project, state).await?;
+    Ok(rows
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            v["owes"] = json!(fault_owes(config, f));
+            v
+        })
+        .collect())
+}
+
+/// `report project NAME`: the project, its people, reports, open items, improvement requests
+/// with numbers and R&D time, fault orders with state and who owes the next step, complaints.
+pub async fn project_json(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    name: &str,
+) -> anyhow::Result<Option<serde_json::Value>> {
+    let Some(key) = crate::parse::ProjectKey::new(name) else {
+        return Ok(None);
+    };
+    let Some(project) = queries::project(conn, key.as_str()).await? else {
+        return Ok(None);
+    };
+    Ok(Some(json!({
+        "project": project,
+        "reports": queries::reports(conn, key.as_str()).await?,
+        "open_items": queries::open_items(conn, key.as_str()).await?,
+        "improvement_requests": queries::improvements(conn, key.as_str()).await?,
+        "fault_orders": faults_json(config, conn, Some(key.as_str()), None).await?,
+        "complaints": queries::complaints(conn, key.as_str()).await?,
+    })))
+}
+
+/// `report project` as text: one section per part.
+pub fn project_table(v: &serde_json::Value) -> String {
+    let cell = |x: &serde_json::Value| match x {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .map(|e| e.as_str().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    };
+    let p = &v["project"];
+    let mut out = format!(
+        "项目 {}（{}）  状态 {}\n责任销售 {}  第一售前 {}  第二售前 {}\n支持类型 {}  支持内容 {}\n",
+        cell(&p["name"]),
+        cell(&p["key"]),
+        cell(&p["status"]),
+        cell(&p["responsible_sales"]),
+        cell(&p["first_presales"]),
+        cell(&p["second_presales"]),
+        cell(&p["support_type"]),
+        cell(&p["support_content"]),
+    );
+    let sections: [(&str, &str, &[&str]); 5] = [
+        (
+            "客户沟通汇报",
+            "reports",
+            &["date", "engineer", "result", "content", "thread"],
+        ),
+        (
+            "遗留问题",
+            "open_items",
+            &["thread", "engineer", "priority", "status", "description"],
+        ),
+        (
+            "产品改进申请单",
+            "improvement_requests",
+            &["number", "proposer", "rd_hours", "filed_at", "thread"],
+        ),
+        (
+            "故障处理工作单",
+            "fault_orders",
+            &["thread", "state", "owes", "lead", "priority", "proposer"],
+        ),
+        (
+            "投诉",
+            "complaints",
+            &["filed_at", "complainant", "target", "month", "status"],
+        ),
+    ];
+    for (title, field, cols) in sections {
+        let rows: Vec<Vec<String>> = v[field]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|r| cols.iter().map(|c| cell(&r[*c])).collect())
+                    .collect()
+            })
+            .unwrap_or_default();
+        out += &format!("\n{title}（{}）\n", rows.len());
+        if !rows.is_empty() {
+            out += &table(cols, &rows);
+        }
+    }
+    out
 }

@@ -6,6 +6,7 @@ pub mod items;
 pub mod messages;
 pub mod outbox;
 pub mod projects;
+pub mod queries;
 pub mod tracking;
 
 use anyhow::Context;
