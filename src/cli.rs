@@ -249,22 +249,10 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
                 Format::Table => {
-                    let cells: Vec<Vec<String>> = rows
-                        .iter()
-                        .map(|r| {
-                            vec![
-                                r.id.to_string(),
-                                r.kind.clone(),
-                                r.to.join(","),
-                                r.status.clone(),
-                                r.subject.clone(),
-                            ]
-                        })
-                        .collect();
-                    print!(
-                        "{}",
-                        report::table(&["id", "kind", "to", "status", "subject"], &cells)
-                    );
+                    let rows = serde_json::to_value(&rows)?;
+                    let rows = rows.as_array().cloned().unwrap_or_default();
+                    let cols = ["id", "kind", "to", "status", "subject"];
+                    print!("{}", report::json_table(&rows, &cols));
                 }
                 other => bail!("outbox: format {other:?} is not offered; use table or json"),
             }
@@ -281,30 +269,10 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
                 Format::Table => {
-                    let s = |v: &serde_json::Value, k: &str| match &v[k] {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Null => String::new(),
-                        other => other.to_string(),
-                    };
-                    let cells: Vec<Vec<String>> = rows
-                        .iter()
-                        .map(|r| {
-                            [
-                                "date", "from", "kind", "outcome", "reasons", "project", "subject",
-                            ]
-                            .map(|k| s(r, k))
-                            .to_vec()
-                        })
-                        .collect();
-                    print!(
-                        "{}",
-                        report::table(
-                            &[
-                                "date", "from", "kind", "outcome", "reasons", "project", "subject"
-                            ],
-                            &cells
-                        )
-                    );
+                    let cols = [
+                        "date", "from", "kind", "outcome", "reasons", "project", "subject",
+                    ];
+                    print!("{}", report::json_table(&rows, &cols));
                 }
                 other => {
                     bail!("report messages: format {other:?} is not offered; use table or json")
@@ -339,21 +307,7 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                         "proposer",
                         "updated_at",
                     ];
-                    let cell = |x: &serde_json::Value| match x {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Null => String::new(),
-                        serde_json::Value::Array(a) => a
-                            .iter()
-                            .filter_map(|e| e.as_str())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        other => other.to_string(),
-                    };
-                    let cells: Vec<Vec<String>> = rows
-                        .iter()
-                        .map(|r| cols.iter().map(|c| cell(&r[*c])).collect())
-                        .collect();
-                    print!("{}", report::table(&cols, &cells));
+                    print!("{}", report::json_table(&rows, &cols));
                 }
                 other => bail!("report faults: format {other:?} is not offered; use table or json"),
             }

@@ -260,29 +260,38 @@ pub async fn project_json(
     })))
 }
 
-/// `report project` as text: one section per part.
-pub fn project_table(v: &serde_json::Value) -> String {
-    let cell = |x: &serde_json::Value| match x {
+/// A JSON value as a table cell: strings bare, lists joined with commas, null empty.
+pub fn json_cell(x: &serde_json::Value) -> String {
+    match x {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
-        serde_json::Value::Array(a) => a
-            .iter()
-            .map(|e| e.as_str().unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join(","),
+        serde_json::Value::Array(a) => a.iter().map(json_cell).collect::<Vec<_>>().join(","),
         other => other.to_string(),
-    };
-    let p = &v["project"];
+    }
+}
+
+/// JSON rows as a text table of the fields `cols`.
+pub fn json_table(rows: &[serde_json::Value], cols: &[&str]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| cols.iter().map(|c| json_cell(&r[*c])).collect())
+        .collect();
+    table(cols, &cells)
+}
+
+/// `report project` as text: one section per part.
+pub fn project_table(v: &serde_json::Value) -> String {
+    let p = |k: &str| json_cell(&v["project"][k]);
     let mut out = format!(
         "项目 {}（{}）  状态 {}\n责任销售 {}  第一售前 {}  第二售前 {}\n支持类型 {}  支持内容 {}\n",
-        cell(&p["name"]),
-        cell(&p["key"]),
-        cell(&p["status"]),
-        cell(&p["responsible_sales"]),
-        cell(&p["first_presales"]),
-        cell(&p["second_presales"]),
-        cell(&p["support_type"]),
-        cell(&p["support_content"]),
+        p("name"),
+        p("key"),
+        p("status"),
+        p("responsible_sales"),
+        p("first_presales"),
+        p("second_presales"),
+        p("support_type"),
+        p("support_content"),
     );
     let sections: [(&str, &str, &[&str]); 5] = [
         (
@@ -312,17 +321,10 @@ pub fn project_table(v: &serde_json::Value) -> String {
         ),
     ];
     for (title, field, cols) in sections {
-        let rows: Vec<Vec<String>> = v[field]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|r| cols.iter().map(|c| cell(&r[*c])).collect())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let rows = v[field].as_array().cloned().unwrap_or_default();
         out += &format!("\n{title}（{}）\n", rows.len());
         if !rows.is_empty() {
-            out += &table(cols, &rows);
+            out += &json_table(&rows, cols);
         }
     }
     out
