@@ -71,3 +71,7 @@ CREATE TABLE item_history (
 CREATE INDEX item_history_item ON item_history (item_kind, item_id);
 
 ALTER TABLE open_items ADD COLUMN closed_by INTEGER REFERENCES messages (id);
+
+-- A thread command belongs to the thread of the item it acts on: replies to the bot's answer
+-- to it must find that item, so it is tagged and resolved by the thread's opening mail.
+ALTER TABLE messages ADD COLUMN thread INTEGER REFERENCES messages (id);

@@ -95,6 +95,11 @@ pub async fn handle_in(
             references.push(id.clone());
         }
     }
+    // A thread command lives on the thread of the item it acts on: tagged with it, and found
+    // through it when someone answers the bot's reply to the command.
+    let thread = (d.kind == MailKind::ThreadCommand)
+        .then(|| facts.thread.as_ref().map(|t| t.message))
+        .flatten();
     let id = messages::insert(
         conn,
         &messages::NewMessage {
@@ -109,6 +114,7 @@ pub async fn handle_in(
             event_at: mail.date,
             handled_at: now,
             references: &references,
+            thread,
         },
     )
     .await?;
@@ -118,7 +124,7 @@ pub async fn handle_in(
         .and_then(|a| config.directory.by_email(a))
         .map_or("", |p| p.name.as_str());
     apply(conn, id, mail, actor, &d).await?;
-    queue(config, conn, id, mail, &d, now).await?;
+    queue(config, conn, id, thread.unwrap_or(id), mail, &d, now).await?;
     Ok(Handled::Recorded {
         id,
         kind: d.kind.as_str(),
@@ -404,6 +410,7 @@ async fn queue(
     config: &Config,
     conn: &mut SqliteConnection,
     id: i64,
+    thread: i64,
     mail: &Inbound,
     d: &Decision,
     now: DateTime<Utc>,
@@ -415,7 +422,7 @@ async fn queue(
     let references = (!refs.is_empty()).then(|| refs.join(" "));
     for (i, out) in d.outgoing.iter().enumerate() {
         let message_id = format!("<sb.{seed}.{i}@{}>", config.bot_domain());
-        let subject = format!("[SB-{id}] {}", out.subject);
+        let subject = format!("[SB-{thread}] {}", out.subject);
         outbox::enqueue(
             conn,
             out,
@@ -430,6 +437,5 @@ async fn queue(
         )
         .await?;
     }
-    debug_assert!(d.kind != MailKind::AutoReply || d.outgoing.is_empty());
     Ok(())
 }

@@ -109,17 +109,18 @@ static WROTE_END: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)(?:写道|寫�
 
 /// Reads `字段: 值` lines from the new (non-quoted) part of a plain-text body.
 ///
-/// Names and values are NFKC-normalised; a value runs on until the next known field line.
+/// Names are matched after NFKC; values are kept as written. A value runs on until the next
+/// known field line (the last one until a blank line or `-- `).
 pub fn parse_fields(text: &str, schema: &FieldSchema) -> Fields {
     let mut fields = Fields::default();
     let mut current: Option<(String, Vec<String>)> = None;
     for raw_line in strip_quoted(text).lines() {
         let line = normalise_line(raw_line);
-        if let Some((name, value)) = field_line(schema, &line) {
+        if let Some((name, _)) = field_line(schema, &line) {
             push_field(&mut fields, current.take());
-            current = Some((name.to_owned(), vec![value.trim().to_owned()]));
+            current = Some((name.to_owned(), vec![raw_value(raw_line).to_owned()]));
         } else if let Some((_, lines)) = current.as_mut() {
-            lines.push(line.trim().to_owned());
+            lines.push(raw_line.trim().to_owned());
         }
     }
     // The last field runs to the end of the body, where a closing line or a signature follows
@@ -138,6 +139,18 @@ pub fn parse_fields(text: &str, schema: &FieldSchema) -> Fields {
     }
     push_field(&mut fields, current);
     fields
+}
+
+/// The value of a field line as the sender wrote it (full-width punctuation kept): what follows
+/// the first colon or closing bracket. Field names hold neither, so that is the separator.
+fn raw_value(raw_line: &str) -> &str {
+    let after = raw_line
+        .find([':', '：', '】', ']'])
+        .and_then(|at| raw_line.get(at..))
+        .and_then(|rest| rest.chars().next().map(|c| &rest[c.len_utf8()..]))
+        .unwrap_or_default()
+        .trim_start();
+    after.strip_prefix([':', '：']).unwrap_or(after).trim()
 }
 
 fn push_field(fields: &mut Fields, field: Option<(String, Vec<String>)>) {

@@ -19,6 +19,6 @@ pub use subject::{
 use unicode_normalization::UnicodeNormalization;
 
 /// NFKC-normalises `s` (full-width `ＡＢＣ１２：－` become `ABC12:-`).
-pub(crate) fn nfkc(s: &str) -> String {
+pub fn nfkc(s: &str) -> String {
     s.nfkc().collect()
 }

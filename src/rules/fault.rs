@@ -33,14 +33,17 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
         reasons.push("missing_field:日志".into());
         problems.push("缺少「日志」：请写出日志或作为附件发送（第四十四条）".into());
     }
-    let tries = value("尝试次数").map(|t| {
+    let tries = value("尝试次数").and_then(|t| {
+        let t = crate::parse::nfkc(t);
         t.chars()
             .take_while(char::is_ascii_digit)
             .collect::<String>()
+            .parse::<u32>()
+            .ok()
     });
-    let tries = tries.and_then(|t| t.parse::<u32>().ok());
-    let severe = value("严重")
-        .is_some_and(|v| ["是", "严重", "yes", "y", "true"].contains(&v.to_lowercase().as_str()));
+    let severe = value("严重").is_some_and(|v| {
+        ["是", "严重", "yes", "y", "true"].contains(&crate::parse::nfkc(v).to_lowercase().as_str())
+    });
     if !severe && tries.is_none_or(|n| n < 3) {
         let field = if value("尝试次数").is_some() {
             "invalid_value:尝试次数"

@@ -30,6 +30,8 @@ pub struct NewMessage<'a> {
     pub handled_at: DateTime<Utc>,
     /// Message-IDs it answers.
     pub references: &'a [String],
+    /// For a thread command: the mail that opened the thread it acts on.
+    pub thread: Option<i64>,
 }
 
 /// A recorded mail, for `report messages`.
@@ -70,8 +72,8 @@ pub async fn exists(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<bo
 pub async fn insert(conn: &mut SqliteConnection, m: &NewMessage<'_>) -> anyhow::Result<i64> {
     let id = sqlx::query(
         "INSERT INTO messages (dedup_key, subject, sender, kind, outcome, reasons, flags, project,
-                               event_at, handled_at, references_)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               event_at, handled_at, references_, thread)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(m.key)
     .bind(m.subject)
@@ -84,6 +86,7 @@ pub async fn insert(conn: &mut SqliteConnection, m: &NewMessage<'_>) -> anyhow::
     .bind(ts(m.event_at))
     .bind(ts(m.handled_at))
     .bind(m.references.join(" "))
+    .bind(m.thread)
     .execute(conn)
     .await?
     .last_insert_rowid();
@@ -95,7 +98,8 @@ pub async fn thread_by_id(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> anyhow::Result<Option<ThreadRef>> {
-    let row = sqlx::query("SELECT id, sender, outcome, kind FROM messages WHERE id = ?")
+    let row = sqlx::query("SELECT r.id, r.sender, r.outcome, r.kind FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
+         WHERE m.id = ?")
         .bind(id)
         .fetch_optional(conn)
         .await?;
@@ -111,10 +115,11 @@ pub async fn thread_by_ids(
     for id in ids.iter().rev() {
         let bracketed = format!("<{}>", id.trim_matches(['<', '>']));
         let row = sqlx::query(
-            "SELECT m.id, m.sender, m.outcome, m.kind FROM outbox o JOIN messages m ON m.id = o.message
-             WHERE o.message_id = ?
+            "SELECT r.id, r.sender, r.outcome, r.kind FROM outbox o JOIN messages m ON m.id = o.message
+             JOIN messages r ON r.id = coalesce(m.thread, m.id) WHERE o.message_id = ?
              UNION ALL
-             SELECT id, sender, outcome, kind FROM messages WHERE dedup_key = ? AND kind <> 'ordinary'
+             SELECT r.id, r.sender, r.outcome, r.kind FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
+             WHERE m.dedup_key = ? AND m.kind <> 'ordinary'
              LIMIT 1",
         )
         .bind(&bracketed)
