@@ -8,7 +8,7 @@ use crate::directory::Person;
 use crate::mail::Inbound;
 use crate::parse::{Fields, SubjectKind, WorkflowSubject};
 
-const SIGNATURE: &str = "\n\n—— 技术支持流程机器人（本邮件自动发送；直接回复本邮件即可更正后重发）";
+const SIGNATURE: &str = "\n\n—— 技术支持流程机器人（本邮件由系统自动发送）";
 
 /// A rejection: every problem, then the corrected template filled with what was written.
 pub fn rejection(what: &str, problems: &[String], template: &str) -> String {
@@ -18,7 +18,7 @@ pub fn rejection(what: &str, problems: &[String], template: &str) -> String {
         .map(|(i, p)| format!("{}. {p}\n", i + 1))
         .collect();
     format!(
-        "您的{what}邮件未被记录，请修改后重新发送：\n\n{list}\n按以下格式更正（已填入您写的内容）：\n\n{template}{SIGNATURE}"
+        "您的{what}邮件未被记录，请修改后重新发送：\n\n{list}\n按以下格式更正（已填入您写的内容）：\n\n{template}\n\n可直接回复本邮件，把更正后的内容写在最上面。{SIGNATURE}"
     )
 }
 
