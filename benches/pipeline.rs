@@ -1,0 +1,167 @@
+//! The pipeline benchmark (issue 6): for each N, in one run,
+//! - the floor: parse every mail with mail-parser and insert one row per mail into a fresh
+//!   SQLite file in batches (no rules, no replies);
+//! - `supportbot process` over the same mails in a Maildir (handles and sends the replies);
+//! - `supportbot replay` of the same mails into a fresh database;
+//!
+//! and prints msgs/s, the ratios to the floor, and each one's peak RSS (every step runs as its
+//! own process, measured with wait4). Run: `cargo bench --bench pipeline`; sizes from
+//! `SUPPORTBOT_BENCH_N` (comma separated, default `10000,100000`).
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Runs `cmd`, returning (seconds, peak RSS in MiB).
+fn measure(cmd: &mut Command) -> (f64, f64) {
+    let start = Instant::now();
+    // NOTE: reaped with wait4 below (for its rusage), not with Child::wait.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd.spawn().expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own child, status and usage are valid for writes.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(waited, pid, "wait4");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed"
+    );
+    (secs, usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// The floor, run in a child process: `pipeline --floor DIR`.
+fn floor(dir: &Path) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+        use sqlx::{ConnectOptions, Connection};
+        let mut conn = SqliteConnectOptions::new()
+            .filename(dir.join("floor.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .connect()
+            .await
+            .expect("open floor db");
+        sqlx::query(
+            "CREATE TABLE m (id INTEGER PRIMARY KEY, message_id TEXT, subject TEXT, sender TEXT)",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("create");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("mail/new"))
+            .expect("read maildir")
+            .filter_map(|e| Some(e.ok()?.path()))
+            .collect();
+        files.sort();
+        for chunk in files.chunks(500) {
+            let mut tx = conn.begin().await.expect("begin");
+            for f in chunk {
+                let raw = std::fs::read(f).expect("read mail");
+                let msg = mail_parser::MessageParser::default().parse(&raw);
+                let (id, subject, sender) = msg
+                    .as_ref()
+                    .map(|m| {
+                        let from = m
+                            .from()
+                            .and_then(|a| a.first())
+                            .and_then(|a| a.address())
+                            .unwrap_or_default();
+                        (
+                            m.message_id().unwrap_or_default().to_string(),
+                            m.subject().unwrap_or_default().to_string(),
+                            from.to_string(),
+                        )
+                    })
+                    .unwrap_or_default();
+                sqlx::query("INSERT INTO m (message_id, subject, sender) VALUES (?, ?, ?)")
+                    .bind(id)
+                    .bind(subject)
+                    .bind(sender)
+                    .execute(&mut *tx)
+                    .await
+                    .expect("insert");
+            }
+            tx.commit().await.expect("commit");
+        }
+    });
+}
+
+fn fresh_db(dir: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("supportbot.db{suffix}")));
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--floor") {
+        floor(Path::new(&args[i + 1]));
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("SUPPORTBOT_BENCH_N")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let bot = env!("CARGO_BIN_EXE_supportbot");
+    let me = std::env::current_exe().expect("own path");
+    println!(
+        "pipeline benchmark: {} cores; sizes {sizes:?}",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        corpus::write(d, n, 42).expect("write corpus");
+        let (floor_s, floor_rss) = measure(Command::new(&me).arg("--floor").arg(d));
+        let config = d.join("config.toml");
+        fresh_db(d);
+        let (process_s, process_rss) = measure(
+            Command::new(bot)
+                .arg("--config")
+                .arg(&config)
+                .arg("process")
+                .env("SUPPORTBOT_LOG", "error"),
+        );
+        fresh_db(d);
+        let (replay_s, replay_rss) = measure(
+            Command::new(bot)
+                .arg("--config")
+                .arg(&config)
+                .arg("replay")
+                .arg(d.join("mail"))
+                .env("SUPPORTBOT_LOG", "error"),
+        );
+        let rate = |s: f64| n as f64 / s;
+        println!(
+            "N={n:>7}  floor {:>8.0} msgs/s ({floor_rss:>5.1} MiB)  replay {:>8.0} msgs/s ({replay_rss:>5.1} MiB, {:.2}× floor)  process {:>8.0} msgs/s ({process_rss:>5.1} MiB, {:.2}× floor)",
+            rate(floor_s),
+            rate(replay_s),
+            floor_s / replay_s,
+            rate(process_s),
+            floor_s / process_s,
+        );
+        rows.push((n, floor_s, replay_s, process_s));
+    }
+    if let [(n1, f1, r1, p1), (n2, f2, r2, p2)] = rows[..] {
+        let k = n2 as f64 / n1 as f64;
+        println!(
+            "scaling {n1}→{n2} ({k:.0}× the mail): floor {:.2}×, replay {:.2}×, process {:.2}× the time",
+            f2 / f1,
+            r2 / r1,
+            p2 / p1
+        );
+    }
+}
