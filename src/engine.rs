@@ -110,7 +110,7 @@ pub async fn handle_in(
         },
     )
     .await?;
-    apply(conn, id, mail, &d).await?;
+    apply(config, conn, id, mail, &d).await?;
     queue(config, conn, id, mail, &d, now).await?;
     Ok(Handled::Recorded {
         id,
@@ -157,6 +157,7 @@ async fn load_facts(
 
 /// Applies the decision's state changes, with an audit line for each.
 async fn apply(
+    config: &Config,
     conn: &mut SqliteConnection,
     id: i64,
     mail: &Inbound,
@@ -197,7 +198,7 @@ async fn apply(
             } => {
                 let report =
                     report_id.ok_or_else(|| anyhow::anyhow!("open item without its report"))?;
-                tracking::add_open_item(
+                let item = tracking::add_open_item(
                     conn,
                     report,
                     project.as_str(),
@@ -207,6 +208,7 @@ async fn apply(
                     at,
                 )
                 .await?;
+                crate::schedule::stamp_open_item(config, conn, item, priority, at).await?;
                 (
                     "open_item",
                     serde_json::json!({"project": project.as_str(), "priority": priority}),

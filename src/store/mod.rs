@@ -5,6 +5,7 @@ pub mod complaints;
 pub mod messages;
 pub mod outbox;
 pub mod projects;
+pub mod schedule;
 pub mod tracking;
 
 use anyhow::Context;

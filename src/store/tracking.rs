@@ -34,7 +34,7 @@ pub async fn add_report(
     Ok(id)
 }
 
-/// Opens an item for a 问题遗留 report.
+/// Opens an item for a 问题遗留 report; returns its row id.
 pub async fn add_open_item(
     conn: &mut SqliteConnection,
     report: i64,
@@ -43,8 +43,8 @@ pub async fn add_open_item(
     description: &str,
     priority: &str,
     at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    sqlx::query(
+) -> anyhow::Result<i64> {
+    let id = sqlx::query(
         "INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
          VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -55,8 +55,9 @@ pub async fn add_open_item(
     .bind(priority)
     .bind(ts(at))
     .execute(conn)
-    .await?;
-    Ok(())
+    .await?
+    .last_insert_rowid();
+    Ok(id)
 }
 
 /// One row of a 项目跟踪表 (interface.md `report tracking`).
