@@ -2,6 +2,7 @@
 //! as HTML (inline CSS, no scripts: readable in Outlook and phone clients), so both parts carry
 //! the same figures by construction.
 
+mod activity;
 mod build;
 pub mod xlsx;
 
