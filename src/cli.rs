@@ -234,13 +234,15 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
         }
         Command::Run { poll_seconds } => run(engine, poll_seconds).await,
         Command::Tick { now } => {
-            if let Some(t) = now {
-                chrono::DateTime::parse_from_rfc3339(&t)
-                    .with_context(|| format!("--now {t:?} is not RFC 3339"))?;
-            }
-            bail!(
-                "tick: reminders and digests are not built yet (the time issue); nothing was queued"
-            )
+            let now = match now {
+                Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+                    .with_context(|| format!("--now {t:?} is not RFC 3339"))?
+                    .with_timezone(&Utc),
+                None => Utc::now(),
+            };
+            let o = crate::schedule::run_due(engine, now).await?;
+            eprintln!("queued {} reminders and digests", o.queued);
+            Ok(())
         }
         Command::Report { what } => report_command(engine, what).await,
         Command::Outbox { status, format } => {
@@ -402,7 +404,25 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                     )
                 }
                 Format::Xlsx => {
-                    bail!("report tracking: xlsx export is not built yet (the time issue); use csv")
+                    let Some(path) = output else {
+                        bail!("report tracking --format xlsx needs --output FILE");
+                    };
+                    let owners = match &person {
+                        Some(p) => vec![p.clone()],
+                        None => crate::digest::xlsx::owners(
+                            engine
+                                .config
+                                .directory
+                                .with_role(crate::directory::Role::Presales)
+                                .map(|p| p.name.clone()),
+                            &rows,
+                        ),
+                    };
+                    let book =
+                        crate::digest::xlsx::workbook(&owners, &rows, engine.config.timezone)?;
+                    std::fs::write(&path, book)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    return Ok(());
                 }
             };
             match output {

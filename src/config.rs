@@ -1,8 +1,10 @@
 //! The TOML config (interface.md "Config"): transports, database, time zone, rule settings,
 //! field-name synonyms and the staff directory. Loaded once and validated at the edge.
 
+use crate::calendar::{Calendar, CalendarConfig};
 use crate::directory::{Directory, Person};
 use crate::parse::FieldSchema;
+use crate::schedule::settings::{Schedules, SchedulesConfig, Sla, SlaConfig, default_sla};
 use anyhow::{Context, anyhow, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -142,6 +144,12 @@ struct RawConfig {
     synonyms: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     people: Vec<Person>,
+    #[serde(default)]
+    calendar: CalendarConfig,
+    #[serde(default = "default_sla")]
+    sla: SlaConfig,
+    #[serde(default)]
+    schedules: SchedulesConfig,
 }
 
 /// Where mail is read from.
@@ -189,6 +197,12 @@ pub struct Config {
     pub bot: lettre::message::Mailbox,
     /// The bot's own address, lowercase.
     pub bot_address: String,
+    /// The working calendar (`[calendar]` and its year files, in `timezone`).
+    pub calendar: Calendar,
+    /// SLAs by priority (`[sla]`).
+    pub sla: Sla,
+    /// Reminder thresholds and digest times (`[schedules]`).
+    pub schedules: Schedules,
 }
 
 impl Config {
@@ -250,6 +264,9 @@ impl Config {
         }
         let fields = FieldSchema::new(raw.synonyms.clone()).with_names(FIELD_NAMES);
         let directory = Directory::new(raw.people).map_err(|e| anyhow!("[[people]]: {e}"))?;
+        let calendar = Calendar::from_config(timezone, &raw.calendar)?;
+        let sla = Sla::parse(&raw.sla)?;
+        let schedules = Schedules::parse(&raw.schedules)?;
         Ok(Config {
             mailbox: raw.mailbox,
             mailbox_url,
@@ -263,6 +280,9 @@ impl Config {
             directory,
             bot_address: from.email.to_string().to_ascii_lowercase(),
             bot: from,
+            calendar,
+            sla,
+            schedules,
         })
     }
 

@@ -123,7 +123,7 @@ pub async fn handle_in(
         .as_deref()
         .and_then(|a| config.directory.by_email(a))
         .map_or("", |p| p.name.as_str());
-    apply(conn, id, mail, actor, &d).await?;
+    apply(config, conn, id, mail, actor, &d).await?;
     queue(config, conn, id, thread.unwrap_or(id), mail, &d, now).await?;
     Ok(Handled::Recorded {
         id,
@@ -207,6 +207,7 @@ async fn load_item(
 
 /// Applies the decision's state changes, with an audit or history line for each.
 async fn apply(
+    config: &Config,
     conn: &mut SqliteConnection,
     id: i64,
     mail: &Inbound,
@@ -255,6 +256,7 @@ async fn apply(
                     at,
                 )
                 .await?;
+                crate::schedule::stamp_open_item(config, conn, item, priority, at).await?;
                 let line = HistoryLine {
                     item_kind: "open_item",
                     item_id: item,

@@ -13,11 +13,16 @@
 //! - [`transport`]: Maildir in and out (the embedded default); replay sources.
 //! - [`report`]: the `report` and `outbox` commands' tables and JSON.
 //! - [`cli`]: the command line of `interface.md`.
+//! - [`calendar`]: working time (holidays, 调休) for every deadline.
+//! - [`schedule`]: SLAs, reminders and the `tick` step [`schedule::run_due`].
+//! - [`digest`]: the managers' and presales' digests (HTML + text) and the tracking workbook.
 
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod directory;
 pub mod engine;
 pub mod jobs;
@@ -25,5 +30,6 @@ pub mod mail;
 pub mod parse;
 pub mod report;
 pub mod rules;
+pub mod schedule;
 pub mod store;
 pub mod transport;

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Attachment as AttachmentPart, Mailbox, Message, MultiPart, SinglePart};
+use sha2::{Digest, Sha256};
 
 macro_rules! outgoing_kinds {
     ($($variant:ident => $name:literal,)*) => {
@@ -43,6 +44,7 @@ outgoing_kinds! {
     MonthlyDigest => "monthly_digest",
     PersonalDigest => "personal_digest",
     MissingRecipients => "missing_recipients",
+    CalendarWarning => "calendar_warning",
 }
 
 /// A mail the rules want sent; the engine adds the tag, Message-ID and threading headers.
@@ -81,6 +83,21 @@ pub struct Queued {
     pub references: Option<String>,
     /// When it was queued: its Date header.
     pub created_at: DateTime<Utc>,
+    /// HTML alternative of `body` (digests).
+    pub html: Option<String>,
+    /// Files attached (the monthly digest's workbook).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to an outgoing mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// File name shown to the reader.
+    pub filename: String,
+    /// MIME type.
+    pub content_type: String,
+    /// The bytes.
+    pub content: Vec<u8>,
 }
 
 /// Why a queued mail cannot be rendered.
@@ -89,6 +106,9 @@ pub enum RenderError {
     /// An address lettre will not accept.
     #[error("bad address {0:?}")]
     Address(String),
+    /// An attachment's MIME type lettre will not accept.
+    #[error("bad content type {0:?}")]
+    ContentType(String),
     /// The message builder refused.
     #[error("cannot build the mail: {0}")]
     Build(#[from] lettre::error::Error),
@@ -126,7 +146,42 @@ impl Queued {
         if let Some(r) = &self.references {
             b = b.references(r.clone());
         }
-        let msg = b.header(ContentType::TEXT_PLAIN).body(self.body.clone())?;
+        let msg = match self.multipart()? {
+            Some(parts) => b.multipart(parts)?,
+            None => b.header(ContentType::TEXT_PLAIN).body(self.body.clone())?,
+        };
         Ok(msg.formatted())
+    }
+
+    /// Text + HTML (+ attachments), with boundaries derived from the Message-ID so the bytes
+    /// are the same on every render.
+    fn multipart(&self) -> Result<Option<MultiPart>, RenderError> {
+        if self.html.is_none() && self.attachments.is_empty() {
+            return Ok(None);
+        }
+        let seed = hex::encode(&Sha256::digest(self.message_id.as_bytes())[..12]);
+        let text = SinglePart::plain(self.body.clone());
+        let body = match &self.html {
+            Some(html) => MultiPart::alternative()
+                .boundary(format!("sb-alt-{seed}"))
+                .singlepart(text)
+                .singlepart(SinglePart::html(html.clone())),
+            None => MultiPart::mixed()
+                .boundary(format!("sb-txt-{seed}"))
+                .singlepart(text),
+        };
+        if self.attachments.is_empty() {
+            return Ok(Some(body));
+        }
+        let mut mixed = MultiPart::mixed()
+            .boundary(format!("sb-mix-{seed}"))
+            .multipart(body);
+        for a in &self.attachments {
+            let ct = ContentType::parse(&a.content_type)
+                .map_err(|_| RenderError::ContentType(a.content_type.clone()))?;
+            mixed = mixed
+                .singlepart(AttachmentPart::new(a.filename.clone()).body(a.content.clone(), ct));
+        }
+        Ok(Some(mixed))
     }
 }

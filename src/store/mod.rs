@@ -7,6 +7,7 @@ pub mod messages;
 pub mod outbox;
 pub mod projects;
 pub mod queries;
+pub mod schedule;
 pub mod tracking;
 
 use anyhow::Context;

@@ -2,7 +2,7 @@
 
 use super::{parse_ts, ts};
 use crate::mail::Outgoing;
-use crate::mail::outbound::Queued;
+use crate::mail::outbound::{Attachment, Queued};
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
 
@@ -112,14 +112,15 @@ pub async fn pending(
     limit: i64,
 ) -> anyhow::Result<Vec<Queued>> {
     let rows = sqlx::query(
-        "SELECT id, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_, created_at
+        "SELECT id, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_, created_at,
+                html
          FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?",
     )
     .bind(after)
     .bind(limit)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
+    let mut queued: Vec<Queued> = rows
         .into_iter()
         .map(|r| Queued {
             id: r.get("id"),
@@ -131,8 +132,89 @@ pub async fn pending(
             in_reply_to: r.get("in_reply_to"),
             references: r.get("references_"),
             created_at: parse_ts(r.get("created_at")),
+            html: r.get("html"),
+            attachments: Vec::new(),
+        })
+        .collect();
+    for q in queued.iter_mut().filter(|q| q.html.is_some()) {
+        q.attachments = attachments(conn, q.id).await?;
+    }
+    Ok(queued)
+}
+
+/// The files attached to an outbox row, in order.
+pub async fn attachments(conn: &mut SqliteConnection, id: i64) -> anyhow::Result<Vec<Attachment>> {
+    let rows = sqlx::query(
+        "SELECT filename, content_type, content FROM outbox_attachments
+         WHERE outbox = ? ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Attachment {
+            filename: r.get("filename"),
+            content_type: r.get("content_type"),
+            content: r.get("content"),
         })
         .collect())
+}
+
+/// A mail the schedules queue (reminders, digests): no inbound mail caused it.
+#[derive(Debug, Clone)]
+pub struct Scheduled<'a> {
+    /// Kind, recipients, subject and plain text.
+    pub mail: &'a Outgoing,
+    /// Stable Message-ID with brackets, derived from the due event's key.
+    pub message_id: &'a str,
+    /// HTML alternative (digests).
+    pub html: Option<&'a str>,
+    /// Attached files.
+    pub attachments: &'a [Attachment],
+    /// Its Date: the tick's "now".
+    pub created_at: DateTime<Utc>,
+}
+
+/// Queues a scheduled mail with its parts; returns false when that Message-ID was queued before.
+pub async fn enqueue_scheduled(
+    conn: &mut SqliteConnection,
+    s: &Scheduled<'_>,
+) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (message, kind, to_addrs, cc_addrs, subject, body, message_id, created_at,
+                             html)
+         VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (message_id) DO NOTHING",
+    )
+    .bind(s.mail.kind.as_str())
+    .bind(serde_json::to_string(&s.mail.to)?)
+    .bind(serde_json::to_string(&s.mail.cc)?)
+    .bind(&s.mail.subject)
+    .bind(&s.mail.body)
+    .bind(s.message_id)
+    .bind(ts(s.created_at))
+    .bind(s.html)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let id = done.last_insert_rowid();
+    for (i, a) in s.attachments.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO outbox_attachments (outbox, position, filename, content_type, content)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(i as i64)
+        .bind(&a.filename)
+        .bind(&a.content_type)
+        .bind(&a.content)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(true)
 }
 
 /// Marks a mail delivered.

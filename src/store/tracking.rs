@@ -34,7 +34,7 @@ pub async fn add_report(
     Ok(id)
 }
 
-/// Opens an item for a 问题遗留 report.
+/// Opens an item for a 问题遗留 report; returns its row id.
 pub async fn add_open_item(
     conn: &mut SqliteConnection,
     report: i64,

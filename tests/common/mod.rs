@@ -8,6 +8,8 @@ use std::sync::Arc;
 use supportbot::config::Config;
 use supportbot::engine::Engine;
 
+pub mod mail;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,265 @@
+//! The daily and weekly digests (workflow.md §4): activity in the period and the state now.
+
+use super::Digest;
+use super::Table;
+use crate::config::Config;
+use crate::schedule::occurrences::Occurrence;
+use crate::store::schedule::{self as store, OpenItemRow, ReportMail};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sqlx::SqliteConnection;
+use std::collections::BTreeMap;
+
+pub(super) fn start_of(config: &Config, d: NaiveDate) -> DateTime<Utc> {
+    config.calendar.at(d, NaiveTime::MIN).unwrap_or_default()
+}
+
+fn name_of(config: &Config, address: &str) -> String {
+    config
+        .directory
+        .by_email(address)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| address.to_string())
+}
+
+fn list(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn period(o: &Occurrence) -> String {
+    let last = o.to.pred_opt().unwrap_or(o.to);
+    if last == o.from {
+        format!("{}", o.from)
+    } else {
+        format!("{} 至 {}", o.from, last)
+    }
+}
+
+/// Working time as 「N小时M分」.
+fn hours(d: chrono::Duration) -> String {
+    format!("{}小时{:02}分", d.num_hours(), d.num_minutes() % 60)
+}
+
+/// SLA state of an open item at `now`.
+fn sla_state(i: &OpenItemRow, now: DateTime<Utc>) -> &'static str {
+    if i.resolution_due <= now {
+        "超解决时限"
+    } else if i.response_due <= now && !i.followed_up {
+        "超响应时限"
+    } else {
+        "正常"
+    }
+}
+
+pub(super) fn open_item_table(config: &Config, items: &[OpenItemRow], now: DateTime<Utc>) -> Table {
+    let rows = items
+        .iter()
+        .map(|i| {
+            vec![
+                i.project.clone(),
+                i.engineer.clone(),
+                i.priority.clone(),
+                i.opened_at
+                    .with_timezone(&config.timezone)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                hours(config.calendar.working_time_between(i.opened_at, now)),
+                sla_state(i, now).into(),
+                i.description.clone(),
+            ]
+        })
+        .collect();
+    Table::new(
+        "遗留问题（按时长与 SLA 状态）",
+        &[
+            "项目",
+            "负责人",
+            "优先级",
+            "提出时间",
+            "已过工作时间",
+            "SLA 状态",
+            "问题",
+        ],
+        rows,
+    )
+}
+
+/// Reports per engineer in the period: (accepted, rejected, not_assigned, late).
+fn per_engineer(config: &Config, mails: &[ReportMail]) -> BTreeMap<String, [usize; 4]> {
+    let mut m: BTreeMap<String, [usize; 4]> = BTreeMap::new();
+    for r in mails {
+        let e = m.entry(name_of(config, &r.sender)).or_default();
+        let flags = list(&r.flags);
+        match r.outcome.as_str() {
+            "accepted" => e[0] += 1,
+            "rejected" => e[1] += 1,
+            _ => {}
+        }
+        e[2] += usize::from(flags.iter().any(|f| f == "not_assigned"));
+        e[3] += usize::from(flags.iter().any(|f| f == "late"));
+    }
+    m
+}
+
+/// The daily and weekly digests' body: activity in the period and the state now.
+pub(super) async fn activity(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    o: &Occurrence,
+    now: DateTime<Utc>,
+    label: &str,
+) -> anyhow::Result<Digest> {
+    let (from, to) = (start_of(config, o.from), start_of(config, o.to));
+    let mails = store::report_mails(conn, from, to).await?;
+    let items = store::open_items(conn, None).await?;
+    let complaints = store::complaints_filed(conn, from, to).await?;
+    let uninit = store::uninitiated(conn).await?;
+    let per = per_engineer(config, &mails);
+    let sum = |k: usize| per.values().map(|v| v[k]).sum::<usize>();
+    let overdue = items.iter().filter(|i| sla_state(i, now) != "正常").count();
+    let figures = vec![
+        ("收到的报告".to_string(), mails.len().to_string()),
+        ("接受".into(), sum(0).to_string()),
+        ("退回".into(), sum(1).to_string()),
+        ("未关闭的遗留问题".into(), items.len().to_string()),
+        ("其中超时".into(), overdue.to_string()),
+        ("新投诉".into(), complaints.len().to_string()),
+        ("未立项项目".into(), uninit.len().to_string()),
+    ];
+    let eng = per
+        .iter()
+        .map(|(n, v)| {
+            vec![
+                n.clone(),
+                v[0].to_string(),
+                v[1].to_string(),
+                v[2].to_string(),
+                v[3].to_string(),
+            ]
+        })
+        .collect();
+    let rejected = mails
+        .iter()
+        .filter(|m| m.outcome == "rejected")
+        .map(|m| {
+            vec![
+                name_of(config, &m.sender),
+                m.project.clone().unwrap_or_default(),
+                list(&m.reasons).join("、"),
+            ]
+        })
+        .collect();
+    let flagged = mails
+        .iter()
+        .flat_map(|m| list(&m.flags).into_iter().map(move |f| (m, f)))
+        .map(|(m, f)| {
+            vec![
+                name_of(config, &m.sender),
+                m.project.clone().unwrap_or_default(),
+                if f == "not_assigned" {
+                    "未指派（第四条）".to_string()
+                } else if f == "late" {
+                    "迟报".into()
+                } else {
+                    f
+                },
+            ]
+        })
+        .collect();
+    let complaint_rows = complaints
+        .into_iter()
+        .map(|(t, p, c)| vec![t, p, c])
+        .collect();
+    let uninit_rows = uninit
+        .iter()
+        .map(|u| {
+            vec![
+                u.name.clone(),
+                u.responsible_sales
+                    .clone()
+                    .unwrap_or_else(|| "（未知）".into()),
+                u.created_at
+                    .with_timezone(&config.timezone)
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                if u.support_stopped {
+                    "可能暂停支持".into()
+                } else {
+                    "未立项".into()
+                },
+            ]
+        })
+        .collect();
+    Ok(Digest {
+        title: format!("技术支持{label}：{}", period(o)),
+        intro: format!(
+            "统计期间 {}（{}），状态截至 {}。",
+            period(o),
+            config.timezone,
+            now.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M")
+        ),
+        figures,
+        tables: vec![
+            Table::new(
+                "各技服人员的报告",
+                &["技服人员", "接受", "退回", "未指派", "迟报"],
+                eng,
+            ),
+            Table::new("被退回的报告", &["发送人", "项目", "原因"], rejected),
+            open_item_table(config, &items, now),
+            Table::new("投诉", &["被投诉人", "项目", "投诉人"], complaint_rows),
+            Table::new(
+                "未立项或可能暂停支持的项目（第十一条）",
+                &["项目", "责任销售", "首次报告", "状态"],
+                uninit_rows,
+            ),
+            Table::new("未指派或迟报的报告", &["发送人", "项目", "标记"], flagged),
+        ],
+    })
+}
+
+/// The weekly trend: this week against the week before.
+pub(super) async fn trend(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    o: &Occurrence,
+) -> anyhow::Result<Table> {
+    let week = |d: NaiveDate| start_of(config, d);
+    let before = o.from - chrono::Duration::days(7);
+    let this = store::report_mails(conn, week(o.from), week(o.to)).await?;
+    let prev = store::report_mails(conn, week(before), week(o.from)).await?;
+    let c_this = store::complaints_filed(conn, week(o.from), week(o.to))
+        .await?
+        .len();
+    let c_prev = store::complaints_filed(conn, week(before), week(o.from))
+        .await?
+        .len();
+    let count = |v: &[ReportMail], outcome: &str| v.iter().filter(|m| m.outcome == outcome).count();
+    let rows = [
+        (
+            "报告（接受）",
+            count(&prev, "accepted"),
+            count(&this, "accepted"),
+        ),
+        (
+            "报告（退回）",
+            count(&prev, "rejected"),
+            count(&this, "rejected"),
+        ),
+        ("投诉", c_prev, c_this),
+    ]
+    .into_iter()
+    .map(|(l, a, b)| {
+        vec![
+            l.to_string(),
+            a.to_string(),
+            b.to_string(),
+            format!("{:+}", b as i64 - a as i64),
+        ]
+    })
+    .collect();
+    Ok(Table::new(
+        "趋势（与前一周相比）",
+        &["指标", "前一周", "本周", "变化"],
+        rows,
+    ))
+}

@@ -1,0 +1,220 @@
+//! What each digest holds (workflow.md §4), read from the store inside the tick's transaction:
+//! the dispatch, the monthly and the personal digests.
+
+use super::activity::{activity, open_item_table, trend};
+use super::{Digest, Table, xlsx};
+use crate::config::Config;
+use crate::directory::Role;
+use crate::mail::outbound::Attachment;
+use crate::mail::{Outgoing, OutgoingKind};
+use crate::report;
+use crate::schedule::Prepared;
+use crate::schedule::occurrences::{Occurrence, What};
+use crate::store::schedule as store;
+use crate::store::tracking;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// Builds the mail of a due digest or warning; `None` when it has nobody to go to.
+pub async fn build(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    o: &Occurrence,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Prepared>> {
+    let addresses = |r: Role| -> Vec<String> {
+        config
+            .directory
+            .with_role(r)
+            .map(|p| p.address().to_string())
+            .collect()
+    };
+    let (kind, to, digest, attachments) = match &o.what {
+        What::CalendarWarning(year) => {
+            let mail = crate::schedule::calendar_warning_mail(config, *year);
+            let has_to = !mail.to.is_empty();
+            return Ok(has_to.then_some(Prepared {
+                mail,
+                html: None,
+                attachments: Vec::new(),
+            }));
+        }
+        What::Daily => {
+            let d = activity(config, conn, o, now, "日报").await?;
+            (
+                OutgoingKind::DailyDigest,
+                addresses(Role::PresalesManager),
+                d,
+                vec![],
+            )
+        }
+        What::Weekly => {
+            let mut d = activity(config, conn, o, now, "周报").await?;
+            d.tables.insert(0, trend(config, conn, o).await?);
+            (
+                OutgoingKind::WeeklyDigest,
+                addresses(Role::TechDirector),
+                d,
+                vec![],
+            )
+        }
+        What::Monthly => {
+            let (d, book) = monthly(config, conn, o).await?;
+            let mut to = addresses(Role::PresalesManager);
+            to.extend(addresses(Role::TechDirector));
+            (OutgoingKind::MonthlyDigest, to, d, vec![book])
+        }
+        What::Personal(name) => {
+            let d = personal(config, conn, name, now).await?;
+            let to: Vec<String> = config
+                .directory
+                .by_name(name)
+                .map(|p| p.address().to_string())
+                .into_iter()
+                .collect();
+            (OutgoingKind::PersonalDigest, to, d, vec![])
+        }
+    };
+    if to.is_empty() {
+        return Ok(None);
+    }
+    let mail = Outgoing {
+        kind,
+        to,
+        cc: Vec::new(),
+        subject: digest.title.clone(),
+        body: digest.text(),
+    };
+    Ok(Some(Prepared {
+        mail,
+        html: Some(digest.html()),
+        attachments,
+    }))
+}
+
+/// 第十四条 tally of the month before and every presales' 项目跟踪表 (第十六条) as .xlsx.
+async fn monthly(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    o: &Occurrence,
+) -> anyhow::Result<(Digest, Attachment)> {
+    let month = o.from.format("%Y-%m").to_string();
+    let lines = report::tally(config, conn, &month).await?;
+    let rows = tracking::tracking(conn, None).await?;
+    let owners = xlsx::owners(
+        config
+            .directory
+            .with_role(Role::Presales)
+            .map(|p| p.name.clone()),
+        &rows,
+    );
+    let book = xlsx::workbook(&owners, &rows, config.timezone)?;
+    let tally_rows = lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.name.clone(),
+                l.month_count.to_string(),
+                l.cumulative_count.to_string(),
+                l.levels_docked.to_string(),
+                l.permanent_levels.to_string(),
+            ]
+        })
+        .collect();
+    let table_rows = owners
+        .iter()
+        .map(|n| {
+            vec![
+                n.clone(),
+                rows.iter().filter(|r| &r.owner == n).count().to_string(),
+            ]
+        })
+        .collect();
+    let digest = Digest {
+        title: format!("技术支持月报：{month}"),
+        intro: format!(
+            "{month} 投诉统计（第十四条：每月每 2 次扣发当月绩效一级，累计每 4 次永久降一级），及各售前的项目跟踪表（第十六条，见附件）。"
+        ),
+        figures: vec![
+            (
+                "当月投诉".into(),
+                lines.iter().map(|l| l.month_count).sum::<i64>().to_string(),
+            ),
+            (
+                "当月扣发级数合计".into(),
+                lines
+                    .iter()
+                    .map(|l| l.levels_docked)
+                    .sum::<i64>()
+                    .to_string(),
+            ),
+            ("项目跟踪表记录".into(), rows.len().to_string()),
+        ],
+        tables: vec![
+            Table::new(
+                "投诉统计",
+                &[
+                    "技服人员",
+                    "当月投诉",
+                    "累计投诉",
+                    "当月扣发级数",
+                    "永久降级",
+                ],
+                tally_rows,
+            ),
+            Table::new(
+                "项目跟踪表（附件中每人一页）",
+                &["第一售前", "记录数"],
+                table_rows,
+            ),
+        ],
+    };
+    let attachment = Attachment {
+        filename: format!("项目跟踪表-{month}.xlsx"),
+        content_type: xlsx::CONTENT_TYPE.into(),
+        content: book,
+    };
+    Ok((digest, attachment))
+}
+
+/// Each presales, weekly: their own tracking table and open items.
+async fn personal(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    name: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Digest> {
+    let rows = tracking::tracking(conn, Some(name)).await?;
+    let items = store::open_items(conn, Some(name)).await?;
+    let table = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.project.clone(),
+                xlsx::local(config.timezone, &r.date),
+                r.engineer.clone(),
+                r.result.clone(),
+                r.content.clone(),
+            ]
+        })
+        .collect();
+    Ok(Digest {
+        title: format!("{name} 的项目跟踪表与遗留问题"),
+        intro: format!(
+            "截至 {}：您作为第一售前的项目跟踪表（第十六条）和您负责的未关闭遗留问题（第十七条）。",
+            now.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M")
+        ),
+        figures: vec![
+            ("跟踪表记录".into(), rows.len().to_string()),
+            ("未关闭的遗留问题".into(), items.len().to_string()),
+        ],
+        tables: vec![
+            Table::new(
+                "项目跟踪表",
+                &["项目", "日期", "技服人员", "结果", "沟通的具体问题"],
+                table,
+            ),
+            open_item_table(config, &items, now),
+        ],
+    })
+}

@@ -1,0 +1,135 @@
+//! Digests (workflow.md §4): one model — figures and tables — rendered twice, as plain text and
+//! as HTML (inline CSS, no scripts: readable in Outlook and phone clients), so both parts carry
+//! the same figures by construction.
+
+mod activity;
+mod build;
+pub mod xlsx;
+
+pub use build::build;
+
+/// A table of a digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Heading.
+    pub title: String,
+    /// Column names.
+    pub headers: Vec<String>,
+    /// Cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A digest before rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    /// Heading (also the subject).
+    pub title: String,
+    /// One line on what it covers.
+    pub intro: String,
+    /// Headline figures: (label, value).
+    pub figures: Vec<(String, String)>,
+    /// The tables.
+    pub tables: Vec<Table>,
+}
+
+impl Table {
+    /// A table from string slices.
+    pub fn new(title: &str, headers: &[&str], rows: Vec<Vec<String>>) -> Table {
+        Table {
+            title: title.into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows,
+        }
+    }
+}
+
+impl Digest {
+    /// The plain-text part.
+    pub fn text(&self) -> String {
+        let mut s = format!("{}\n{}\n\n", self.title, self.intro);
+        for (label, value) in &self.figures {
+            s += &format!("  {label}：{value}\n");
+        }
+        for t in &self.tables {
+            s += &format!("\n【{}】\n", t.title);
+            if t.rows.is_empty() {
+                s += "（无）\n";
+            } else {
+                let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
+                s += &crate::report::table(&headers, &t.rows);
+            }
+        }
+        s += "\n—— 本邮件由技术支持流程机器人自动发送，请勿直接回复。\n";
+        s
+    }
+
+    /// The HTML part.
+    pub fn html(&self) -> String {
+        const CELL: &str =
+            "border:1px solid #c8ced6;padding:4px 8px;text-align:left;vertical-align:top;";
+        const TABLE: &str = "border-collapse:collapse;margin:4px 0 12px 0;font-size:13px;";
+        let mut s = String::from(
+            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        );
+        s += &format!("<title>{}</title></head>\n", esc(&self.title));
+        s += "<body style=\"margin:0;padding:12px;font-family:'Microsoft YaHei','PingFang SC',\
+              Arial,sans-serif;font-size:14px;color:#1f2328;background:#ffffff;\">\n";
+        s += &format!(
+            "<h2 style=\"font-size:18px;margin:0 0 6px 0;\">{}</h2>\n<p style=\"margin:0 0 10px 0;color:#57606a;\">{}</p>\n",
+            esc(&self.title),
+            esc(&self.intro)
+        );
+        s += &format!("<table style=\"{TABLE}\">\n");
+        for (label, value) in &self.figures {
+            s += &format!(
+                "<tr><td style=\"{CELL}background:#f6f8fa;\">{}</td><td style=\"{CELL}font-weight:bold;\">{}</td></tr>\n",
+                esc(label),
+                esc(value)
+            );
+        }
+        s += "</table>\n";
+        for t in &self.tables {
+            s += &format!(
+                "<h3 style=\"font-size:15px;margin:14px 0 4px 0;\">{}</h3>\n",
+                esc(&t.title)
+            );
+            if t.rows.is_empty() {
+                s += "<p style=\"margin:0 0 10px 0;color:#57606a;\">（无）</p>\n";
+                continue;
+            }
+            s += &format!("<table style=\"{TABLE}\">\n<tr>");
+            for h in &t.headers {
+                s += &format!("<th style=\"{CELL}background:#eaeef2;\">{}</th>", esc(h));
+            }
+            s += "</tr>\n";
+            for r in &t.rows {
+                s += "<tr>";
+                for c in r {
+                    s += &format!("<td style=\"{CELL}\">{}</td>", esc(c));
+                }
+                s += "</tr>\n";
+            }
+            s += "</table>\n";
+        }
+        s += "<p style=\"margin:16px 0 0 0;font-size:12px;color:#8c959f;\">本邮件由技术支持流程机器人自动发送，请勿直接回复。</p>\n</body></html>\n";
+        s
+    }
+}
+
+/// HTML-escapes text.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out += "&amp;",
+            '<' => out += "&lt;",
+            '>' => out += "&gt;",
+            '"' => out += "&quot;",
+            '\'' => out += "&#39;",
+            '\n' => out += "<br>",
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,85 @@
+//! The 项目跟踪表 workbook (第十六条): one sheet per presales, the basis of project bonuses.
+//! Attached to the monthly digest and written by `report tracking --format xlsx`.
+
+use crate::store::parse_ts;
+use crate::store::tracking::TrackingRow;
+use chrono_tz::Tz;
+use rust_xlsxwriter::{Format, Workbook};
+
+/// MIME type of an .xlsx file.
+pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Column headings of a sheet.
+pub const HEADERS: [&str; 6] = [
+    "项目",
+    "日期",
+    "技服人员",
+    "结果",
+    "沟通的具体问题",
+    "Message-ID",
+];
+
+/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .take(31)
+        .collect();
+    if clean.trim().is_empty() {
+        "未命名".into()
+    } else {
+        clean
+    }
+}
+
+/// The local date-time of a stored timestamp, for people.
+pub fn local(tz: Tz, stored: &str) -> String {
+    parse_ts(stored)
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// A workbook with a sheet for each of `owners` (in order) holding their rows of `rows`.
+pub fn workbook(owners: &[String], rows: &[TrackingRow], tz: Tz) -> anyhow::Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("#EAEEF2");
+    for owner in owners {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(owner))?;
+        for (c, h) in HEADERS.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        let mine = rows.iter().filter(|r| &r.owner == owner);
+        for (i, r) in mine.enumerate() {
+            let row = i as u32 + 1;
+            let cells = [
+                r.project.clone(),
+                local(tz, &r.date),
+                r.engineer.clone(),
+                r.result.clone(),
+                r.content.clone(),
+                r.message_id.clone(),
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string(row, c as u16, v)?;
+            }
+        }
+        for (c, w) in [16.0, 17.0, 10.0, 10.0, 60.0, 36.0].iter().enumerate() {
+            ws.set_column_width(c as u16, *w)?;
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The sheet owners: every presales in the directory, then anyone else who owns rows.
+pub fn owners(presales: impl Iterator<Item = String>, rows: &[TrackingRow]) -> Vec<String> {
+    let mut out: Vec<String> = presales.collect();
+    for r in rows {
+        if !out.contains(&r.owner) {
+            out.push(r.owner.clone());
+        }
+    }
+    out
+}

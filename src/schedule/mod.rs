@@ -1,0 +1,185 @@
+//! The schedules (workflow.md §3–§4): SLA deadlines, reminders and digests. [`run_due`] is the
+//! one step `tick` and the daemon run: it queues every reminder and digest due by "now", each
+//! under a key recorded in `due_events` in the same transaction, so nothing is queued twice —
+//! across repeated ticks, restarts, or a clock that jumps back.
+
+pub mod occurrences;
+pub mod reminders;
+pub mod settings;
+
+use crate::config::Config;
+use crate::digest;
+use crate::directory::Role;
+use crate::engine::Engine;
+use crate::mail::outbound::Attachment;
+use crate::mail::{Outgoing, OutgoingKind};
+use crate::store::{outbox, schedule as store};
+use chrono::{DateTime, Utc};
+use occurrences::Occurrence;
+use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
+
+/// What one [`run_due`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DueOutcome {
+    /// Mails queued now.
+    pub queued: usize,
+    /// Open items given SLA deadlines now (opened before deadlines were stored).
+    pub deadlines_set: usize,
+}
+
+/// A mail ready to queue under a due event.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Kind, recipients, subject, plain text.
+    pub mail: Outgoing,
+    /// HTML alternative.
+    pub html: Option<String>,
+    /// Attached files.
+    pub attachments: Vec<Attachment>,
+}
+
+/// Queues everything due by `now`, in one transaction.
+#[tracing::instrument(skip_all, fields(now = %now))]
+pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueOutcome> {
+    let config = &engine.config;
+    let mut tx = engine.store.begin().await?;
+    let mut outcome = DueOutcome {
+        deadlines_set: stamp_missing_deadlines(config, &mut tx).await?,
+        ..DueOutcome::default()
+    };
+    let mut reminders = reminders::uninitiated(config, &store::uninitiated(&mut tx).await?, now);
+    reminders.extend(reminders::open_items(
+        config,
+        &store::open_items(&mut tx, None).await?,
+        now,
+    ));
+    // The fault-order store is not built yet: its rows join `reminders::faults` here.
+    for r in reminders {
+        let p = Prepared {
+            mail: r.mail,
+            html: None,
+            attachments: Vec::new(),
+        };
+        if !store::due_exists(&mut tx, &r.key).await? {
+            queue(config, &mut tx, &r.key, &r.schedule, r.due_at, now, &p).await?;
+            outcome.queued += 1;
+        }
+    }
+    for o in digest_occurrences(config, now) {
+        if !is_new(&mut tx, &o).await? {
+            continue;
+        }
+        let Some(p) = digest::build(config, &mut tx, &o, now).await? else {
+            continue;
+        };
+        queue(config, &mut tx, &o.key, &o.schedule, o.due_at, now, &p).await?;
+        outcome.queued += 1;
+    }
+    tx.commit().await?;
+    tracing::info!(queued = outcome.queued, "schedules run");
+    Ok(outcome)
+}
+
+/// Every digest and warning whose latest occurrence is at or before `now`.
+fn digest_occurrences(config: &Config, now: DateTime<Utc>) -> Vec<Occurrence> {
+    let (cal, s) = (&config.calendar, &config.schedules);
+    let mut out: Vec<Occurrence> = [
+        occurrences::daily(cal, s, now),
+        occurrences::weekly(cal, s, now),
+        occurrences::monthly(cal, s, now),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for p in config.directory.with_role(Role::Presales) {
+        out.extend(occurrences::personal(cal, s, now, &p.name));
+    }
+    out.extend(occurrences::calendar_warning(cal, s, now));
+    out
+}
+
+/// Not queued before, and no later occurrence of its schedule was.
+async fn is_new(conn: &mut SqliteConnection, o: &Occurrence) -> anyhow::Result<bool> {
+    if store::due_exists(conn, &o.key).await? {
+        return Ok(false);
+    }
+    Ok(store::last_due(conn, &o.schedule)
+        .await?
+        .is_none_or(|last| last < o.due_at))
+}
+
+/// The Message-ID of a due event: the same key always gives the same id.
+pub fn message_id(config: &Config, key: &str) -> String {
+    let h = hex::encode(&Sha256::digest(key.as_bytes())[..10]);
+    format!("<sb.due.{h}@{}>", config.bot_domain())
+}
+
+async fn queue(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    key: &str,
+    schedule: &str,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    p: &Prepared,
+) -> anyhow::Result<()> {
+    let id = message_id(config, key);
+    let queued = outbox::enqueue_scheduled(
+        conn,
+        &outbox::Scheduled {
+            mail: &p.mail,
+            message_id: &id,
+            html: p.html.as_deref(),
+            attachments: &p.attachments,
+            created_at: now,
+        },
+    )
+    .await?;
+    store::record_due(conn, key, schedule, due_at, now, &id).await?;
+    tracing::info!(key, kind = p.mail.kind.as_str(), queued, "due event queued");
+    Ok(())
+}
+
+/// SLA deadlines for an open item just inserted (第七条, 第十七条); the engine calls this in
+/// the mail's transaction.
+pub async fn stamp_open_item(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    item: i64,
+    priority: &str,
+    opened_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let d = config.sla.deadlines(&config.calendar, priority, opened_at);
+    store::set_open_item_deadlines(conn, item, d.response, d.resolution).await
+}
+
+async fn stamp_missing_deadlines(
+    config: &Config,
+    conn: &mut SqliteConnection,
+) -> anyhow::Result<usize> {
+    let items = store::items_without_deadlines(conn).await?;
+    for (id, priority, opened) in &items {
+        stamp_open_item(config, conn, *id, priority, *opened).await?;
+    }
+    Ok(items.len())
+}
+
+/// The admins' weekly warning that the calendar lacks `year` (workflow.md §1 `admin`).
+pub fn calendar_warning_mail(config: &Config, year: i32) -> Outgoing {
+    Outgoing {
+        kind: OutgoingKind::CalendarWarning,
+        to: config
+            .directory
+            .with_role(Role::Admin)
+            .map(|p| p.address().to_string())
+            .collect(),
+        cc: Vec::new(),
+        subject: format!("工作日历缺少 {year} 年的节假日安排"),
+        body: format!(
+            "工作日历没有 {year} 年的节假日和调休安排，{year} 年的时限将只按周一至周五计算。\n\
+             国务院办公厅发布通知后，请按 docs/schedules.md 添加 config/calendar/cn-{year}.toml，\n\
+             并把它加入配置的 [calendar] files。补齐之前每周提醒一次。\n"
+        ),
+    }
+}

@@ -1,0 +1,226 @@
+//! Reminders, decided purely from the rows, the config and "now": 第十一条 (uninitiated
+//! projects), 第七条 / 第十七条 (open items by SLA) and fault orders (第四十三条–第四十七条).
+
+use crate::config::Config;
+use crate::directory::Role;
+use crate::mail::{Outgoing, OutgoingKind};
+use crate::store::schedule::{OpenItemRow, UninitiatedRow};
+use chrono::{DateTime, Utc};
+
+/// A reminder due now, under its never-twice key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    /// The due event's key.
+    pub key: String,
+    /// Its schedule (the kind, for reminders).
+    pub schedule: String,
+    /// When it fell due.
+    pub due_at: DateTime<Utc>,
+    /// The mail.
+    pub mail: Outgoing,
+}
+
+fn local(config: &Config, t: DateTime<Utc>) -> String {
+    t.with_timezone(&config.timezone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn address_of(config: &Config, name: &str) -> Option<String> {
+    config
+        .directory
+        .by_name(name)
+        .map(|p| p.address().to_string())
+}
+
+fn role(config: &Config, role: Role) -> Vec<String> {
+    config
+        .directory
+        .with_role(role)
+        .map(|p| p.address().to_string())
+        .collect()
+}
+
+fn due(key: String, kind: OutgoingKind, due_at: DateTime<Utc>, mail: Outgoing) -> Due {
+    Due {
+        key,
+        schedule: kind.as_str().into(),
+        due_at,
+        mail,
+    }
+}
+
+/// 第十一条: remind the sales after `remind_uninitiated_after` working days; after
+/// `stop_support_after`, tell sales, engineer and manager that support may stop.
+pub fn uninitiated(config: &Config, rows: &[UninitiatedRow], now: DateTime<Utc>) -> Vec<Due> {
+    let cal = &config.calendar;
+    let s = &config.schedules;
+    let mut out = Vec::new();
+    for p in rows {
+        let sales = p
+            .responsible_sales
+            .as_deref()
+            .and_then(|n| address_of(config, n));
+        let remind_at = cal.add_working_days(p.created_at, s.remind_uninitiated_after);
+        let stop_at = cal.add_working_days(p.created_at, s.stop_support_after);
+        if stop_at <= now {
+            let mut to: Vec<String> = sales.iter().cloned().collect();
+            to.push(p.engineer.clone());
+            let body = format!(
+                "项目「{}」自 {} 起仍未立项，已超过 {} 个工作日（第十一条）。\n\
+                 技术支持可能暂停；由此造成的延误由销售方负责。请责任销售尽快发送立项邮件。\n",
+                p.name,
+                local(config, p.created_at),
+                s.stop_support_after
+            );
+            let mail = Outgoing {
+                kind: OutgoingKind::SupportMayStop,
+                to,
+                cc: role(config, Role::PresalesManager),
+                subject: format!("项目「{}」未立项，技术支持可能暂停", p.name),
+                body,
+            };
+            let key = format!("support_may_stop:{}", p.key);
+            out.push(due(key, OutgoingKind::SupportMayStop, stop_at, mail));
+        } else if remind_at <= now {
+            let (to, cc, ask) = match sales {
+                Some(a) => (
+                    vec![a],
+                    vec![p.engineer.clone()],
+                    "请责任销售尽快发送立项邮件",
+                ),
+                None => (
+                    vec![p.engineer.clone()],
+                    vec![],
+                    "请转告责任销售尽快发送立项邮件",
+                ),
+            };
+            let body = format!(
+                "项目「{}」自 {} 起仍未立项（第十一条）。{}。\n\
+                 满 {} 个工作日仍未立项时，技术支持可能暂停，延误由销售方负责。\n",
+                p.name,
+                local(config, p.created_at),
+                ask,
+                s.stop_support_after
+            );
+            let mail = Outgoing {
+                kind: OutgoingKind::UninitiatedReminder,
+                to,
+                cc,
+                subject: format!("提醒：项目「{}」尚未立项", p.name),
+                body,
+            };
+            let key = format!("uninitiated_reminder:{}", p.key);
+            out.push(due(key, OutgoingKind::UninitiatedReminder, remind_at, mail));
+        }
+    }
+    out
+}
+
+/// 第七条 / 第十七条: the engineer is reminded when the response deadline passes with no
+/// follow-up; the presales manager is told when the resolution deadline passes.
+pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> Vec<Due> {
+    let mut out = Vec::new();
+    for i in rows {
+        let engineer = address_of(config, &i.engineer);
+        let what = format!(
+            "项目「{}」的遗留问题（{}，{} 提出）：{}",
+            i.project,
+            i.priority,
+            local(config, i.opened_at),
+            i.description
+        );
+        if i.resolution_due <= now {
+            let mail = Outgoing {
+                kind: OutgoingKind::OpenItemEscalation,
+                to: role(config, Role::PresalesManager),
+                cc: engineer.iter().cloned().collect(),
+                subject: format!("升级：项目「{}」遗留问题超过解决时限", i.project),
+                body: format!(
+                    "{what}\n\n解决时限 {} 已过，问题仍未关闭（第七条、第十七条）。负责人：{}。\n",
+                    local(config, i.resolution_due),
+                    i.engineer
+                ),
+            };
+            let key = format!("open_item_escalation:{}", i.id);
+            out.push(due(
+                key,
+                OutgoingKind::OpenItemEscalation,
+                i.resolution_due,
+                mail,
+            ));
+        }
+        if i.response_due <= now
+            && !i.followed_up
+            && let Some(a) = engineer
+        {
+            let mail = Outgoing {
+                kind: OutgoingKind::OpenItemReminder,
+                to: vec![a],
+                cc: Vec::new(),
+                subject: format!("提醒：项目「{}」遗留问题待跟进", i.project),
+                body: format!(
+                    "{what}\n\n响应时限 {} 已到，尚无跟进报告（第七条）。请跟进并发送客户沟通报告；\
+                     解决时限为 {}。\n",
+                    local(config, i.response_due),
+                    local(config, i.resolution_due)
+                ),
+            };
+            let key = format!("open_item_reminder:{}", i.id);
+            out.push(due(
+                key,
+                OutgoingKind::OpenItemReminder,
+                i.response_due,
+                mail,
+            ));
+        }
+    }
+    out
+}
+
+/// One step of a fault order (故障处理工作单) someone owes, as the fault-order store sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultStep {
+    /// The order's id.
+    pub id: i64,
+    /// Its title or project, for the subject.
+    pub title: String,
+    /// The state the order is in (`pending_approval`, `closure_requested`, …).
+    pub state: String,
+    /// Who owes the next step (the proposer while closure awaits confirmation, 第四十六条).
+    pub owner: String,
+    /// When the state was entered.
+    pub since: DateTime<Utc>,
+    /// When the SLA for the order's priority runs out.
+    pub due_at: DateTime<Utc>,
+}
+
+/// 第四十三条–第四十七条: whoever owes the next step is reminded once per state it enters.
+pub fn faults(config: &Config, steps: &[FaultStep], now: DateTime<Utc>) -> Vec<Due> {
+    steps
+        .iter()
+        .filter(|f| f.due_at <= now)
+        .map(|f| {
+            let mail = Outgoing {
+                kind: OutgoingKind::FaultReminder,
+                to: vec![f.owner.clone()],
+                cc: role(config, Role::PresalesManager),
+                subject: format!("提醒：故障处理工作单「{}」待处理", f.title),
+                body: format!(
+                    "故障处理工作单「{}」自 {} 起处于「{}」，时限 {} 已到，下一步由您处理。\n",
+                    f.title,
+                    local(config, f.since),
+                    f.state,
+                    local(config, f.due_at)
+                ),
+            };
+            let key = format!(
+                "fault_reminder:{}:{}:{}",
+                f.id,
+                f.state,
+                crate::store::ts(f.since)
+            );
+            due(key, OutgoingKind::FaultReminder, f.due_at, mail)
+        })
+        .collect()
+}

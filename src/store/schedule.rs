@@ -1,0 +1,241 @@
+//! `due_events`, SLA deadlines on `open_items`, and what reminders and digests read.
+
+use super::{parse_ts, ts};
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+
+/// Whether the due event `key` was queued before.
+pub async fn due_exists(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<bool> {
+    let row = sqlx::query("SELECT 1 FROM due_events WHERE key = ?")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// The latest occurrence of `schedule` ever queued (a digest never goes back in time).
+pub async fn last_due(
+    conn: &mut SqliteConnection,
+    schedule: &str,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT max(due_at) FROM due_events WHERE schedule = ?")
+            .bind(schedule)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.and_then(|(t,)| t).map(|t| parse_ts(&t)))
+}
+
+/// Records a due event as queued.
+pub async fn record_due(
+    conn: &mut SqliteConnection,
+    key: &str,
+    schedule: &str,
+    due_at: DateTime<Utc>,
+    queued_at: DateTime<Utc>,
+    message_id: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO due_events (key, schedule, due_at, queued_at, message_id)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(key)
+    .bind(schedule)
+    .bind(ts(due_at))
+    .bind(ts(queued_at))
+    .bind(message_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores an open item's SLA deadlines (第七条, 第十七条).
+pub async fn set_open_item_deadlines(
+    conn: &mut SqliteConnection,
+    id: i64,
+    response_due: DateTime<Utc>,
+    resolution_due: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE open_items SET response_due = ?, resolution_due = ? WHERE id = ?")
+        .bind(ts(response_due))
+        .bind(ts(resolution_due))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Open items that have no deadlines yet (opened before deadlines were stored): (id, priority,
+/// opened_at).
+pub async fn items_without_deadlines(
+    conn: &mut SqliteConnection,
+) -> anyhow::Result<Vec<(i64, String, DateTime<Utc>)>> {
+    let rows = sqlx::query(
+        "SELECT id, priority, opened_at FROM open_items WHERE response_due IS NULL ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get("id"), r.get("priority"), parse_ts(r.get("opened_at"))))
+        .collect())
+}
+
+/// An open 遗留问题 with its deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenItemRow {
+    /// Row id.
+    pub id: i64,
+    /// Project name.
+    pub project: String,
+    /// Engineer (name) who reported it.
+    pub engineer: String,
+    /// 遗留的问题描述.
+    pub description: String,
+    /// 紧急 / 重要 / 一般.
+    pub priority: String,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+    /// First follow-up due.
+    pub response_due: DateTime<Utc>,
+    /// Solution due.
+    pub resolution_due: DateTime<Utc>,
+    /// A later accepted report on the project exists (第七条 follow-up).
+    pub followed_up: bool,
+}
+
+/// Every open item, oldest first; `engineer` narrows to one person's.
+pub async fn open_items(
+    conn: &mut SqliteConnection,
+    engineer: Option<&str>,
+) -> anyhow::Result<Vec<OpenItemRow>> {
+    let rows = sqlx::query(
+        "SELECT o.id, p.name AS project, o.engineer, o.description, o.priority, o.opened_at,
+                coalesce(o.response_due, o.opened_at) AS response_due,
+                coalesce(o.resolution_due, o.opened_at) AS resolution_due,
+                EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
+                        AND r.reported_at > o.opened_at) AS followed_up
+         FROM open_items o JOIN projects p ON p.key = o.project
+         WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)
+         ORDER BY o.opened_at, o.id",
+    )
+    .bind(engineer)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OpenItemRow {
+            id: r.get("id"),
+            project: r.get("project"),
+            engineer: r.get("engineer"),
+            description: r.get("description"),
+            priority: r.get("priority"),
+            opened_at: parse_ts(r.get("opened_at")),
+            response_due: parse_ts(r.get("response_due")),
+            resolution_due: parse_ts(r.get("resolution_due")),
+            followed_up: r.get("followed_up"),
+        })
+        .collect())
+}
+
+/// A project a report created without 立项 (第十一条).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UninitiatedRow {
+    /// Project key.
+    pub key: String,
+    /// Name as first written.
+    pub name: String,
+    /// 责任销售 named in the report (name), if any.
+    pub responsible_sales: Option<String>,
+    /// Address of the engineer whose report created it.
+    pub engineer: String,
+    /// When that report was sent.
+    pub created_at: DateTime<Utc>,
+    /// `support_may_stop` was queued for it.
+    pub support_stopped: bool,
+}
+
+/// Every project still without 立项, oldest first.
+pub async fn uninitiated(conn: &mut SqliteConnection) -> anyhow::Result<Vec<UninitiatedRow>> {
+    let rows = sqlx::query(
+        "SELECT p.key, p.name, p.responsible_sales, m.sender, p.created_at,
+                EXISTS (SELECT 1 FROM due_events d
+                        WHERE d.key = 'support_may_stop:' || p.key) AS stopped
+         FROM projects p JOIN messages m ON m.id = p.message
+         WHERE p.status = 'uninitiated' ORDER BY p.created_at, p.key",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| UninitiatedRow {
+            key: r.get("key"),
+            name: r.get("name"),
+            responsible_sales: r.get("responsible_sales"),
+            engineer: r.get("sender"),
+            created_at: parse_ts(r.get("created_at")),
+            support_stopped: r.get("stopped"),
+        })
+        .collect())
+}
+
+/// A mail of kind `report` received in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportMail {
+    /// Sender address.
+    pub sender: String,
+    /// accepted / rejected / ignored.
+    pub outcome: String,
+    /// JSON array of reason codes.
+    pub reasons: String,
+    /// JSON array of flags (`not_assigned`, `late`).
+    pub flags: String,
+    /// Project key, if the subject named one.
+    pub project: Option<String>,
+}
+
+/// Report mails whose event time is in `[from, to)`.
+pub async fn report_mails(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<ReportMail>> {
+    let rows = sqlx::query(
+        "SELECT sender, outcome, reasons, flags, project FROM messages
+         WHERE kind = 'report' AND event_at >= ? AND event_at < ? ORDER BY event_at, id",
+    )
+    .bind(ts(from))
+    .bind(ts(to))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReportMail {
+            sender: r.get("sender"),
+            outcome: r.get("outcome"),
+            reasons: r.get("reasons"),
+            flags: r.get("flags"),
+            project: r.get("project"),
+        })
+        .collect())
+}
+
+/// Active complaints filed in `[from, to)`: (target, project, complainant).
+pub async fn complaints_filed(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT target, project, complainant FROM complaints
+         WHERE status = 'active' AND filed_at >= ? AND filed_at < ? ORDER BY filed_at, id",
+    )
+    .bind(ts(from))
+    .bind(ts(to))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get("target"), r.get("project"), r.get("complainant")))
+        .collect())
+}

@@ -1,0 +1,228 @@
+//! `tick` / `run_due`: SLA deadlines, reminders at their threshold and not a minute before, and
+//! due events queued once — across repeated ticks, restarts, a clock that jumps back and an
+//! outage.
+
+mod common;
+
+use chrono::{DateTime, Utc};
+use common::mail::{initiation, report};
+use std::sync::Arc;
+use supportbot::engine::Engine;
+use supportbot::schedule::run_due;
+use supportbot::store::{outbox, schedule};
+
+/// Beijing time.
+fn bj(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
+        .expect("test time")
+        .with_timezone(&Utc)
+}
+
+async fn rows(bot: &Engine) -> Vec<outbox::OutboxRow> {
+    let mut conn = bot.store.reader().await.expect("reader");
+    outbox::list(&mut conn, None).await.expect("outbox")
+}
+
+async fn of_kind(bot: &Engine, kind: &str) -> Vec<outbox::OutboxRow> {
+    rows(bot)
+        .await
+        .into_iter()
+        .filter(|r| r.kind == kind)
+        .collect()
+}
+
+async fn tick(bot: &Engine, at: &str) {
+    run_due(bot, bj(at)).await.expect("tick");
+}
+
+/// 星河 initiated; 张三 reports an urgent open item on Friday 27 November 17:00.
+async fn urgent_item_on_friday_evening() -> (Engine, tempfile::TempDir) {
+    let (bot, dir) = common::spawn_bot().await;
+    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), common::now())
+        .await
+        .expect("立项");
+    let r = report(
+        "星河",
+        "Fri, 27 Nov 2026 17:00:00 +0800",
+        "r1",
+        Some("紧急"),
+    );
+    bot.handle(&r, common::now()).await.expect("report");
+    (bot, dir)
+}
+
+#[tokio::test]
+async fn an_urgent_item_is_due_two_working_hours_and_one_working_day_later() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    let mut conn = bot.store.reader().await.expect("reader");
+    let items = schedule::open_items(&mut conn, None).await.expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].response_due, bj("2026-11-30T10:00:00"));
+    assert_eq!(items[0].resolution_due, bj("2026-11-30T17:00:00"));
+}
+
+#[tokio::test]
+async fn the_engineer_is_reminded_at_the_response_deadline_and_not_a_minute_before() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    tick(&bot, "2026-11-30T09:59:00").await;
+    assert!(of_kind(&bot, "open_item_reminder").await.is_empty());
+    tick(&bot, "2026-11-30T10:00:00").await;
+    let r = of_kind(&bot, "open_item_reminder").await;
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].to, vec!["zhangsan@example.com"]);
+}
+
+#[tokio::test]
+async fn a_follow_up_report_spares_the_engineer_the_reminder() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    let follow = report("星河", "Mon, 30 Nov 2026 09:30:00 +0800", "r2", None);
+    bot.handle(&follow, common::now()).await.expect("follow-up");
+    tick(&bot, "2026-11-30T10:00:00").await;
+    assert!(of_kind(&bot, "open_item_reminder").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_presales_manager_is_told_at_the_resolution_deadline() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    tick(&bot, "2026-11-30T16:59:00").await;
+    assert!(of_kind(&bot, "open_item_escalation").await.is_empty());
+    tick(&bot, "2026-11-30T17:00:00").await;
+    let e = of_kind(&bot, "open_item_escalation").await;
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].to, vec!["wangfang@example.com"]);
+    assert_eq!(e[0].cc, vec!["zhangsan@example.com"]);
+}
+
+#[tokio::test]
+async fn an_uninitiated_project_is_reminded_after_two_working_days_and_may_stop_after_five() {
+    let (bot, _dir) = common::spawn_bot().await;
+    let r = report("东方", "Fri, 13 Nov 2026 10:00:00 +0800", "u1", None);
+    bot.handle(&r, common::now()).await.expect("report");
+    tick(&bot, "2026-11-17T09:59:00").await;
+    assert!(of_kind(&bot, "uninitiated_reminder").await.is_empty());
+    tick(&bot, "2026-11-17T10:00:00").await;
+    let reminder = of_kind(&bot, "uninitiated_reminder").await;
+    assert_eq!(reminder.len(), 1);
+    assert_eq!(reminder[0].to, vec!["sunli@example.com"]);
+    assert_eq!(reminder[0].cc, vec!["zhangsan@example.com"]);
+    tick(&bot, "2026-11-20T09:59:00").await;
+    assert!(of_kind(&bot, "support_may_stop").await.is_empty());
+    tick(&bot, "2026-11-20T10:00:00").await;
+    let stop = of_kind(&bot, "support_may_stop").await;
+    assert_eq!(stop.len(), 1);
+    assert_eq!(stop[0].cc, vec!["wangfang@example.com"]);
+}
+
+#[tokio::test]
+async fn a_project_initiated_in_time_is_not_reminded() {
+    let (bot, _dir) = common::spawn_bot().await;
+    let r = report("星河", "Fri, 13 Nov 2026 10:00:00 +0800", "u1", None);
+    bot.handle(&r, common::now()).await.expect("report");
+    bot.handle(
+        &initiation("Mon, 16 Nov 2026 09:00:00 +0800"),
+        common::now(),
+    )
+    .await
+    .expect("立项");
+    tick(&bot, "2026-11-30T10:00:00").await;
+    assert!(of_kind(&bot, "uninitiated_reminder").await.is_empty());
+    assert!(of_kind(&bot, "support_may_stop").await.is_empty());
+}
+
+#[tokio::test]
+async fn repeated_ticks_a_restart_and_a_clock_back_queue_nothing_twice() {
+    let (bot, dir) = urgent_item_on_friday_evening().await;
+    tick(&bot, "2026-12-01T10:00:00").await;
+    let first = rows(&bot).await.len();
+    assert!(first > 0);
+    tick(&bot, "2026-12-01T10:00:00").await;
+    tick(&bot, "2026-12-01T10:05:00").await;
+    bot.store.close().await;
+    let bot = Engine::open(Arc::new(common::config_in(dir.path())))
+        .await
+        .expect("restart");
+    tick(&bot, "2026-12-01T10:10:00").await;
+    tick(&bot, "2026-11-30T10:00:00").await;
+    tick(&bot, "2026-11-25T09:30:00").await;
+    assert_eq!(rows(&bot).await.len(), first);
+}
+
+#[tokio::test]
+async fn after_a_long_outage_each_digest_is_queued_once_for_the_latest_period() {
+    let (bot, _dir) = common::spawn_bot().await;
+    tick(&bot, "2026-11-02T10:00:00").await;
+    let daily = of_kind(&bot, "daily_digest").await;
+    assert_eq!(daily.len(), 1);
+    // Down from 2 to 20 November: 14 missed working days, 2 missed weeks.
+    tick(&bot, "2026-11-20T10:00:00").await;
+    let daily = of_kind(&bot, "daily_digest").await;
+    assert_eq!(daily.len(), 2);
+    assert!(
+        daily[1].subject.contains("2026-11-19"),
+        "{}",
+        daily[1].subject
+    );
+    assert_eq!(of_kind(&bot, "weekly_digest").await.len(), 2);
+    assert_eq!(of_kind(&bot, "monthly_digest").await.len(), 1);
+    assert_eq!(of_kind(&bot, "personal_digest").await.len(), 6);
+}
+
+#[tokio::test]
+async fn a_digest_older_than_one_already_queued_is_never_queued() {
+    let (bot, _dir) = common::spawn_bot().await;
+    tick(&bot, "2026-11-20T10:00:00").await;
+    tick(&bot, "2026-11-10T10:00:00").await;
+    assert_eq!(of_kind(&bot, "daily_digest").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_digest_is_not_due_a_minute_before_its_time_nor_on_a_holiday() {
+    let (bot, _dir) = common::spawn_bot().await;
+    tick(&bot, "2026-10-08T08:59:00").await; // the day after National Day week
+    let daily = of_kind(&bot, "daily_digest").await;
+    assert_eq!(daily.len(), 1);
+    assert!(
+        daily[0].subject.contains("2026-09-29"),
+        "{}",
+        daily[0].subject
+    );
+    tick(&bot, "2026-10-08T09:00:00").await;
+    let daily = of_kind(&bot, "daily_digest").await;
+    assert_eq!(daily.len(), 2);
+    assert!(
+        daily[1].subject.contains("2026-09-30 至 2026-10-07"),
+        "{}",
+        daily[1].subject
+    );
+}
+
+#[tokio::test]
+async fn admins_are_warned_weekly_from_december_while_next_year_is_missing() {
+    let (bot, _dir) = common::spawn_bot().await;
+    tick(&bot, "2026-11-30T10:00:00").await;
+    assert!(of_kind(&bot, "calendar_warning").await.is_empty());
+    tick(&bot, "2026-12-01T08:59:00").await;
+    assert!(of_kind(&bot, "calendar_warning").await.is_empty());
+    tick(&bot, "2026-12-01T09:00:00").await;
+    tick(&bot, "2026-12-04T09:00:00").await;
+    let w = of_kind(&bot, "calendar_warning").await;
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].to, vec!["admin@example.com"]);
+    tick(&bot, "2026-12-07T09:00:00").await;
+    assert_eq!(of_kind(&bot, "calendar_warning").await.len(), 2);
+}
+
+#[tokio::test]
+async fn no_warning_once_next_year_is_in_the_calendar() {
+    let dir = tempfile::tempdir().expect("dir");
+    let next = dir.path().join("cn-2027.toml");
+    std::fs::write(&next, "year = 2027\nholidays = [\"2027-01-01\"]\n").expect("write");
+    let mut config = common::config_in(dir.path());
+    config
+        .calendar
+        .add_year(supportbot::calendar::read_year(&next).expect("read"))
+        .expect("add 2027");
+    let bot = Engine::open(Arc::new(config)).await.expect("engine");
+    tick(&bot, "2026-12-07T09:00:00").await;
+    assert!(of_kind(&bot, "calendar_warning").await.is_empty());
+}

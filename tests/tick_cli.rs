@@ -1,0 +1,119 @@
+//! `tick --now` and `report tracking --format xlsx` through the binary (interface.md).
+
+mod common;
+
+use calamine::{Reader, Xlsx};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+struct Site {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().display().to_string();
+        let text = std::fs::read_to_string(common::root().join("config/default.toml"))
+            .expect("default config")
+            .replace("maildir:./var/mail", &format!("maildir:{root}/mail"))
+            .replace("maildir:./var/sent", &format!("maildir:{root}/sent"))
+            .replace(
+                "sqlite:./var/supportbot.db",
+                &format!("sqlite:{root}/bot.db"),
+            );
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, text).expect("write config");
+        Site { dir, config }
+    }
+
+    fn bot(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_supportbot"))
+            .current_dir(common::root())
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("SUPPORTBOT_LOG", "warn")
+            .output()
+            .expect("run supportbot")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.bot(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    fn kinds(&self) -> Vec<String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.ok(&["outbox", "--format", "json"])).expect("json");
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r["kind"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+#[test]
+fn tick_at_a_given_time_queues_the_digests_due_then_once() {
+    let site = Site::new();
+    site.ok(&["tick", "--now", "2026-12-01T10:00:00+08:00"]);
+    let kinds = site.kinds();
+    for k in [
+        "daily_digest",
+        "weekly_digest",
+        "monthly_digest",
+        "personal_digest",
+        "calendar_warning",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
+    }
+    site.ok(&["tick", "--now", "2026-12-01T10:00:00+08:00"]);
+    assert_eq!(site.kinds().len(), kinds.len());
+}
+
+#[test]
+fn tick_with_a_time_that_is_not_rfc3339_fails_with_one_line() {
+    let out = Site::new().bot(&["tick", "--now", "tomorrow"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("RFC 3339"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn the_tracking_workbook_is_written_with_a_sheet_per_presales() {
+    let site = Site::new();
+    let mail_dir = site.dir.path().join("mail/new");
+    std::fs::create_dir_all(&mail_dir).expect("maildir");
+    std::fs::create_dir_all(site.dir.path().join("mail/cur")).expect("maildir");
+    std::fs::create_dir_all(site.dir.path().join("mail/tmp")).expect("maildir");
+    let init = common::mail::initiation("Mon, 2 Nov 2026 09:00:00 +0800");
+    let rep = common::mail::report("星河", "Tue, 3 Nov 2026 10:00:00 +0800", "x1", None);
+    std::fs::write(mail_dir.join("1.a.host"), init).expect("mail");
+    std::fs::write(mail_dir.join("2.b.host"), rep).expect("mail");
+    site.ok(&["process"]);
+    let out = site.dir.path().join("tracking.xlsx");
+    let out_s = out.display().to_string();
+    site.ok(&["report", "tracking", "--format", "xlsx", "--output", &out_s]);
+    let mut wb: Xlsx<_> = calamine::open_workbook(&out).expect("opens");
+    assert_eq!(wb.sheet_names(), vec!["张三", "李四", "王五"]);
+    let rows = wb.worksheet_range("张三").expect("sheet");
+    let cells: Vec<String> = rows
+        .rows()
+        .nth(1)
+        .expect("a row")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(cells[0], "星河项目");
+    assert_eq!(cells[2], "张三");
+    let no_output = site.bot(&["report", "tracking", "--format", "xlsx"]);
+    assert!(!no_output.status.success());
+}
