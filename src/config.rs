@@ -109,6 +109,9 @@ pub struct RulesConfig {
     pub rd_cost_threshold_days: f64,
     /// Hours in an R&D working day (研发工时: N天 → N × this).
     pub rd_hours_per_day: f64,
+    /// 第十二条 「沟通完成后……立即发送汇报邮件」: a report sent more than this many working
+    /// hours after its 沟通时间 is flagged `late`.
+    pub late_report_after: u32,
 }
 
 impl Default for RulesConfig {
@@ -126,6 +129,7 @@ impl Default for RulesConfig {
             complaint_cumulative_window_months: 0,
             rd_cost_threshold_days: 5.0,
             rd_hours_per_day: 8.0,
+            late_report_after: 9,
         }
     }
 }

@@ -197,3 +197,39 @@ async fn digests_match_their_reviewed_snapshots() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_daily_digest_lists_open_fault_orders_with_who_owes_the_next_step() {
+    let (bot, _dir) = common::spawn_bot().await;
+    for f in ["01-initiation.eml", "02-fault-order.eml"] {
+        let path = common::root()
+            .join("tests/fixtures/threads/fault-lifecycle")
+            .join(f);
+        bot.handle(&std::fs::read(path).expect("fixture"), common::now())
+            .await
+            .expect("mail");
+    }
+    run_due(&bot, bj("2026-11-10T10:00:00"))
+        .await
+        .expect("tick");
+    let mut conn = bot.store.reader().await.expect("reader");
+    let kinds = outbox::list(&mut conn, None).await.expect("list");
+    let daily = kinds
+        .iter()
+        .find(|r| r.kind == "daily_digest")
+        .expect("daily digest");
+    let q = outbox::pending(&mut conn, daily.id - 1, 1)
+        .await
+        .expect("pending");
+    assert!(
+        q[0].body.contains("未完成的故障处理工作单：1"),
+        "{}",
+        q[0].body
+    );
+    let line = q[0]
+        .body
+        .lines()
+        .find(|l| l.contains("待售前经理同意"))
+        .expect("fault row");
+    assert!(line.contains("王芳") && line.contains("星河"), "{line}");
+}

@@ -226,3 +226,40 @@ async fn no_warning_once_next_year_is_in_the_calendar() {
     tick(&bot, "2026-12-07T09:00:00").await;
     assert!(of_kind(&bot, "calendar_warning").await.is_empty());
 }
+
+fn thread_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        common::root()
+            .join("tests/fixtures/threads/fault-lifecycle")
+            .join(name),
+    )
+    .expect("fixture")
+}
+
+#[tokio::test]
+async fn whoever_owes_a_fault_orders_next_step_is_reminded_when_its_sla_runs_out() {
+    // 第四十四条: filed Monday 9 November 09:50, priority 重要 (response 4 working hours):
+    // the presales manager owes the approval until 13:50.
+    let (bot, _dir) = common::spawn_bot().await;
+    for f in ["01-initiation.eml", "02-fault-order.eml"] {
+        bot.handle(&thread_fixture(f), common::now())
+            .await
+            .expect("mail");
+    }
+    tick(&bot, "2026-11-09T13:49:00").await;
+    assert!(of_kind(&bot, "fault_reminder").await.is_empty());
+    tick(&bot, "2026-11-09T13:50:00").await;
+    tick(&bot, "2026-11-09T16:00:00").await;
+    let r = of_kind(&bot, "fault_reminder").await;
+    assert_eq!(r.len(), 1, "once per state: {r:?}");
+    assert_eq!(r[0].to, vec!["wangfang@example.com"]);
+
+    // 同意 moves it to the R&D manager: a new step, a new reminder, to him.
+    bot.handle(&thread_fixture("03-manager-approves.eml"), common::now())
+        .await
+        .expect("同意");
+    tick(&bot, "2026-11-20T10:00:00").await;
+    let r = of_kind(&bot, "fault_reminder").await;
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(r[1].to, vec!["zhenghao@example.com"]);
+}

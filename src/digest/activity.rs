@@ -113,6 +113,7 @@ pub(super) async fn activity(
     let items = store::open_items(conn, None).await?;
     let complaints = store::complaints_filed(conn, from, to).await?;
     let uninit = store::uninitiated(conn).await?;
+    let faults = open_faults(config, conn).await?;
     let per = per_engineer(config, &mails);
     let sum = |k: usize| per.values().map(|v| v[k]).sum::<usize>();
     let overdue = items.iter().filter(|i| sla_state(i, now) != "正常").count();
@@ -123,6 +124,7 @@ pub(super) async fn activity(
         ("未关闭的遗留问题".into(), items.len().to_string()),
         ("其中超时".into(), overdue.to_string()),
         ("新投诉".into(), complaints.len().to_string()),
+        ("未完成的故障处理工作单".into(), faults.len().to_string()),
         ("未立项项目".into(), uninit.len().to_string()),
     ];
     let eng = per
@@ -206,6 +208,19 @@ pub(super) async fn activity(
             ),
             Table::new("被退回的报告", &["发送人", "项目", "原因"], rejected),
             open_item_table(config, &items, now),
+            Table::new(
+                "故障处理工作单（按状态，第四十四条–第四十七条）",
+                &[
+                    "项目",
+                    "编号",
+                    "状态",
+                    "下一步由",
+                    "研发负责人",
+                    "优先级",
+                    "进入状态",
+                ],
+                faults,
+            ),
             Table::new("投诉", &["被投诉人", "项目", "投诉人"], complaint_rows),
             Table::new(
                 "未立项或可能暂停支持的项目（第十一条）",
@@ -215,6 +230,37 @@ pub(super) async fn activity(
             Table::new("未指派或迟报的报告", &["发送人", "项目", "标记"], flagged),
         ],
     })
+}
+
+/// Fault orders not yet closed, rejected or converted, by state, with who owes the next step.
+async fn open_faults(
+    config: &Config,
+    conn: &mut SqliteConnection,
+) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    for state in [
+        "pending_approval",
+        "with_rd_manager",
+        "assigned",
+        "closure_requested",
+    ] {
+        for f in crate::store::queries::faults(conn, None, Some(state)).await? {
+            let name = crate::rules::FaultState::from_name(&f.state).map_or(f.state.clone(), |s| {
+                crate::rules::fault_state_name(s).to_string()
+            });
+            let since = crate::store::parse_ts(&f.updated_at).with_timezone(&config.timezone);
+            rows.push(vec![
+                f.project.clone(),
+                format!("#{}", f.thread),
+                name,
+                crate::report::fault_owes(config, &f).join("、"),
+                f.lead.clone().unwrap_or_default(),
+                f.priority.clone(),
+                since.format("%Y-%m-%d %H:%M").to_string(),
+            ]);
+        }
+    }
+    Ok(rows)
 }
 
 /// The weekly trend: this week against the week before.

@@ -9,6 +9,7 @@ mod initiation;
 mod thread;
 pub use initiation::ProjectSheet;
 pub use report::ReportRow;
+pub use text::fault_state_name;
 mod report;
 mod text;
 

@@ -202,6 +202,9 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
                     d.effects.push(Effect::CloseOpenItem { id, how: "report" });
                 }
             }
+            if is_late(ctx, row.communicated_at.as_deref()) {
+                d.flags.push("late".into());
+            }
             if me != first && me != second {
                 // 第四条: others need approval; recorded, and flagged for the digest.
                 d.flags.push("not_assigned".into());
@@ -247,6 +250,52 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
         d.effects.push(Effect::AddReport(row));
     }
     d
+}
+
+/// 第十二条: the report came more than `late_report_after` working hours after its 沟通时间.
+/// A 沟通时间 that cannot be read flags nothing.
+fn is_late(ctx: &Ctx<'_>, communicated: Option<&str>) -> bool {
+    let Some(when) = communicated.and_then(|c| read_local_time(ctx, c)) else {
+        return false;
+    };
+    let limit = chrono::Duration::hours(i64::from(ctx.config.rules.late_report_after));
+    ctx.config
+        .calendar
+        .working_time_between(when, ctx.mail.date)
+        > limit
+}
+
+/// 沟通时间 as staff write it — `2026-11-25 14:30`, `2026/11/25 14:30`, `2026年11月25日 14:30`,
+/// `11-25 14:30` (the mail's year), or a bare date (taken as the end of that working day) — in
+/// the department's time zone.
+fn read_local_time(ctx: &Ctx<'_>, text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+    let tz = ctx.config.timezone;
+    let t = crate::parse::nfkc(text)
+        .replace(['/', '.', '年', '月'], "-")
+        .replace('日', " ");
+    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let year = ctx.mail.date.with_timezone(&tz).format("%Y").to_string();
+    let full = if t.matches('-').count() == 1 {
+        format!("{year}-{t}")
+    } else {
+        t
+    };
+    let naive = [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H点%M分",
+        "%Y-%m-%d %H点",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(&full, f).ok())
+    .or_else(|| {
+        let day = NaiveDate::parse_from_str(full.trim(), "%Y-%m-%d").ok()?;
+        Some(day.and_time(NaiveTime::from_hms_opt(18, 0, 0)?))
+    })?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 /// Whether `text` names the item whose thread is `thread`: `#12`, `SB-12`, `[SB-12]`.

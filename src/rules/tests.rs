@@ -1004,3 +1004,50 @@ fn an_unreadable_mail_is_ignored_as_unreadable() {
     assert_eq!(d.reasons, strings(&["unreadable"]));
     assert!(d.outgoing.is_empty() && d.effects.is_empty());
 }
+
+#[test]
+fn a_report_sent_more_than_a_working_day_after_the_contact_is_flagged_late() {
+    // 第十二条: report right after the contact. Friday 14:30 → Monday 16:00 is 3.5 + 7 = 10.5
+    // working hours (the weekend does not count), more than the default 9.
+    let facts = Facts {
+        project: Some(xinghe()),
+        ..Facts::default()
+    };
+    let mut m = mail(
+        ZHANGSAN,
+        "客户沟通-星河项目-张三",
+        &report_with(&[("沟通时间", "2026-11-13 14:30")]),
+    );
+    m.date = at("2026-11-16T08:00:00Z");
+    let d = run(&m, &facts);
+    assert_eq!(d.outcome, Outcome::Accepted);
+    assert_eq!(d.flags, strings(&["late"]));
+    // Monday 10:00 is 4.5 working hours later: on time. Full-width and 年月日 forms read too.
+    m.date = at("2026-11-16T02:00:00Z");
+    assert!(run(&m, &facts).flags.is_empty());
+    let m = mail(
+        ZHANGSAN,
+        "客户沟通-星河项目-张三",
+        &report_with(&[("沟通时间", "２０２６年11月13日 14:30")]),
+    );
+    let mut m2 = m.clone();
+    m2.date = at("2026-11-16T08:00:00Z");
+    assert_eq!(run(&m2, &facts).flags, strings(&["late"]));
+}
+
+#[test]
+fn an_unreadable_contact_time_flags_nothing() {
+    let facts = Facts {
+        project: Some(xinghe()),
+        ..Facts::default()
+    };
+    let mut m = mail(
+        ZHANGSAN,
+        "客户沟通-星河项目-张三",
+        &report_with(&[("沟通时间", "上周五下午")]),
+    );
+    m.date = at("2026-11-30T08:00:00Z");
+    let d = run(&m, &facts);
+    assert_eq!(d.outcome, Outcome::Accepted);
+    assert!(d.flags.is_empty());
+}

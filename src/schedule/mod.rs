@@ -54,7 +54,11 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         &store::open_items(&mut tx, None).await?,
         now,
     ));
-    // The fault-order store is not built yet: its rows join `reminders::faults` here.
+    reminders.extend(reminders::faults(
+        config,
+        &fault_steps(config, &mut tx).await?,
+        now,
+    ));
     for r in reminders {
         let p = Prepared {
             mail: r.mail,
@@ -182,4 +186,49 @@ pub fn calendar_warning_mail(config: &Config, year: i32) -> Outgoing {
              并把它加入配置的 [calendar] files。补齐之前每周提醒一次。\n"
         ),
     }
+}
+
+/// Every fault order someone still owes a step on, with its SLA response deadline counted
+/// from the moment it entered its state (第四十四条–第四十七条).
+async fn fault_steps(
+    config: &Config,
+    conn: &mut SqliteConnection,
+) -> anyhow::Result<Vec<reminders::FaultStep>> {
+    let open = [
+        "pending_approval",
+        "with_rd_manager",
+        "assigned",
+        "closure_requested",
+    ];
+    let mut steps = Vec::new();
+    for state in open {
+        for f in crate::store::queries::faults(conn, None, Some(state)).await? {
+            let owners: Vec<String> = crate::report::fault_owes(config, &f)
+                .iter()
+                .filter_map(|n| config.directory.by_name(n).map(|p| p.address().to_string()))
+                .collect();
+            if owners.is_empty() {
+                continue;
+            }
+            let since = crate::store::parse_ts(&f.updated_at);
+            let due_at = config
+                .sla
+                .deadlines(&config.calendar, &f.priority, since)
+                .response;
+            let title = format!("{} #{}", f.project, f.thread);
+            let state = crate::rules::FaultState::from_name(&f.state)
+                .map_or(f.state.clone(), |s| {
+                    crate::rules::fault_state_name(s).to_string()
+                });
+            steps.push(reminders::FaultStep {
+                id: f.thread,
+                title,
+                state,
+                owners,
+                since,
+                due_at,
+            });
+        }
+    }
+    Ok(steps)
 }

@@ -187,8 +187,9 @@ pub struct FaultStep {
     pub title: String,
     /// The state the order is in (`pending_approval`, `closure_requested`, …).
     pub state: String,
-    /// Who owes the next step (the proposer while closure awaits confirmation, 第四十六条).
-    pub owner: String,
+    /// Addresses of whoever owes the next step (the proposer while closure awaits
+    /// confirmation, 第四十六条).
+    pub owners: Vec<String>,
     /// When the state was entered.
     pub since: DateTime<Utc>,
     /// When the SLA for the order's priority runs out.
@@ -203,8 +204,11 @@ pub fn faults(config: &Config, steps: &[FaultStep], now: DateTime<Utc>) -> Vec<D
         .map(|f| {
             let mail = Outgoing {
                 kind: OutgoingKind::FaultReminder,
-                to: vec![f.owner.clone()],
-                cc: role(config, Role::PresalesManager),
+                to: f.owners.clone(),
+                cc: role(config, Role::PresalesManager)
+                    .into_iter()
+                    .filter(|a| !f.owners.contains(a))
+                    .collect(),
                 subject: format!("提醒：故障处理工作单「{}」待处理", f.title),
                 body: format!(
                     "故障处理工作单「{}」自 {} 起处于「{}」，时限 {} 已到，下一步由您处理。\n",
