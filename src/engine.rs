@@ -53,24 +53,22 @@ impl Engine {
         let mut tx = self.store.begin().await?;
         let handled = handle_in(&self.config, &mut tx, &mail, now).await?;
         tx.commit().await?;
-        log(&mail, &handled);
+        log(&mail.key, &handled);
         Ok(handled)
     }
 }
 
 /// Logs the one info line per mail handled.
-pub fn log(mail: &Inbound, handled: &Handled) {
+pub fn log(message_id: &str, handled: &Handled) {
     match handled {
         Handled::Recorded {
             id,
             kind,
             outcome,
             queued,
-        } => tracing::info!(
-            message_id = %mail.key, id, kind, outcome, queued, "mail handled"
-        ),
+        } => tracing::info!(message_id, id, kind, outcome, queued, "mail handled"),
         Handled::Duplicate => {
-            tracing::info!(message_id = %mail.key, outcome = "duplicate", "mail handled")
+            tracing::info!(message_id, outcome = "duplicate", "mail handled")
         }
     }
 }

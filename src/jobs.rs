@@ -9,7 +9,6 @@ use crate::transport::maildir::MaildirIn;
 use crate::transport::replay::{self, Source};
 use crate::transport::{Outbound, SendError};
 use chrono::{DateTime, Utc};
-use sqlx::Connection;
 use std::path::PathBuf;
 
 /// Counts of what a run did.
@@ -26,6 +25,13 @@ pub struct Tally {
 }
 
 impl Tally {
+    fn merge(&mut self, o: Tally) {
+        self.recorded += o.recorded;
+        self.duplicates += o.duplicates;
+        self.errors += o.errors;
+        self.queued += o.queued;
+    }
+
     fn add(&mut self, h: &Handled) {
         match h {
             Handled::Recorded { queued, .. } => {
@@ -70,8 +76,9 @@ pub async fn process_maildir(
     Ok(tally)
 }
 
-/// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction
-/// (each mail under its own savepoint, so one failure loses only that mail).
+/// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction. If
+/// a batch fails in the database, it is rolled back whole and done again one mail per
+/// transaction, so one bad mail loses only itself.
 pub async fn replay(
     engine: &Engine,
     paths: &[PathBuf],
@@ -86,47 +93,67 @@ pub async fn replay(
     );
     let mut tally = Tally::default();
     for chunk in sources.chunks(batch.max(1)) {
-        let mut tx = engine.store.begin().await?;
-        for source in chunk {
-            replay_one(engine, &mut tx, source, now, &mut tally).await?;
-            bar.inc(1);
+        match replay_batch(engine, chunk, now).await {
+            Ok(t) => tally.merge(t),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "batch rolled back; replaying it one mail at a time");
+                for source in chunk {
+                    replay_alone(engine, source, now, &mut tally).await;
+                }
+            }
         }
-        tx.commit().await?;
+        bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
     Ok(tally)
 }
 
-async fn replay_one(
+/// One transaction for the whole batch; any database error rolls it all back.
+async fn replay_batch(
     engine: &Engine,
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    source: &Source,
+    chunk: &[Source],
     now: DateTime<Utc>,
-    tally: &mut Tally,
-) -> anyhow::Result<()> {
-    let raw = match source.bytes() {
-        Ok(raw) => raw,
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "cannot read mail; skipped");
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally::default();
+    let mut done = Vec::with_capacity(chunk.len());
+    let mut tx = engine.store.begin().await?;
+    for source in chunk {
+        let Some(raw) = read_source(source) else {
             tally.errors += 1;
-            return Ok(());
-        }
+            continue;
+        };
+        let mail = Inbound::parse(&raw, now);
+        let h = engine::handle_in(&engine.config, &mut tx, &mail, now).await?;
+        done.push((mail.key, h));
+    }
+    tx.commit().await?;
+    for (key, h) in &done {
+        engine::log(key, h);
+        tally.add(h);
+    }
+    Ok(tally)
+}
+
+/// One mail in its own transaction (the fallback after a failed batch).
+async fn replay_alone(engine: &Engine, source: &Source, now: DateTime<Utc>, tally: &mut Tally) {
+    let Some(raw) = read_source(source) else {
+        tally.errors += 1;
+        return;
     };
-    let mail = Inbound::parse(&raw, now);
-    let mut sp = (**tx).begin().await?;
-    match engine::handle_in(&engine.config, &mut sp, &mail, now).await {
-        Ok(h) => {
-            sp.commit().await?;
-            engine::log(&mail, &h);
-            tally.add(&h);
-        }
+    match engine.handle(&raw, now).await {
+        Ok(h) => tally.add(&h),
         Err(e) => {
-            sp.rollback().await?;
-            tracing::error!(message_id = %mail.key, error = %format!("{e:#}"), "mail not handled; skipped");
+            tracing::error!(error = %format!("{e:#}"), "mail not handled; skipped");
             tally.errors += 1;
         }
     }
-    Ok(())
+}
+
+fn read_source(source: &Source) -> Option<Vec<u8>> {
+    source
+        .bytes()
+        .map_err(|e| tracing::error!(error = %format!("{e:#}"), "cannot read mail; skipped"))
+        .ok()
 }
 
 /// Counts of a `send` run.
