@@ -43,6 +43,8 @@ outgoing_kinds! {
     MonthlyDigest => "monthly_digest",
     PersonalDigest => "personal_digest",
     MissingRecipients => "missing_recipients",
+    DeadLetter => "dead_letter",
+    DeliveryFailed => "delivery_failed",
 }
 
 /// A mail the rules want sent; the engine adds the tag, Message-ID and threading headers.
