@@ -187,7 +187,7 @@ fn inbox(config: &Config) -> anyhow::Result<MaildirIn> {
     match &config.mailbox_url {
         MailboxUrl::Maildir(path) => MaildirIn::create(path),
         MailboxUrl::Imap(url) => {
-            bail!("mailbox.url {url}: IMAP is not built yet; use maildir:PATH")
+            bail!("mailbox.url {url} is IMAP, not a Maildir")
         }
     }
 }
@@ -197,9 +197,14 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
     match command {
         Command::CheckConfig => Ok(()),
         Command::Process => {
-            let inbox = inbox(config)?;
+            let _lock = crate::daemon::InstanceLock::acquire(&config.database_path)?;
             let out = Outbound::from_config(config)?;
-            let t = jobs::process_maildir(engine, &inbox, Utc::now()).await?;
+            let t = match &config.mailbox_url {
+                MailboxUrl::Imap(_) => crate::ingest::process_imap(engine).await?,
+                MailboxUrl::Maildir(_) => {
+                    jobs::process_maildir(engine, &inbox(config)?, Utc::now()).await?
+                }
+            };
             let s = jobs::send_pending(engine, &out, Utc::now()).await?;
             eprintln!(
                 "processed {} new, {} seen before, {} errors; sent {}, failed {}, deferred {}",
@@ -435,21 +440,7 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
     Ok(())
 }
 
-/// The daemon on the embedded default: look at the Maildir, handle, send; until a signal.
+/// The daemon: see [`crate::daemon`].
 async fn run(engine: &Engine, poll_seconds: u64) -> anyhow::Result<()> {
-    let inbox = inbox(&engine.config)?;
-    let out = Outbound::from_config(&engine.config)?;
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tracing::info!("supportbot running; Ctrl-C or SIGTERM stops it");
-    loop {
-        jobs::process_maildir(engine, &inbox, Utc::now()).await?;
-        jobs::send_pending(engine, &out, Utc::now()).await?;
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(poll_seconds.max(1))) => {}
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
-        }
-    }
-    tracing::info!("supportbot stopped");
-    Ok(())
+    crate::daemon::run(engine, poll_seconds).await
 }

@@ -54,6 +54,52 @@ pub struct MailboxConfig {
     pub tls: Option<String>,
     /// Act only on mail this authentication server vouched for.
     pub trusted_authserv_id: Option<String>,
+    /// IMAP: where a handled mail is moved (created if missing), so the inbox holds only new mail.
+    #[serde(default = "defaults::processed_folder")]
+    pub processed_folder: String,
+    /// IMAP: where a mail that cannot be read is moved (created if missing); admins are told.
+    #[serde(default = "defaults::dead_letter_folder")]
+    pub dead_letter_folder: String,
+    /// IMAP: IDLE is re-issued after this many minutes (RFC 2177: servers may drop it at 30).
+    #[serde(default = "defaults::idle_restart_minutes")]
+    pub idle_restart_minutes: u64,
+    /// IMAP without IDLE: seconds between looks at the folder.
+    #[serde(default = "defaults::poll_seconds")]
+    pub poll_seconds: u64,
+    /// IMAP: the longest wait between reconnect attempts (the backoff doubles up to it).
+    #[serde(default = "defaults::reconnect_max_seconds")]
+    pub reconnect_max_seconds: u64,
+    /// A mail larger than this is not read but dead-lettered (a workflow mail is text).
+    #[serde(default = "defaults::max_message_bytes")]
+    pub max_message_bytes: u64,
+}
+
+/// Defaults of the transport keys (documented in docs/production.md).
+mod defaults {
+    pub fn processed_folder() -> String {
+        "Processed".into()
+    }
+    pub fn dead_letter_folder() -> String {
+        "DeadLetter".into()
+    }
+    pub fn idle_restart_minutes() -> u64 {
+        25
+    }
+    pub fn poll_seconds() -> u64 {
+        60
+    }
+    pub fn reconnect_max_seconds() -> u64 {
+        300
+    }
+    pub fn max_message_bytes() -> u64 {
+        10 * 1024 * 1024
+    }
+    pub fn retry_max_seconds() -> u64 {
+        300
+    }
+    pub fn timeout_seconds() -> u64 {
+        60
+    }
 }
 
 /// `[smtp]`: where replies go out.
@@ -64,6 +110,14 @@ pub struct SmtpConfig {
     pub url: String,
     /// The From of every mail the bot sends, e.g. `技术支持流程 <supportbot@example.com>`.
     pub from: String,
+    /// SMTP login (default: the address of `from`); password from env SUPPORTBOT_SMTP_PASSWORD.
+    pub user: Option<String>,
+    /// The longest wait between retries of mail the server deferred (4xx, no connection).
+    #[serde(default = "defaults::retry_max_seconds")]
+    pub retry_max_seconds: u64,
+    /// Seconds an SMTP conversation may take before it counts as a failed connection.
+    #[serde(default = "defaults::timeout_seconds")]
+    pub timeout_seconds: u64,
 }
 
 /// `[database]`.

@@ -2,8 +2,10 @@
 //! call. Each mail is its own unit: one that fails is recorded and skipped, never blocking the
 //! next.
 
+use crate::alerts;
 use crate::engine::{self, Engine, Handled};
 use crate::mail::Inbound;
+use crate::mail::outbound as outbox_row;
 use crate::store::outbox;
 use crate::transport::maildir::MaildirIn;
 use crate::transport::replay::{self, Source};
@@ -173,6 +175,17 @@ pub async fn send_pending(
     out: &Outbound,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Sent> {
+    send_pending_until(engine, out, now, || false).await
+}
+
+/// [`send_pending`] that stops between mails once `stop()` is true, and at the first mail the
+/// transport defers (the server is down or busy: the rest would be deferred too).
+pub async fn send_pending_until(
+    engine: &Engine,
+    out: &Outbound,
+    now: DateTime<Utc>,
+    stop: impl Fn() -> bool,
+) -> anyhow::Result<Sent> {
     let mut done = Sent::default();
     let mut after = 0;
     loop {
@@ -183,28 +196,83 @@ pub async fn send_pending(
         let Some(last) = batch.last() else { break };
         after = last.id;
         for mail in &batch {
-            let result = match mail.render(&engine.config.bot) {
-                Ok(bytes) => out.deliver(mail, &bytes).await,
-                Err(e) => Err(SendError::Permanent(e.to_string())),
-            };
-            let mut conn = engine.store.reader().await?;
-            match result {
-                Ok(()) => {
-                    outbox::mark_sent(&mut conn, mail.id, now).await?;
-                    tracing::info!(message_id = %mail.message_id, id = mail.id, outcome = "sent", "mail sent");
-                    done.sent += 1;
-                }
-                Err(SendError::Permanent(e)) => {
-                    outbox::mark_failed(&mut conn, mail.id, &e).await?;
-                    tracing::error!(message_id = %mail.message_id, id = mail.id, error = %e, "mail failed");
-                    done.failed += 1;
-                }
-                Err(SendError::Transient(e)) => {
-                    tracing::warn!(message_id = %mail.message_id, id = mail.id, error = %e, "mail deferred");
-                    done.deferred += 1;
-                }
+            if stop() {
+                return Ok(done);
+            }
+            if !send_one(engine, out, mail, now, &mut done).await? {
+                return Ok(done);
             }
         }
     }
     Ok(done)
+}
+
+/// Delivers one queued mail and records the result; false when it was deferred.
+async fn send_one(
+    engine: &Engine,
+    out: &Outbound,
+    mail: &outbox_row::Queued,
+    now: DateTime<Utc>,
+    done: &mut Sent,
+) -> anyhow::Result<bool> {
+    let result = match mail.render(&engine.config.bot) {
+        Ok(bytes) => out.deliver(mail, &bytes).await,
+        Err(e) => Err(SendError::Permanent(e.to_string())),
+    };
+    let mut conn = engine.store.reader().await?;
+    match result {
+        Ok(()) => {
+            outbox::mark_sent(&mut conn, mail.id, now).await?;
+            tracing::info!(message_id = %mail.message_id, id = mail.id, outcome = "sent", "mail sent");
+            done.sent += 1;
+        }
+        Err(SendError::Permanent(e)) => {
+            outbox::mark_failed(&mut conn, mail.id, &e).await?;
+            tracing::error!(message_id = %mail.message_id, id = mail.id, error = %e, "mail failed");
+            done.failed += 1;
+            drop(conn);
+            alert_failed(engine, mail, &e, now).await?;
+        }
+        Err(SendError::Transient(e)) => {
+            tracing::warn!(message_id = %mail.message_id, id = mail.id, error = %e, "mail deferred");
+            done.deferred += 1;
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Tells the admins a mail will never go (never about an alert: that would loop).
+async fn alert_failed(
+    engine: &Engine,
+    mail: &outbox_row::Queued,
+    error: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if mail.message_id.starts_with(alerts::ALERT_ID_PREFIX) {
+        return Ok(());
+    }
+    let mut tx = engine.store.begin().await?;
+    let Some(message) = outbox::cause(&mut tx, mail.id).await? else {
+        return Ok(());
+    };
+    let alert = alerts::Alert {
+        kind: crate::mail::OutgoingKind::DeliveryFailed,
+        about: mail.message_id.clone(),
+        subject: format!("邮件无法投递：{}", mail.subject),
+        body: format!(
+            "以下邮件被邮件服务器永久拒绝，不会再重试，请人工处理。\n\nMessage-ID: {}\n收件人: {}\n主题: {}\n服务器答复: {error}\n",
+            mail.message_id,
+            mail.to
+                .iter()
+                .chain(&mail.cc)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            mail.subject,
+        ),
+    };
+    alerts::queue(&engine.config, &mut tx, message, alert, now).await?;
+    tx.commit().await?;
+    Ok(())
 }

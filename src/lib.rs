@@ -10,7 +10,10 @@
 //! - [`rules`]: the regulation as pure functions: `(facts, mail) → decision`. No I/O, no clock.
 //! - [`store`]: all SQL; one small function per query; migrations run at startup.
 //! - [`engine`]: one mail → one transaction: record, decide, apply, queue replies.
-//! - [`transport`]: Maildir in and out (the embedded default); replay sources.
+//! - [`transport`]: Maildir in and out (the embedded default), IMAP in, SMTP out; replay sources.
+//! - [`ingest`]: the IMAP step: new UIDs → engine → processed or dead-letter folder.
+//! - [`alerts`]: mail to the admins about the transport (dead letters, undeliverable replies).
+//! - [`daemon`]: `run`: the workers, shutdown, backoff, the one-instance lock.
 //! - [`report`]: the `report` and `outbox` commands' tables and JSON.
 //! - [`cli`]: the command line of `interface.md`.
 //! - [`calendar`]: working time (holidays, 调休) for every deadline.
@@ -19,12 +22,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod digest;
 pub mod directory;
 pub mod engine;
+pub mod ingest;
 pub mod jobs;
 pub mod mail;
 pub mod parse;

@@ -35,6 +35,8 @@ pub struct Inbound {
     pub auto_signal: Option<String>,
     /// False when the bytes could not be read as a mail at all.
     pub readable: bool,
+    /// `Authentication-Results` values, topmost first (judged by [`super::auth::verdict`]).
+    pub auth_results: Vec<String>,
 }
 
 impl Inbound {
@@ -86,6 +88,7 @@ impl Inbound {
             attachments: msg.attachment_count(),
             auto_signal: auto_signal(&msg),
             readable: true,
+            auth_results: super::auth::results_headers(raw),
         }
     }
 
@@ -103,6 +106,7 @@ impl Inbound {
             attachments: 0,
             auto_signal: None,
             readable: false,
+            auth_results: Vec::new(),
         }
     }
 

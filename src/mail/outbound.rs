@@ -45,6 +45,8 @@ outgoing_kinds! {
     PersonalDigest => "personal_digest",
     MissingRecipients => "missing_recipients",
     CalendarWarning => "calendar_warning",
+    DeadLetter => "dead_letter",
+    DeliveryFailed => "delivery_failed",
 }
 
 /// A mail the rules want sent; the engine adds the tag, Message-ID and threading headers.

@@ -489,6 +489,12 @@ pub fn decide(config: &Config, mail: &Inbound, subject: &ParsedSubject, facts: &
     }
     let kind = kind_of(mail, subject, facts.thread.as_ref());
     let from = mail.from.as_deref().unwrap_or_default();
+    if let Some(trusted) = &config.mailbox.trusted_authserv_id
+        && let crate::mail::auth::Verdict::Fail(_) =
+            crate::mail::auth::verdict(&mail.auth_results, trusted, mail.from.as_deref())
+    {
+        return Decision::ignored(kind, Some("unauthenticated"));
+    }
     if config.is_own_address(from) {
         return Decision::ignored(kind, Some("own_mail"));
     }

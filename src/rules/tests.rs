@@ -45,6 +45,7 @@ fn mail(from: &str, subject: &str, body: &str) -> Inbound {
         attachments: 0,
         auto_signal: None,
         readable: true,
+        auth_results: Vec::new(),
     }
 }
 
@@ -1050,4 +1051,21 @@ fn an_unreadable_contact_time_flags_nothing() {
     let d = run(&m, &facts);
     assert_eq!(d.outcome, Outcome::Accepted);
     assert!(d.flags.is_empty());
+}
+
+#[test]
+fn with_a_trusted_server_set_a_mail_it_did_not_vouch_for_is_ignored_as_unauthenticated() {
+    let mut config = config();
+    config.mailbox.trusted_authserv_id = Some("mx.example.com".into());
+    let mut m = mail(ZHANGSAN, REPORT_SUBJECT, &report_with(&[]));
+    m.auth_results = vec!["mx.example.com; dmarc=fail header.from=example.com".into()];
+    let d = decide_with(&config, &m, &initiated());
+    assert_eq!(d.outcome, Outcome::Ignored);
+    assert_eq!(d.reasons, strings(&["unauthenticated"]));
+    assert!(d.outgoing.is_empty() && d.effects.is_empty());
+    m.auth_results = vec!["mx.example.com; dmarc=pass header.from=example.com".into()];
+    assert_ne!(
+        decide_with(&config, &m, &initiated()).reasons,
+        strings(&["unauthenticated"])
+    );
 }

@@ -244,3 +244,12 @@ pub async fn mark_failed(conn: &mut SqliteConnection, id: i64, error: &str) -> a
     .await?;
     Ok(())
 }
+
+/// The inbound mail row that caused outbox row `id`.
+pub async fn cause(conn: &mut SqliteConnection, id: i64) -> anyhow::Result<Option<i64>> {
+    let row = sqlx::query("SELECT message FROM outbox WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(|r| r.get("message")))
+}

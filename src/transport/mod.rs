@@ -1,8 +1,12 @@
-//! Transports: the Maildir in and out of the embedded default, and the sources `replay` reads.
+//! Transports: the Maildir in and out of the embedded default, IMAP in and SMTP out, and the
+//! sources `replay` reads.
 //! Everything after a transport is the same code path.
 
+pub mod endpoint;
+pub mod imap;
 pub mod maildir;
 pub mod replay;
+pub mod smtp;
 
 use crate::config::{Config, SmtpUrl};
 use crate::mail::outbound::Queued;
@@ -23,6 +27,8 @@ pub enum SendError {
 pub enum Outbound {
     /// Each mail a file in a Maildir's `new/`.
     Maildir(maildir::MaildirOut),
+    /// An SMTP submission server.
+    Smtp(Box<smtp::SmtpOut>),
 }
 
 impl Outbound {
@@ -30,9 +36,9 @@ impl Outbound {
     pub fn from_config(config: &Config) -> anyhow::Result<Outbound> {
         match &config.smtp_url {
             SmtpUrl::Maildir(path) => Ok(Outbound::Maildir(maildir::MaildirOut::create(path)?)),
-            SmtpUrl::Smtp(url) => {
-                anyhow::bail!("smtp.url {url}: SMTP delivery is not built yet; use maildir:PATH")
-            }
+            SmtpUrl::Smtp(url) => Ok(Outbound::Smtp(Box::new(smtp::SmtpOut::from_config(
+                config, url,
+            )?))),
         }
     }
 
@@ -40,6 +46,7 @@ impl Outbound {
     pub async fn deliver(&self, mail: &Queued, bytes: &[u8]) -> Result<(), SendError> {
         match self {
             Outbound::Maildir(m) => m.deliver(mail, bytes),
+            Outbound::Smtp(s) => s.deliver(mail, bytes).await,
         }
     }
 }

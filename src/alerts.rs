@@ -1,0 +1,78 @@
+//! Mail to the `admin` people about the transport: a mail dead-lettered, a reply that will never
+//! go. Queued in the outbox like any other mail, with a Message-ID derived from what it is about,
+//! so queueing it twice (after a crash) queues it once.
+
+use crate::config::Config;
+use crate::directory::Role;
+use crate::mail::{Outgoing, OutgoingKind};
+use crate::store::outbox;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
+
+/// Prefix of every alert's Message-ID: an alert about an alert is never sent.
+pub const ALERT_ID_PREFIX: &str = "<sb.alert.";
+
+/// One alert to the admins.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    /// `dead_letter` or `delivery_failed`.
+    pub kind: OutgoingKind,
+    /// What it is about, stably (a Message-ID, an outbox row): the dedup key.
+    pub about: String,
+    /// Subject without tag.
+    pub subject: String,
+    /// Body, Chinese.
+    pub body: String,
+}
+
+/// Queues `alert` to every admin, tagged with the mail row `message` it concerns. False when
+/// there is no admin to tell.
+pub async fn queue(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    message: i64,
+    alert: Alert,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let Alert {
+        kind,
+        about,
+        subject,
+        body,
+    } = alert;
+    let about = about.as_str();
+    let to: Vec<String> = config
+        .directory
+        .with_role(Role::Admin)
+        .map(|p| p.address().to_string())
+        .collect();
+    if to.is_empty() {
+        tracing::warn!(about, "no admin in [[people]] to tell");
+        return Ok(false);
+    }
+    let seed = hex::encode(&Sha256::digest(format!("{}:{about}", kind.as_str()))[..8]);
+    let message_id = format!("{ALERT_ID_PREFIX}{seed}@{}>", config.bot_domain());
+    let mail = Outgoing {
+        kind,
+        to,
+        cc: Vec::new(),
+        subject: subject.clone(),
+        body,
+    };
+    let subject = format!("[SB-{message}] {subject}");
+    outbox::enqueue(
+        conn,
+        &mail,
+        &outbox::Envelope {
+            message,
+            subject: &subject,
+            message_id: &message_id,
+            in_reply_to: None,
+            references: None,
+            created_at: now,
+        },
+    )
+    .await?;
+    Ok(true)
+}

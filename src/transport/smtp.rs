@@ -1,0 +1,136 @@
+//! SMTP out (lettre over tokio and rustls): `smtps://` (implicit TLS), `smtp://` (STARTTLS
+//! required) and `smtp+plain://` (loopback only). One connection per mail; the bytes are the
+//! outbox row's rendering, so a resend after a crash is the same mail with the same Message-ID.
+
+use super::SendError;
+use super::endpoint::{Endpoint, Security};
+use crate::config::Config;
+use crate::mail::outbound::Queued;
+use anyhow::Context;
+use lettre::address::{Address, Envelope};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::time::Duration;
+
+/// The env var holding the SMTP password.
+pub const PASSWORD_ENV: &str = "SUPPORTBOT_SMTP_PASSWORD";
+
+/// The SMTP submission server the bot sends through.
+#[derive(Clone)]
+pub struct SmtpOut {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Address,
+    /// Where it sends to, for logs.
+    pub endpoint: Endpoint,
+}
+
+impl std::fmt::Debug for SmtpOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpOut")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpOut {
+    /// Builds the transport `smtp.url` names; the password comes from [`PASSWORD_ENV`].
+    pub fn from_config(config: &Config, url: &str) -> anyhow::Result<SmtpOut> {
+        let endpoint = Endpoint::parse(
+            url,
+            &[
+                ("smtps", Security::Implicit, 465),
+                ("smtp", Security::StartTls, 587),
+                ("smtp+plain", Security::Plain, 25),
+            ],
+            "smtps://, smtp:// (STARTTLS), smtp+plain:// (loopback)",
+        )?;
+        let endpoint = match endpoint.security {
+            Security::Plain => endpoint.clone().into_plain(url)?,
+            _ => endpoint,
+        };
+        let builder = match endpoint.security {
+            Security::Implicit => AsyncSmtpTransport::<Tokio1Executor>::relay(&endpoint.host)?,
+            Security::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&endpoint.host)?
+            }
+            Security::Plain => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&endpoint.host)
+            }
+        };
+        let mut builder = builder
+            .port(endpoint.port)
+            .timeout(Some(Duration::from_secs(
+                config.smtp.timeout_seconds.max(1),
+            )))
+            .hello_name(ClientId::Domain(config.bot_domain().to_string()));
+        if let Ok(password) = std::env::var(PASSWORD_ENV) {
+            let user = config
+                .smtp
+                .user
+                .clone()
+                .unwrap_or_else(|| config.bot_address.clone());
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        let from: Address = config
+            .bot_address
+            .parse()
+            .with_context(|| format!("smtp.from {:?} is not an address", config.bot_address))?;
+        Ok(SmtpOut {
+            transport: builder.build(),
+            from,
+            endpoint,
+        })
+    }
+
+    /// Sends one rendered mail to its To and Cc addresses.
+    #[tracing::instrument(skip_all, fields(message_id = %mail.message_id))]
+    pub async fn deliver(&self, mail: &Queued, bytes: &[u8]) -> Result<(), SendError> {
+        let mut to = Vec::new();
+        for a in mail.to.iter().chain(&mail.cc) {
+            let address = bare(a)
+                .parse::<Address>()
+                .map_err(|_| SendError::Permanent(format!("bad recipient address {a:?}")))?;
+            to.push(address);
+        }
+        let envelope = Envelope::new(Some(self.from.clone()), to)
+            .map_err(|e| SendError::Permanent(format!("no envelope: {e}")))?;
+        match self.transport.send_raw(&envelope, bytes).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(chain(&e))),
+            // NOTE: everything that is not a 5xx (a 4xx, a refused or dropped connection, a
+            // timeout, a TLS handshake that failed) is worth trying again later.
+            Err(e) => Err(SendError::Transient(chain(&e))),
+        }
+    }
+}
+
+/// The address inside `Name <addr>`, or the whole string.
+fn bare(a: &str) -> &str {
+    match (a.rfind('<'), a.rfind('>')) {
+        (Some(l), Some(r)) if l < r => a[l + 1..r].trim(),
+        _ => a.trim(),
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bare;
+
+    #[test]
+    fn a_named_address_is_reduced_to_its_address() {
+        assert_eq!(bare("张三 <zhangsan@example.com>"), "zhangsan@example.com");
+        assert_eq!(bare(" lisi@example.com "), "lisi@example.com");
+    }
+}
