@@ -80,9 +80,6 @@ pub async fn handle_in(
     mail: &Inbound,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Handled> {
-    if messages::exists(conn, &mail.key).await? {
-        return Ok(Handled::Duplicate);
-    }
     let subject = parse_subject(&mail.subject);
     let facts = load_facts(conn, &subject, mail).await?;
     let d = rules::decide(config, mail, &subject, &facts);
@@ -98,7 +95,7 @@ pub async fn handle_in(
     let thread = (d.kind == MailKind::ThreadCommand)
         .then(|| facts.thread.as_ref().map(|t| t.message))
         .flatten();
-    let id = messages::insert(
+    let Some(id) = messages::insert(
         conn,
         &messages::NewMessage {
             key: &mail.key,
@@ -115,7 +112,10 @@ pub async fn handle_in(
             thread,
         },
     )
-    .await?;
+    .await?
+    else {
+        return Ok(Handled::Duplicate);
+    };
     let actor = mail
         .from
         .as_deref()

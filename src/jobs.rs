@@ -195,16 +195,52 @@ pub async fn send_pending_until(
         };
         let Some(last) = batch.last() else { break };
         after = last.id;
+        let mut delivered = Vec::new();
+        let mut go_on = true;
         for mail in &batch {
             if stop() {
-                return Ok(done);
+                go_on = false;
+                break;
             }
-            if !send_one(engine, out, mail, now, &mut done).await? {
-                return Ok(done);
+            if !send_one(engine, out, mail, now, &mut done, &mut delivered).await? {
+                go_on = false;
+                break;
             }
+        }
+        mark_delivered(engine, out, &delivered, now, &mut done).await?;
+        if !go_on {
+            break;
         }
     }
     Ok(done)
+}
+
+/// Marks a batch delivered to a Maildir sent, once it is flushed to disk, in one transaction.
+async fn mark_delivered(
+    engine: &Engine,
+    out: &Outbound,
+    delivered: &[(i64, String)],
+    now: DateTime<Utc>,
+    done: &mut Sent,
+) -> anyhow::Result<()> {
+    if delivered.is_empty() {
+        return Ok(());
+    }
+    if let Err(e) = out.flush() {
+        tracing::warn!(error = %e, "sent mail not flushed; it stays pending");
+        done.deferred += delivered.len();
+        return Ok(());
+    }
+    let mut tx = engine.store.begin().await?;
+    for (id, _) in delivered {
+        outbox::mark_sent(&mut tx, *id, now).await?;
+    }
+    tx.commit().await?;
+    for (id, message_id) in delivered {
+        tracing::info!(message_id = %message_id, id, outcome = "sent", "mail sent");
+    }
+    done.sent += delivered.len();
+    Ok(())
 }
 
 /// Delivers one queued mail and records the result; false when it was deferred.
@@ -214,11 +250,16 @@ async fn send_one(
     mail: &outbox_row::Queued,
     now: DateTime<Utc>,
     done: &mut Sent,
+    delivered: &mut Vec<(i64, String)>,
 ) -> anyhow::Result<bool> {
     let result = match mail.render(&engine.config.bot) {
         Ok(bytes) => out.deliver(mail, &bytes).await,
         Err(e) => Err(SendError::Permanent(e.to_string())),
     };
+    if result.is_ok() && out.batches() {
+        delivered.push((mail.id, mail.message_id.clone()));
+        return Ok(true);
+    }
     let mut conn = engine.store.reader().await?;
     match result {
         Ok(()) => {

@@ -59,21 +59,17 @@ pub struct MessageRow {
     pub event_at: String,
 }
 
-/// Whether a mail with this key was already handled.
-pub async fn exists(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<bool> {
-    let row = sqlx::query("SELECT 1 FROM messages WHERE dedup_key = ?")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.is_some())
-}
-
-/// Records a mail; returns its row id.
-pub async fn insert(conn: &mut SqliteConnection, m: &NewMessage<'_>) -> anyhow::Result<i64> {
-    let id = sqlx::query(
+/// Records a mail; returns its row id, or `None` when a mail with the same key is already
+/// recorded (the exactly-once check and the insert are one statement).
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    m: &NewMessage<'_>,
+) -> anyhow::Result<Option<i64>> {
+    let done = sqlx::query(
         "INSERT INTO messages (dedup_key, subject, sender, kind, outcome, reasons, flags, project,
                                event_at, handled_at, references_, thread)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dedup_key) DO NOTHING",
     )
     .bind(m.key)
     .bind(m.subject)
@@ -88,9 +84,8 @@ pub async fn insert(conn: &mut SqliteConnection, m: &NewMessage<'_>) -> anyhow::
     .bind(m.references.join(" "))
     .bind(m.thread)
     .execute(conn)
-    .await?
-    .last_insert_rowid();
-    Ok(id)
+    .await?;
+    Ok((done.rows_affected() == 1).then(|| done.last_insert_rowid()))
 }
 
 /// The thread opened by message row `id` (the n of an `[SB-n]` tag).

@@ -49,4 +49,18 @@ impl Outbound {
             Outbound::Smtp(s) => s.deliver(mail, bytes).await,
         }
     }
+
+    /// Whether delivered mail must be flushed before it counts as sent (true for a Maildir:
+    /// rows are then marked sent a batch at a time; SMTP acceptance is final per mail).
+    pub fn batches(&self) -> bool {
+        matches!(self, Outbound::Maildir(_))
+    }
+
+    /// Makes what was delivered so far durable.
+    pub fn flush(&self) -> Result<(), SendError> {
+        match self {
+            Outbound::Maildir(m) => m.flush(),
+            Outbound::Smtp(_) => Ok(()),
+        }
+    }
 }
