@@ -1,0 +1,141 @@
+//! The query benchmark (issue 6): a database of 1,000,000 mails (generated straight into SQLite,
+//! the shape replay would leave: messages, 项目跟踪表 rows, open items, complaints), then
+//! `report tally`, `report tracking` and the monthly digest timed on it, beside a floor: one
+//! full scan of the messages table. Run: `cargo bench --bench queries`; size from
+//! `SUPPORTBOT_BENCH_MAILS` (default 1000000).
+
+use chrono::{TimeZone, Utc};
+use std::sync::Arc;
+use std::time::Instant;
+use supportbot::config::Config;
+use supportbot::engine::Engine;
+
+const PEOPLE: &str = include_str!("../config/default.toml");
+
+/// Fills the database: `n` mails, 60 % of them accepted reports over 2,000 projects, 5 %
+/// complaints, a 问题遗留 in every seventh report.
+const FILL: &str = "
+WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?1)
+INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons, flags, project,
+                      event_at, handled_at)
+SELECT i, 'm' || i || '@bench', '客户沟通-项目' || (i % 2000) || '-张三', 'zhangsan@example.com',
+       CASE WHEN i % 100 < 60 THEN 'report' WHEN i % 100 < 65 THEN 'complaint' ELSE 'ordinary' END,
+       CASE WHEN i % 100 < 65 THEN 'accepted' ELSE 'ignored' END, '[]', '[]', 'p' || (i % 2000),
+       strftime('%Y-%m-%dT%H:%M:%SZ', 1767225600 + i * 30, 'unixepoch'),
+       strftime('%Y-%m-%dT%H:%M:%SZ', 1767225600 + i * 30, 'unixepoch')
+FROM seq;
+INSERT INTO projects (key, name, status, responsible_sales, first_presales, second_presales,
+                      created_at, message)
+SELECT 'p' || k, '项目' || k || '号', 'initiated', '孙丽',
+       CASE k % 3 WHEN 0 THEN '张三' WHEN 1 THEN '李四' ELSE '王五' END, NULL, '2026-01-01T00:00:00Z', 1
+FROM (WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k < 1999) SELECT k FROM s);
+INSERT INTO reports (message, project, engineer, result, contact, method, content, leftover,
+                     priority, reported_at)
+SELECT id, project, '张三', CASE WHEN id % 7 = 0 THEN '问题遗留' ELSE '成功' END, '客户王工', '电话',
+       '确认客户防火墙放行 3389 端口并配置审计策略', NULL, '一般', event_at
+FROM messages WHERE kind = 'report';
+INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
+SELECT id, project, engineer, '导出审计日志为 Excel', '一般', reported_at FROM reports WHERE result = '问题遗留';
+INSERT INTO complaints (message, project, complainant, target, month, filed_at)
+SELECT id, project, '孙丽', CASE id % 3 WHEN 0 THEN '张三' WHEN 1 THEN '李四' ELSE '王五' END,
+       substr(event_at, 1, 7), event_at
+FROM messages WHERE kind = 'complaint';
+";
+
+fn main() {
+    let n: i64 = std::env::var("SUPPORTBOT_BENCH_MAILS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::from_toml(PEOPLE).expect("config");
+    config.database_path = dir.path().join("bench.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let engine = Engine::open(Arc::new(config)).await.expect("open");
+        let t = Instant::now();
+        let mut tx = engine.store.begin().await.expect("tx");
+        for stmt in FILL.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::query(sqlx::AssertSqlSafe(stmt.to_string()))
+                .bind(n)
+                .execute(&mut *tx)
+                .await
+                .expect("fill");
+        }
+        tx.commit().await.expect("commit");
+        sqlx::query("ANALYZE")
+            .execute(&mut *engine.store.begin().await.expect("tx"))
+            .await
+            .expect("analyze");
+        println!(
+            "queries benchmark: {n} mails generated in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        let mut conn = engine.store.reader().await.expect("reader");
+
+        let time = |label: &str, secs: f64, floor: f64| {
+            println!(
+                "{label:<28} {secs:>8.3} s   ({:.1}× the floor)",
+                secs / floor
+            );
+        };
+        let t = Instant::now();
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE subject <> ''")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("scan");
+        let floor = t.elapsed().as_secs_f64();
+        println!(
+            "{:<28} {floor:>8.3} s   ({rows} rows)",
+            "floor: full scan of messages"
+        );
+
+        let t = Instant::now();
+        let tally = supportbot::report::tally(&engine.config, &mut conn, "2026-06")
+            .await
+            .expect("tally");
+        time(
+            &format!("report tally ({} engineers)", tally.len()),
+            t.elapsed().as_secs_f64(),
+            floor,
+        );
+
+        let t = Instant::now();
+        let tracking = supportbot::report::tracking(&mut conn, Some("张三"))
+            .await
+            .expect("tracking");
+        time(
+            &format!("report tracking 张三 ({} rows)", tracking.len()),
+            t.elapsed().as_secs_f64(),
+            floor,
+        );
+
+        let now = Utc
+            .with_ymd_and_hms(2026, 7, 1, 2, 0, 0)
+            .single()
+            .expect("date");
+        let cfg = &engine.config;
+        let occurrence =
+            supportbot::schedule::occurrences::monthly(&cfg.calendar, &cfg.schedules, now);
+        match occurrence {
+            Some(o) => {
+                let t = Instant::now();
+                let digest = supportbot::digest::build(cfg, &mut conn, &o, now)
+                    .await
+                    .expect("digest");
+                let size = digest.map_or(0, |p| {
+                    p.attachments.iter().map(|a| a.content.len()).sum::<usize>()
+                });
+                time(
+                    &format!("monthly digest ({} KiB xlsx)", size / 1024),
+                    t.elapsed().as_secs_f64(),
+                    floor,
+                );
+            }
+            None => println!("monthly digest: no occurrence at {now} (calendar has no such year)"),
+        }
+    });
+}
