@@ -231,11 +231,9 @@ async fn mark_delivered(
         done.deferred += delivered.len();
         return Ok(());
     }
-    let mut tx = engine.store.begin().await?;
-    for (id, _) in delivered {
-        outbox::mark_sent(&mut tx, *id, now).await?;
-    }
-    tx.commit().await?;
+    let ids: Vec<i64> = delivered.iter().map(|(id, _)| *id).collect();
+    let mut conn = engine.store.reader().await?;
+    outbox::mark_sent_many(&mut conn, &ids, now).await?;
     for (id, message_id) in delivered {
         tracing::info!(message_id = %message_id, id, outcome = "sent", "mail sent");
     }

@@ -233,6 +233,19 @@ pub async fn mark_sent(
     Ok(())
 }
 
+/// Marks many delivered mails sent in one statement (a Maildir batch after its flush).
+pub async fn mark_sent_many(conn: &mut SqliteConnection, ids: &[i64], at: DateTime<Utc>) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1
+         WHERE id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(ts(at))
+    .bind(serde_json::to_string(ids)?)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Marks a mail undeliverable for good.
 pub async fn mark_failed(conn: &mut SqliteConnection, id: i64, error: &str) -> anyhow::Result<()> {
     sqlx::query(
