@@ -3,66 +3,13 @@
 
 mod common;
 
-use serde_json::Value;
+use common::site::Site;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-struct Site {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-}
-
-impl Site {
-    fn new() -> Site {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let text = std::fs::read_to_string(common::root().join("config/default.toml"))
-            .expect("default config");
-        let root = dir.path().display().to_string();
-        let text = text
-            .replace("maildir:./var/mail", &format!("maildir:{root}/mail"))
-            .replace("maildir:./var/sent", &format!("maildir:{root}/sent"))
-            .replace(
-                "sqlite:./var/supportbot.db",
-                &format!("sqlite:{root}/bot.db"),
-            );
-        let config = dir.path().join("config.toml");
-        std::fs::write(&config, text).expect("write config");
-        Site { dir, config }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn bot(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_supportbot"))
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("SUPPORTBOT_LOG", "warn")
-            .output()
-            .expect("run supportbot")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.bot(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).expect("valid JSON")
-    }
-
-    fn deliver(&self, fixture: &str, name: &str) {
-        let src = common::root().join("tests/fixtures/golden").join(fixture);
-        std::fs::create_dir_all(self.path("mail/new")).expect("maildir");
-        std::fs::copy(src, self.path("mail/new").join(name)).expect("deliver");
-    }
+fn deliver(site: &Site, fixture: &str, name: &str) {
+    let src = common::root().join("tests/fixtures/golden").join(fixture);
+    std::fs::create_dir_all(site.path("mail/new")).expect("maildir");
+    std::fs::copy(src, site.path("mail/new").join(name)).expect("deliver");
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -83,7 +30,7 @@ const STORY: [&str; 5] = [
 
 fn deliver_story(site: &Site) {
     for (i, f) in STORY.iter().enumerate() {
-        site.deliver(f, &format!("17000000{i:02}.M1P1.test"));
+        deliver(site, f, &format!("17000000{i:02}.M1P1.test"));
     }
 }
 
@@ -135,7 +82,7 @@ fn process_answers_each_mail_once_and_writes_the_replies_to_the_sent_maildir() {
 
     // Running again, or re-delivering the same mail, changes nothing.
     let before = site.json(&["report", "messages", "--format", "json"]);
-    site.deliver(STORY[3], "1700000099.M9P9.redelivered");
+    deliver(&site, STORY[3], "1700000099.M9P9.redelivered");
     site.ok(&["process"]);
     site.ok(&[
         "replay",

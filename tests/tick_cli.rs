@@ -3,68 +3,22 @@
 mod common;
 
 use calamine::{Reader, Xlsx};
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use common::site::Site;
 
-struct Site {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-}
-
-impl Site {
-    fn new() -> Site {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().display().to_string();
-        let text = std::fs::read_to_string(common::root().join("config/default.toml"))
-            .expect("default config")
-            .replace("maildir:./var/mail", &format!("maildir:{root}/mail"))
-            .replace("maildir:./var/sent", &format!("maildir:{root}/sent"))
-            .replace(
-                "sqlite:./var/supportbot.db",
-                &format!("sqlite:{root}/bot.db"),
-            );
-        let config = dir.path().join("config.toml");
-        std::fs::write(&config, text).expect("write config");
-        Site { dir, config }
-    }
-
-    fn bot(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_supportbot"))
-            .current_dir(common::root())
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("SUPPORTBOT_LOG", "warn")
-            .output()
-            .expect("run supportbot")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.bot(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
-
-    fn kinds(&self) -> Vec<String> {
-        let v: serde_json::Value =
-            serde_json::from_str(&self.ok(&["outbox", "--format", "json"])).expect("json");
-        v.as_array()
-            .expect("array")
-            .iter()
-            .map(|r| r["kind"].as_str().unwrap_or_default().to_string())
-            .collect()
-    }
+fn outbox_kinds(site: &Site) -> Vec<String> {
+    site.json(&["outbox", "--format", "json"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 #[test]
 fn tick_at_a_given_time_queues_the_digests_due_then_once() {
     let site = Site::new();
     site.ok(&["tick", "--now", "2026-12-01T10:00:00+08:00"]);
-    let kinds = site.kinds();
+    let kinds = outbox_kinds(&site);
     for k in [
         "daily_digest",
         "weekly_digest",
@@ -75,7 +29,7 @@ fn tick_at_a_given_time_queues_the_digests_due_then_once() {
         assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
     }
     site.ok(&["tick", "--now", "2026-12-01T10:00:00+08:00"]);
-    assert_eq!(site.kinds().len(), kinds.len());
+    assert_eq!(outbox_kinds(&site).len(), kinds.len());
 }
 
 #[test]

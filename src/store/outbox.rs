@@ -234,7 +234,11 @@ pub async fn mark_sent(
 }
 
 /// Marks many delivered mails sent in one statement (a Maildir batch after its flush).
-pub async fn mark_sent_many(conn: &mut SqliteConnection, ids: &[i64], at: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn mark_sent_many(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1
          WHERE id IN (SELECT value FROM json_each(?))",

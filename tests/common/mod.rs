@@ -9,6 +9,7 @@ use supportbot::config::Config;
 use supportbot::engine::Engine;
 
 pub mod mail;
+pub mod site;
 
 /// The repository root.
 pub fn root() -> PathBuf {
