@@ -233,3 +233,39 @@ async fn the_daily_digest_lists_open_fault_orders_with_who_owes_the_next_step() 
         .expect("fault row");
     assert!(line.contains("王芳") && line.contains("星河"), "{line}");
 }
+
+#[tokio::test]
+async fn mail_ignored_as_unauthenticated_is_reported_in_the_daily_digest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = common::config_in(dir.path());
+    config.mailbox.trusted_authserv_id = Some("mx.example.com".into());
+    let bot = Engine::open(std::sync::Arc::new(config))
+        .await
+        .expect("engine");
+    // Claims to be 张三 but carries no Authentication-Results from our own server.
+    let forged = report("星河", "Mon, 30 Nov 2026 11:00:00 +0800", "forged", None);
+    bot.handle(&forged, common::now()).await.expect("mail");
+    run_due(&bot, bj("2026-12-01T10:00:00"))
+        .await
+        .expect("tick");
+    let mut conn = bot.store.reader().await.expect("reader");
+    let rows = outbox::list(&mut conn, None).await.expect("list");
+    let daily = rows
+        .iter()
+        .find(|r| r.kind == "daily_digest")
+        .expect("daily digest");
+    let q = outbox::pending(&mut conn, daily.id - 1, 1)
+        .await
+        .expect("pending");
+    assert!(
+        q[0].body.contains("未通过发件人认证的邮件：1"),
+        "{}",
+        q[0].body
+    );
+    let line = q[0]
+        .body
+        .lines()
+        .find(|l| l.contains("zhangsan@example.com"))
+        .expect("listed");
+    assert!(line.contains("客户沟通-星河项目-张三"), "{line}");
+}

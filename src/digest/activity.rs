@@ -114,6 +114,7 @@ pub(super) async fn activity(
     let complaints = store::complaints_filed(conn, from, to).await?;
     let uninit = store::uninitiated(conn).await?;
     let faults = open_faults(config, conn).await?;
+    let unauthenticated = store::unauthenticated(conn, from, to).await?;
     let per = per_engineer(config, &mails);
     let sum = |k: usize| per.values().map(|v| v[k]).sum::<usize>();
     let overdue = items.iter().filter(|i| sla_state(i, now) != "正常").count();
@@ -126,6 +127,10 @@ pub(super) async fn activity(
         ("新投诉".into(), complaints.len().to_string()),
         ("未完成的故障处理工作单".into(), faults.len().to_string()),
         ("未立项项目".into(), uninit.len().to_string()),
+        (
+            "未通过发件人认证的邮件".into(),
+            unauthenticated.len().to_string(),
+        ),
     ];
     let eng = per
         .iter()
@@ -228,6 +233,17 @@ pub(super) async fn activity(
                 uninit_rows,
             ),
             Table::new("未指派或迟报的报告", &["发送人", "项目", "标记"], flagged),
+            Table::new(
+                "未通过发件人认证、已忽略的邮件",
+                &["发件人", "主题", "时间"],
+                unauthenticated
+                    .into_iter()
+                    .map(|(sender, subject, at)| {
+                        let at = crate::store::parse_ts(&at).with_timezone(&config.timezone);
+                        vec![sender, subject, at.format("%Y-%m-%d %H:%M").to_string()]
+                    })
+                    .collect(),
+            ),
         ],
     })
 }

@@ -220,6 +220,27 @@ pub async fn report_mails(
         .collect())
 }
 
+/// Mail ignored as `unauthenticated` in `[from, to)`: (sender, subject, event time).
+pub async fn unauthenticated(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT sender, subject, event_at FROM messages
+         WHERE event_at >= ? AND event_at < ? AND reasons LIKE '%\"unauthenticated\"%'
+         ORDER BY event_at, id",
+    )
+    .bind(ts(from))
+    .bind(ts(to))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get("sender"), r.get("subject"), r.get("event_at")))
+        .collect())
+}
+
 /// Active complaints filed in `[from, to)`: (target, project, complainant).
 pub async fn complaints_filed(
     conn: &mut SqliteConnection,
