@@ -355,6 +355,7 @@ async fn apply(
                 let item =
                     items::add_fault(conn, id, project.as_str(), actor, priority, *state, at)
                         .await?;
+                crate::schedule::stamp_fault_order(config, conn, item, priority, at).await?;
                 let line = HistoryLine {
                     item_kind: "fault_order",
                     item_id: item,

@@ -263,3 +263,21 @@ async fn whoever_owes_a_fault_orders_next_step_is_reminded_when_its_sla_runs_out
     assert_eq!(r.len(), 2, "{r:?}");
     assert_eq!(r[1].to, vec!["zhenghao@example.com"]);
 }
+
+#[tokio::test]
+async fn a_fault_order_stores_its_sla_deadlines_when_filed() {
+    // 重要: response 4 working hours, resolution 3 working days, from Monday 9 November 09:50.
+    let (bot, _dir) = common::spawn_bot().await;
+    for f in ["01-initiation.eml", "02-fault-order.eml"] {
+        bot.handle(&thread_fixture(f), common::now())
+            .await
+            .expect("mail");
+    }
+    let mut conn = bot.store.reader().await.expect("reader");
+    let faults = supportbot::store::queries::faults(&mut conn, None, None)
+        .await
+        .expect("faults");
+    let due = |s: &Option<String>| supportbot::store::parse_ts(s.as_deref().expect("stored"));
+    assert_eq!(due(&faults[0].response_due), bj("2026-11-09T13:50:00"));
+    assert_eq!(due(&faults[0].resolution_due), bj("2026-11-12T09:50:00"));
+}

@@ -158,6 +158,18 @@ pub async fn stamp_open_item(
     store::set_open_item_deadlines(conn, item, d.response, d.resolution).await
 }
 
+/// Stores a new fault order's SLA deadlines (workflow.md §3), in the mail's transaction.
+pub async fn stamp_fault_order(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    order: i64,
+    priority: &str,
+    filed_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let d = config.sla.deadlines(&config.calendar, priority, filed_at);
+    crate::store::items::set_fault_deadlines(conn, order, d.response, d.resolution).await
+}
+
 async fn stamp_missing_deadlines(
     config: &Config,
     conn: &mut SqliteConnection,

@@ -150,6 +150,22 @@ pub async fn fault_by_thread(
     Ok(row.as_ref().map(fault_from))
 }
 
+/// Stores a fault order's SLA deadlines.
+pub async fn set_fault_deadlines(
+    conn: &mut SqliteConnection,
+    id: i64,
+    response: DateTime<Utc>,
+    resolution: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE fault_orders SET response_due = ?, resolution_due = ? WHERE id = ?")
+        .bind(ts(response))
+        .bind(ts(resolution))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Moves a fault order.
 pub async fn move_fault(
     conn: &mut SqliteConnection,

@@ -149,6 +149,10 @@ pub struct FaultLine {
     pub filed_at: String,
     /// Last move.
     pub updated_at: String,
+    /// SLA response deadline from filing.
+    pub response_due: Option<String>,
+    /// SLA resolution deadline from filing.
+    pub resolution_due: Option<String>,
 }
 
 /// Fault orders, of one project and/or in one state.
@@ -158,7 +162,8 @@ pub async fn faults(
     state: Option<&str>,
 ) -> anyhow::Result<Vec<FaultLine>> {
     Ok(sqlx::query_as(
-        "SELECT message AS thread, project, proposer, priority, state, lead, conversion_proposed, filed_at, updated_at
+        "SELECT message AS thread, project, proposer, priority, state, lead, conversion_proposed, filed_at, updated_at,
+                response_due, resolution_due
          FROM fault_orders WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY id",
     )
     .bind(project)
