@@ -1,0 +1,192 @@
+//! What the rules see of the store: the project, complaints, threads and items a mail may
+//! concern, loaded by the engine inside the mail's transaction.
+
+use crate::parse::ProjectKey;
+use std::collections::HashSet;
+
+/// A project as the store knows it (立项, 第九条–第十一条).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// The project key.
+    pub key: ProjectKey,
+    /// The name as first written.
+    pub name: String,
+    /// Whether a 立项 was filed (第十一条: reports can create it uninitiated).
+    pub initiated: bool,
+    /// 责任销售 (name).
+    pub responsible_sales: Option<String>,
+    /// 第一售前 (name).
+    pub first_presales: Option<String>,
+    /// 第二售前 (name).
+    pub second_presales: Option<String>,
+}
+
+/// An active complaint on the subject's project (for 撤销投诉).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveComplaint {
+    /// Row id.
+    pub id: i64,
+    /// Project key.
+    pub project: String,
+    /// Who filed it (name).
+    pub complainant: String,
+    /// Against whom (name).
+    pub target: String,
+    /// `YYYY-MM` in the department's time zone.
+    pub month: String,
+}
+
+/// The thread a reply belongs to: the mail the `[SB-n]` tag or In-Reply-To points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadRef {
+    /// Row id of the mail that opened the thread.
+    pub message: i64,
+    /// Its sender's address.
+    pub sender: String,
+    /// Its outcome.
+    pub outcome: String,
+    /// Its kind.
+    pub kind: String,
+}
+
+/// 遗留问题 (第十七条) as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenItemRef {
+    /// Row id.
+    pub id: i64,
+    /// Its thread: the row id of the report that opened it.
+    pub thread: i64,
+    /// Project key.
+    pub project: String,
+    /// The engineer who reported it.
+    pub engineer: String,
+    /// Still open.
+    pub open: bool,
+}
+
+/// States of a 故障处理工作单 (第四十四条–第四十七条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultState {
+    /// Waiting for the presales manager's 同意.
+    PendingApproval,
+    /// Waiting for the R&D manager: 分配 or 驳回.
+    WithRdManager,
+    /// With the R&D lead.
+    Assigned,
+    /// The lead asked to close; the proposer confirms or sends it back.
+    ClosureRequested,
+    /// Closed by the proposer.
+    Closed,
+    /// Rejected with advice (第四十五条).
+    Rejected,
+    /// Turned into custom development (第四十七条).
+    Converted,
+}
+
+impl FaultState {
+    /// Every state, for `report faults --state`.
+    pub const ALL: [FaultState; 7] = [
+        FaultState::PendingApproval,
+        FaultState::WithRdManager,
+        FaultState::Assigned,
+        FaultState::ClosureRequested,
+        FaultState::Closed,
+        FaultState::Rejected,
+        FaultState::Converted,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultState::PendingApproval => "pending_approval",
+            FaultState::WithRdManager => "with_rd_manager",
+            FaultState::Assigned => "assigned",
+            FaultState::ClosureRequested => "closure_requested",
+            FaultState::Closed => "closed",
+            FaultState::Rejected => "rejected",
+            FaultState::Converted => "converted",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn from_name(s: &str) -> Option<FaultState> {
+        FaultState::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// A fault order as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultOrder {
+    /// Row id.
+    pub id: i64,
+    /// Its thread.
+    pub thread: i64,
+    /// Project key.
+    pub project: String,
+    /// Who filed it (name).
+    pub proposer: String,
+    /// Where it stands.
+    pub state: FaultState,
+    /// R&D lead (name), once assigned.
+    pub lead: Option<String>,
+    /// The lead proposed 转定制 and waits for the proposer's agreement.
+    pub conversion_proposed: bool,
+}
+
+/// An improvement request as the rules see it, with its project's R&D time so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImprovementRef {
+    /// Row id.
+    pub id: i64,
+    /// Its thread.
+    pub thread: i64,
+    /// Project key.
+    pub project: String,
+    /// Number within the project.
+    pub number: i64,
+    /// Who filed it.
+    pub proposer: String,
+    /// R&D hours on all the project's requests so far.
+    pub project_rd_hours: f64,
+    /// The 第二十二条 notice was sent already.
+    pub rd_notice_sent: bool,
+    /// The project's 责任销售.
+    pub responsible_sales: Option<String>,
+}
+
+/// The item a thread command acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThreadItem {
+    /// 故障处理工作单.
+    Fault(FaultOrder),
+    /// 产品改进申请单.
+    Improvement(ImprovementRef),
+    /// 遗留问题.
+    OpenItem(OpenItemRef),
+    /// An active 投诉.
+    Complaint(ActiveComplaint),
+}
+
+/// A complaint-threshold notice already sent (第十四条), so none is sent twice.
+pub type NoticeKey = (String, String, String, i64);
+
+/// What the store knows that the rules may need for one mail.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The project the subject names, if it exists.
+    pub project: Option<Project>,
+    /// Active complaints counted per (target, month).
+    pub complaint_months: Vec<(String, String, i64)>,
+    /// Active complaints on the subject's project, newest first.
+    pub project_complaints: Vec<ActiveComplaint>,
+    /// Complaint-threshold notices in force: (engineer, scope, period, level).
+    pub notices: HashSet<NoticeKey>,
+    /// The thread this mail replies on, if any.
+    pub thread: Option<ThreadRef>,
+    /// The item that thread belongs to.
+    pub item: Option<ThreadItem>,
+    /// Improvement requests the subject's project has so far (第二十一条).
+    pub improvement_count: i64,
+    /// Open items of the subject's project (第十七条).
+    pub open_items: Vec<OpenItemRef>,
+}
