@@ -4,6 +4,7 @@
 use super::*;
 use crate::parse::parse_subject;
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 
 // --- builder -------------------------------------------------------------------------------
 
