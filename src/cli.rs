@@ -332,32 +332,9 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                     serde_json::to_string_pretty(&report::tally_json(&month, &lines))?
                 ),
                 Format::Table => {
-                    let cells: Vec<Vec<String>> = lines
-                        .iter()
-                        .map(|l| {
-                            vec![
-                                l.name.clone(),
-                                l.month_count.to_string(),
-                                l.cumulative_count.to_string(),
-                                l.levels_docked.to_string(),
-                                l.permanent_levels.to_string(),
-                            ]
-                        })
-                        .collect();
                     println!("{month} 投诉统计（第十四条）");
-                    print!(
-                        "{}",
-                        report::table(
-                            &[
-                                "技服人员",
-                                "当月投诉",
-                                "累计投诉",
-                                "当月扣发级数",
-                                "永久降级"
-                            ],
-                            &cells
-                        )
-                    );
+                    let cells = report::tally_cells(&lines);
+                    print!("{}", report::table(&report::TALLY_COLUMNS, &cells));
                 }
                 other => bail!("report tally: format {other:?} is not offered; use table or json"),
             }

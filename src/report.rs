@@ -77,6 +77,31 @@ pub async fn tally(
         .collect())
 }
 
+/// `report tally` lines as table cells, in the column order of [`TALLY_COLUMNS`].
+pub fn tally_cells(lines: &[TallyLine]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.name.clone(),
+                l.month_count.to_string(),
+                l.cumulative_count.to_string(),
+                l.levels_docked.to_string(),
+                l.permanent_levels.to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// Column heads of the 第十四条 tally, for people.
+pub const TALLY_COLUMNS: [&str; 5] = [
+    "技服人员",
+    "当月投诉",
+    "累计投诉",
+    "当月扣发级数",
+    "永久降级",
+];
+
 /// `report tally` as JSON.
 pub fn tally_json(month: &str, lines: &[TallyLine]) -> serde_json::Value {
     json!({ "month": month, "engineers": lines })

@@ -198,6 +198,20 @@ async fn digests_match_their_reviewed_snapshots() {
     }
 }
 
+/// The plain-text part of the one daily digest queued.
+async fn daily_body(bot: &Engine) -> String {
+    let mut conn = bot.store.reader().await.expect("reader");
+    let rows = outbox::list(&mut conn, None).await.expect("list");
+    let daily = rows
+        .iter()
+        .find(|r| r.kind == "daily_digest")
+        .expect("daily digest");
+    let q = outbox::pending(&mut conn, daily.id - 1, 1)
+        .await
+        .expect("pending");
+    q[0].body.clone()
+}
+
 #[tokio::test]
 async fn the_daily_digest_lists_open_fault_orders_with_who_owes_the_next_step() {
     let (bot, _dir) = common::spawn_bot().await;
@@ -212,22 +226,9 @@ async fn the_daily_digest_lists_open_fault_orders_with_who_owes_the_next_step() 
     run_due(&bot, bj("2026-11-10T10:00:00"))
         .await
         .expect("tick");
-    let mut conn = bot.store.reader().await.expect("reader");
-    let kinds = outbox::list(&mut conn, None).await.expect("list");
-    let daily = kinds
-        .iter()
-        .find(|r| r.kind == "daily_digest")
-        .expect("daily digest");
-    let q = outbox::pending(&mut conn, daily.id - 1, 1)
-        .await
-        .expect("pending");
-    assert!(
-        q[0].body.contains("未完成的故障处理工作单：1"),
-        "{}",
-        q[0].body
-    );
-    let line = q[0]
-        .body
+    let body = daily_body(&bot).await;
+    assert!(body.contains("未完成的故障处理工作单：1"), "{body}");
+    let line = body
         .lines()
         .find(|l| l.contains("待售前经理同意"))
         .expect("fault row");
@@ -248,22 +249,9 @@ async fn mail_ignored_as_unauthenticated_is_reported_in_the_daily_digest() {
     run_due(&bot, bj("2026-12-01T10:00:00"))
         .await
         .expect("tick");
-    let mut conn = bot.store.reader().await.expect("reader");
-    let rows = outbox::list(&mut conn, None).await.expect("list");
-    let daily = rows
-        .iter()
-        .find(|r| r.kind == "daily_digest")
-        .expect("daily digest");
-    let q = outbox::pending(&mut conn, daily.id - 1, 1)
-        .await
-        .expect("pending");
-    assert!(
-        q[0].body.contains("未通过发件人认证的邮件：1"),
-        "{}",
-        q[0].body
-    );
-    let line = q[0]
-        .body
+    let body = daily_body(&bot).await;
+    assert!(body.contains("未通过发件人认证的邮件：1"), "{body}");
+    let line = body
         .lines()
         .find(|l| l.contains("zhangsan@example.com"))
         .expect("listed");

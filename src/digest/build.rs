@@ -109,18 +109,7 @@ async fn monthly(
         &rows,
     );
     let book = xlsx::workbook(&owners, &rows, config.timezone)?;
-    let tally_rows = lines
-        .iter()
-        .map(|l| {
-            vec![
-                l.name.clone(),
-                l.month_count.to_string(),
-                l.cumulative_count.to_string(),
-                l.levels_docked.to_string(),
-                l.permanent_levels.to_string(),
-            ]
-        })
-        .collect();
+    let tally_rows = crate::report::tally_cells(&lines);
     let table_rows = owners
         .iter()
         .map(|n| {
@@ -151,17 +140,7 @@ async fn monthly(
             ("项目跟踪表记录".into(), rows.len().to_string()),
         ],
         tables: vec![
-            Table::new(
-                "投诉统计",
-                &[
-                    "技服人员",
-                    "当月投诉",
-                    "累计投诉",
-                    "当月扣发级数",
-                    "永久降级",
-                ],
-                tally_rows,
-            ),
+            Table::new("投诉统计", &crate::report::TALLY_COLUMNS, tally_rows),
             Table::new(
                 "项目跟踪表（附件中每人一页）",
                 &["第一售前", "记录数"],
