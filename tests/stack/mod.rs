@@ -147,13 +147,19 @@ impl World {
 
     /// Sends `raw` by SMTP from `from` to the bot.
     pub async fn send(&self, from: &str, raw: &[u8]) {
+        self.send_to(from, "supportbot", raw).await;
+    }
+
+    /// Sends `raw` by SMTP from `from` to `to` (user names in this world's domain); returns
+    /// when the SMTP server has accepted it.
+    pub async fn send_to(&self, from: &str, to: &str, raw: &[u8]) {
         use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor, address::Envelope};
         let smtp = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
             .port(self.stack.smtp_port)
             .build();
         let env = Envelope::new(
             Some(self.addr(from).parse().expect("address")),
-            vec![self.addr("supportbot").parse().expect("address")],
+            vec![self.addr(to).parse().expect("address")],
         )
         .expect("envelope");
         smtp.send_raw(&env, raw)
