@@ -81,7 +81,7 @@ pub async fn handle_in(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Handled> {
     let subject = parse_subject(&mail.subject);
-    let facts = load_facts(conn, &subject, mail).await?;
+    let facts = load_facts(config, conn, &subject, mail).await?;
     let d = rules::decide(config, mail, &subject, &facts);
     let project = d.project.as_ref().map(|p| p.as_str());
     let mut references: Vec<String> = mail.references.clone();
@@ -133,6 +133,7 @@ pub async fn handle_in(
 
 /// Loads only what the mail's kind needs.
 async fn load_facts(
+    config: &Config,
     conn: &mut SqliteConnection,
     subject: &ParsedSubject,
     mail: &Inbound,
@@ -151,9 +152,10 @@ async fn load_facts(
     }
     if let Some(thread) = &facts.thread {
         facts.item = load_item(conn, thread.message, &thread.kind).await?;
-        if matches!(facts.item, Some(ThreadItem::Complaint(_))) {
-            facts.complaint_months = complaints::month_counts(conn).await?;
-            facts.notices = complaints::notices(conn).await?;
+        if let Some(ThreadItem::Complaint(c)) = &facts.item {
+            let targets = [c.target.clone()];
+            facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
+            facts.notices = complaints::notices_of(conn, &targets).await?;
         }
     }
     let Some(key) = rules::project_of(subject) else {
@@ -163,10 +165,11 @@ async fn load_facts(
     if let SubjectClass::Workflow(w) = &subject.class {
         match w.kind {
             SubjectKind::Complaint | SubjectKind::ComplaintWithdrawal => {
-                facts.complaint_months = complaints::month_counts(conn).await?;
-                facts.notices = complaints::notices(conn).await?;
                 facts.project_complaints =
                     complaints::active_on_project(conn, key.as_str()).await?;
+                let targets = rules::complaint::targets(config, mail, &facts);
+                facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
+                facts.notices = complaints::notices_of(conn, &targets).await?;
             }
             SubjectKind::Report => {
                 facts.open_items = items::open_items_of(conn, key.as_str()).await?

@@ -2,8 +2,9 @@
 //! permanent levels, and 撤销投诉.
 
 use super::{ActiveComplaint, Ctx, Decision, Effect, Facts, MailKind, NoticeKey, Outcome, text};
+use crate::config::Config;
 use crate::directory::Role;
-use crate::mail::{Outgoing, OutgoingKind};
+use crate::mail::{Inbound, Outgoing, OutgoingKind};
 use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
 
 /// 第十四条: every 2 complaints in a month dock that month's performance pay one level.
@@ -68,6 +69,29 @@ fn window_start(month: &str, window: u32) -> Option<String> {
         index.div_euclid(12),
         index.rem_euclid(12) + 1
     ))
+}
+
+/// The engineers whose complaint counts a 投诉 or 撤销投诉 on the project can change: the one
+/// named as 被投诉人, the project's first presales, and the targets of its active complaints.
+/// The engine loads counts and notices for these only.
+pub fn targets(config: &Config, mail: &Inbound, facts: &Facts) -> Vec<String> {
+    let fields = parse_fields(&mail.body, &config.fields);
+    let named = fields
+        .get("被投诉人")
+        .and_then(|v| config.directory.lookup(v.trim()))
+        .map(|p| p.name.clone());
+    let first = facts
+        .project
+        .as_ref()
+        .and_then(|p| p.first_presales.clone());
+    let mut all: Vec<String> = named
+        .into_iter()
+        .chain(first)
+        .chain(facts.project_complaints.iter().map(|c| c.target.clone()))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// 第十三条: a sales files a complaint about a project's engineer.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
 use std::collections::HashSet;
 
-/// Active complaints counted per (target, month).
+/// Active complaints counted per (target, month), everyone's (`report tally`).
 pub async fn month_counts(
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<Vec<(String, String, i64)>> {
@@ -16,10 +16,28 @@ pub async fn month_counts(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.get("target"), r.get("month"), r.get("n")))
-        .collect())
+    Ok(rows.iter().map(month_count).collect())
+}
+
+/// Active complaints counted per (target, month), for `targets` only: what one complaint mail
+/// can change. (All of them per mail made replay quadratic in the archive's complaints.)
+pub async fn month_counts_of(
+    conn: &mut SqliteConnection,
+    targets: &[String],
+) -> anyhow::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT target, month, count(*) AS n FROM complaints
+         WHERE status = 'active' AND target IN (SELECT value FROM json_each(?))
+         GROUP BY target, month",
+    )
+    .bind(serde_json::to_string(targets)?)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(month_count).collect())
+}
+
+fn month_count(r: &sqlx::sqlite::SqliteRow) -> (String, String, i64) {
+    (r.get("target"), r.get("month"), r.get("n"))
 }
 
 /// Active complaints on a project, newest first.
@@ -66,24 +84,21 @@ pub async fn active_by_message(
     }))
 }
 
-/// Notices in force.
-pub async fn notices(conn: &mut SqliteConnection) -> anyhow::Result<HashSet<NoticeKey>> {
-    let rows = sqlx::query(
-        "SELECT engineer, scope, period, level FROM threshold_notices WHERE active = 1",
+/// Notices in force for `targets`, read as one JSON row (an engineer's permanent-level notices
+/// accumulate, and each row of a result costs a thread handoff).
+pub async fn notices_of(
+    conn: &mut SqliteConnection,
+    targets: &[String],
+) -> anyhow::Result<HashSet<NoticeKey>> {
+    let json: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(engineer, scope, period, level)) FROM threshold_notices
+         WHERE engineer IN (SELECT value FROM json_each(?)) AND active = 1",
     )
-    .fetch_all(conn)
+    .bind(serde_json::to_string(targets)?)
+    .fetch_one(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.get("engineer"),
-                r.get("scope"),
-                r.get("period"),
-                r.get("level"),
-            )
-        })
-        .collect())
+    let keys: Vec<NoticeKey> = serde_json::from_str(&json)?;
+    Ok(keys.into_iter().collect())
 }
 
 /// Counts a complaint.

@@ -216,19 +216,37 @@ fn open_item_from(r: &sqlx::sqlite::SqliteRow) -> OpenItemRef {
     }
 }
 
-/// Open items of a project, oldest first.
+/// Open items of a project, oldest first. Read as one JSON row: every row of a result crosses
+/// from SQLite's thread to ours on its own, and a report (most of the mail) asks this.
 pub async fn open_items_of(
     conn: &mut SqliteConnection,
     project: &str,
 ) -> anyhow::Result<Vec<OpenItemRef>> {
-    let rows = sqlx::query(
-        "SELECT o.id, r.message AS thread, o.project, o.engineer, o.status
-         FROM open_items o JOIN reports r ON r.id = o.report WHERE o.project = ? AND o.status = 'open' ORDER BY o.id",
+    #[derive(serde::Deserialize)]
+    struct Open {
+        id: i64,
+        thread: i64,
+        engineer: String,
+    }
+    let json: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_object('id', o.id, 'thread', r.message, 'engineer', o.engineer))
+         FROM open_items o JOIN reports r ON r.id = o.report WHERE o.project = ? AND o.status = 'open'",
     )
     .bind(project)
-    .fetch_all(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(rows.iter().map(open_item_from).collect())
+    let mut open: Vec<Open> = serde_json::from_str(&json)?;
+    open.sort_by_key(|o| o.id);
+    Ok(open
+        .into_iter()
+        .map(|o| OpenItemRef {
+            id: o.id,
+            thread: o.thread,
+            project: project.to_string(),
+            engineer: o.engineer,
+            open: true,
+        })
+        .collect())
 }
 
 /// The open item opened by the report whose message is `thread`.
