@@ -5,7 +5,8 @@
 //! - `supportbot replay` of the same mails into a fresh database;
 //!
 //! and prints msgs/s, the ratios to the floor, and each one's peak RSS (every step runs as its
-//! own process, measured with wait4). Run: `cargo bench --bench pipeline`; sizes from
+//! own process, measured with wait4). `process` and `replay` keep to one core (src/cpu.rs), so
+//! the floor does too; it is also run unpinned and printed for reference. Run: `cargo bench --bench pipeline`; sizes from
 //! `SUPPORTBOT_BENCH_N` (comma separated, default `10000,100000`).
 
 #[path = "support/corpus.rs"]
@@ -45,6 +46,9 @@ fn floor(dir: &Path) {
     rt.block_on(async {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
         use sqlx::{ConnectOptions, Connection};
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.join(format!("floor.db{suffix}")));
+        }
         let mut conn = SqliteConnectOptions::new()
             .filename(dir.join("floor.db"))
             .create_if_missing(true)
@@ -106,6 +110,9 @@ fn fresh_db(dir: &Path) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--floor") {
+        if args.iter().any(|a| a == "--one-core") {
+            supportbot::cpu::keep_to_one_core();
+        }
         floor(Path::new(&args[i + 1]));
         return;
     }
@@ -125,7 +132,10 @@ fn main() {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         corpus::write(d, n, 42).expect("write corpus");
-        let (floor_s, floor_rss) = measure(Command::new(&me).arg("--floor").arg(d));
+        // The floor runs as replay and process do, on one core; unpinned, for reference.
+        let (floor_s, floor_rss) =
+            measure(Command::new(&me).arg("--floor").arg(d).arg("--one-core"));
+        let (floor2_s, _) = measure(Command::new(&me).arg("--floor").arg(d));
         let config = d.join("config.toml");
         fresh_db(d);
         let (process_s, process_rss) = measure(
@@ -152,6 +162,12 @@ fn main() {
             floor_s / replay_s,
             rate(process_s),
             floor_s / process_s,
+        );
+        println!(
+            "           floor unpinned {:>8.0} msgs/s: replay {:.2}×, process {:.2}× of it",
+            rate(floor2_s),
+            floor2_s / replay_s,
+            floor2_s / process_s,
         );
         rows.push((n, floor_s, replay_s, process_s));
     }

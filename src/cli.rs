@@ -142,6 +142,9 @@ pub enum ReportCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    if matches!(cli.command, Command::Process | Command::Replay { .. }) {
+        crate::cpu::keep_to_one_core();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

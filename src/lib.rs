@@ -26,6 +26,7 @@ pub mod alerts;
 pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod cpu;
 pub mod daemon;
 pub mod digest;
 pub mod directory;
