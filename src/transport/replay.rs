@@ -32,16 +32,10 @@ pub fn collect(paths: &[PathBuf], now: DateTime<Utc>) -> anyhow::Result<Vec<Sour
     for p in paths {
         walk(p, &mut found)?;
     }
-    let mut dated: Vec<(i64, usize, Source)> = found
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let stamp = s.bytes().ok().map_or(now.timestamp(), |b| date_of(&b, now));
-            (stamp, i, s)
-        })
-        .collect();
-    dated.sort_by_key(|(t, i, _)| (*t, *i));
-    Ok(dated.into_iter().map(|(_, _, s)| s).collect())
+    // Sorted in place, with one (Date, position) pair per mail beside it: the list is the only
+    // thing replay holds for every mail, so it is not copied. The sort keeps found order on ties.
+    found.sort_by_cached_key(|s| s.bytes().ok().map_or(now.timestamp(), |b| date_of(&b, now)));
+    Ok(found)
 }
 
 fn date_of(raw: &[u8], now: DateTime<Utc>) -> i64 {
