@@ -20,7 +20,6 @@ fn bj(s: &str) -> DateTime<Utc> {
 
 /// November's story, then a tick on Tuesday 1 December 10:00 (the month's first working day).
 async fn december_first() -> (Engine, tempfile::TempDir, Vec<(String, Queued)>) {
-    let (bot, dir) = common::spawn_bot().await;
     let mails = [
         initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
         report(
@@ -45,12 +44,19 @@ async fn december_first() -> (Engine, tempfile::TempDir, Vec<(String, Queued)>) 
             Some("一般"),
         ),
     ];
-    for m in &mails {
+    ticked_after(&mails, bj("2026-12-01T10:00:00")).await
+}
+
+/// `mails` handled, then a tick at `at`; what it queued, with each row's kind.
+async fn ticked_after(
+    mails: &[Vec<u8>],
+    at: DateTime<Utc>,
+) -> (Engine, tempfile::TempDir, Vec<(String, Queued)>) {
+    let (bot, dir) = common::spawn_bot().await;
+    for m in mails {
         bot.handle(m, common::now()).await.expect("mail");
     }
-    run_due(&bot, bj("2026-12-01T10:00:00"))
-        .await
-        .expect("tick");
+    run_due(&bot, at).await.expect("tick");
     let mut conn = bot.store.reader().await.expect("reader");
     let kinds = outbox::list(&mut conn, None).await.expect("list");
     let queued = outbox::pending(&mut conn, 0, 500).await.expect("pending");
@@ -154,6 +160,31 @@ async fn the_monthly_workbook_opens_with_a_sheet_per_presales_holding_their_rows
     assert_eq!(rows[1][1], "2026-11-27 17:00");
     assert_eq!(rows[1][3], "问题遗留");
     assert_eq!(wb.worksheet_range("李四").expect("sheet").rows().count(), 1);
+}
+
+#[tokio::test]
+async fn the_monthly_workbook_holds_the_rows_of_the_month_in_local_time() {
+    // 23:30 and 00:30 Beijing time are both 30 November in UTC; only the first is November's.
+    let (_bot, _dir, all) = ticked_after(
+        &[
+            initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+            report("星河", "Mon, 30 Nov 2026 23:30:00 +0800", "nov", None),
+            report("星河", "Tue, 1 Dec 2026 00:30:00 +0800", "dec", None),
+        ],
+        bj("2026-12-01T10:00:00"),
+    )
+    .await;
+    let m = one(&all, "monthly_digest", "wangfang@example.com");
+    let cursor = std::io::Cursor::new(m.attachments[0].content.clone());
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(cursor).expect("xlsx opens");
+    let rows: Vec<Vec<String>> = wb
+        .worksheet_range("张三")
+        .expect("张三's sheet")
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "header and November's report: {rows:?}");
+    assert_eq!(rows[1][1], "2026-11-30 23:30");
 }
 
 #[tokio::test]

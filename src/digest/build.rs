@@ -1,7 +1,7 @@
 //! What each digest holds (workflow.md §4), read from the store inside the tick's transaction:
 //! the dispatch, the monthly and the personal digests.
 
-use super::activity::{activity, open_item_table, trend};
+use super::activity::{activity, open_item_table, start_of, trend};
 use super::{Digest, Table, xlsx};
 use crate::config::Config;
 use crate::directory::Role;
@@ -100,7 +100,10 @@ async fn monthly(
 ) -> anyhow::Result<(Digest, Attachment)> {
     let month = o.from.format("%Y-%m").to_string();
     let lines = report::tally(config, conn, &month).await?;
-    let rows = tracking::tracking(conn, None).await?;
+    // The month's rows: the whole table (`report tracking`) grows without end, and as an
+    // attachment it would pass mail servers' size limits within a year or two.
+    let (from, to) = (start_of(config, o.from), start_of(config, o.to));
+    let rows = tracking::tracking_between(conn, from, to).await?;
     let owners = xlsx::owners(
         config
             .directory
@@ -122,7 +125,7 @@ async fn monthly(
     let digest = Digest {
         title: format!("技术支持月报：{month}"),
         intro: format!(
-            "{month} 投诉统计（第十四条：每月每 2 次扣发当月绩效一级，累计每 4 次永久降一级），及各售前的项目跟踪表（第十六条，见附件）。"
+            "{month} 投诉统计（第十四条：每月每 2 次扣发当月绩效一级，累计每 4 次永久降一级），及各售前当月的项目跟踪表记录（第十六条，见附件；完整的表用 supportbot report tracking 导出）。"
         ),
         figures: vec![
             (
@@ -137,12 +140,12 @@ async fn monthly(
                     .sum::<i64>()
                     .to_string(),
             ),
-            ("项目跟踪表记录".into(), rows.len().to_string()),
+            ("当月项目跟踪表记录".into(), rows.len().to_string()),
         ],
         tables: vec![
             Table::new("投诉统计", &crate::report::TALLY_COLUMNS, tally_rows),
             Table::new(
-                "项目跟踪表（附件中每人一页）",
+                "当月项目跟踪表（附件中每人一页）",
                 &["第一售前", "记录数"],
                 table_rows,
             ),

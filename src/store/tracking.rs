@@ -94,3 +94,22 @@ pub async fn tracking(
     .fetch_all(conn)
     .await?)
 }
+
+/// Every presales' tracking-table rows reported in `[from, to)` (the monthly digest's month).
+pub async fn tracking_between(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<TrackingRow>> {
+    Ok(sqlx::query_as(
+        "SELECT p.first_presales AS owner, p.name AS project, m.event_at AS date, r.engineer,
+                r.result, r.content, m.dedup_key AS message_id
+         FROM messages m JOIN reports r ON r.message = m.id JOIN projects p ON p.key = r.project
+         WHERE m.event_at >= ? AND m.event_at < ? AND p.first_presales IS NOT NULL
+         ORDER BY p.first_presales, m.event_at, r.id",
+    )
+    .bind(ts(from))
+    .bind(ts(to))
+    .fetch_all(conn)
+    .await?)
+}
