@@ -161,7 +161,13 @@ async fn load_facts(
     let Some(key) = rules::project_of(subject) else {
         return Ok(facts);
     };
-    facts.project = projects::get(conn, &key).await?;
+    let is_report =
+        matches!(&subject.class, SubjectClass::Workflow(w) if w.kind == SubjectKind::Report);
+    if is_report {
+        (facts.project, facts.open_items) = projects::get_with_open_items(conn, &key).await?;
+    } else {
+        facts.project = projects::get(conn, &key).await?;
+    }
     if let SubjectClass::Workflow(w) = &subject.class {
         match w.kind {
             SubjectKind::Complaint | SubjectKind::ComplaintWithdrawal => {
@@ -170,9 +176,6 @@ async fn load_facts(
                 let targets = rules::complaint::targets(config, mail, &facts);
                 facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
                 facts.notices = complaints::notices_of(conn, &targets).await?;
-            }
-            SubjectKind::Report => {
-                facts.open_items = items::open_items_of(conn, key.as_str()).await?
             }
             SubjectKind::ImprovementRequest => {
                 facts.improvement_count = items::improvement_count(conn, key.as_str()).await?;

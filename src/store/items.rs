@@ -216,26 +216,17 @@ fn open_item_from(r: &sqlx::sqlite::SqliteRow) -> OpenItemRef {
     }
 }
 
-/// Open items of a project, oldest first. Read as one JSON row: every row of a result crosses
-/// from SQLite's thread to ours on its own, and a report (most of the mail) asks this.
-pub async fn open_items_of(
-    conn: &mut SqliteConnection,
-    project: &str,
-) -> anyhow::Result<Vec<OpenItemRef>> {
+/// Open items of a project, oldest first, from a JSON array of `{id, thread, engineer}` (see
+/// `projects::get_with_open_items`): read that way because every row of a result crosses from
+/// SQLite's thread to ours on its own.
+pub fn open_items_from_json(project: &str, json: &str) -> anyhow::Result<Vec<OpenItemRef>> {
     #[derive(serde::Deserialize)]
     struct Open {
         id: i64,
         thread: i64,
         engineer: String,
     }
-    let json: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_object('id', o.id, 'thread', r.message, 'engineer', o.engineer))
-         FROM open_items o JOIN reports r ON r.id = o.report WHERE o.project = ? AND o.status = 'open'",
-    )
-    .bind(project)
-    .fetch_one(conn)
-    .await?;
-    let mut open: Vec<Open> = serde_json::from_str(&json)?;
+    let mut open: Vec<Open> = serde_json::from_str(json)?;
     open.sort_by_key(|o| o.id);
     Ok(open
         .into_iter()

@@ -1,8 +1,8 @@
 //! `projects`: 立项 (第九条) and the uninitiated projects reports create (第十一条).
 
-use super::ts;
+use super::{items, ts};
 use crate::parse::ProjectKey;
-use crate::rules::{Project, ProjectSheet};
+use crate::rules::{OpenItemRef, Project, ProjectSheet};
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
 
@@ -15,14 +15,42 @@ pub async fn get(conn: &mut SqliteConnection, key: &ProjectKey) -> anyhow::Resul
     .bind(key.as_str())
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| Project {
+    Ok(row.map(|r| project_from(&r, key)))
+}
+
+/// The project with this key and its open items (第十七条), in one statement: a 客户沟通 report,
+/// most of the mail, needs both, and each statement is a round trip to SQLite's thread.
+pub async fn get_with_open_items(
+    conn: &mut SqliteConnection,
+    key: &ProjectKey,
+) -> anyhow::Result<(Option<Project>, Vec<OpenItemRef>)> {
+    let row = sqlx::query(
+        "SELECT key, name, status, responsible_sales, first_presales, second_presales,
+                (SELECT json_group_array(json_object('id', o.id, 'thread', r.message,
+                                                     'engineer', o.engineer))
+                 FROM open_items o JOIN reports r ON r.id = o.report
+                 WHERE o.project = p.key AND o.status = 'open') AS open_items
+         FROM projects p WHERE key = ?",
+    )
+    .bind(key.as_str())
+    .fetch_optional(conn)
+    .await?;
+    let Some(r) = row else {
+        return Ok((None, Vec::new()));
+    };
+    let open = items::open_items_from_json(key.as_str(), r.get("open_items"))?;
+    Ok((Some(project_from(&r, key)), open))
+}
+
+fn project_from(r: &sqlx::sqlite::SqliteRow, key: &ProjectKey) -> Project {
+    Project {
         key: key.clone(),
         name: r.get("name"),
         initiated: r.get::<String, _>("status") == "initiated",
         responsible_sales: r.get("responsible_sales"),
         first_presales: r.get("first_presales"),
         second_presales: r.get("second_presales"),
-    }))
+    }
 }
 
 /// 第十一条: a report names a project with no 立项.
