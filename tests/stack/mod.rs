@@ -60,6 +60,28 @@ pub struct World {
     pub domain: String,
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
+    /// Bots started in this world; any still running when it is dropped (a test that panicked)
+    /// are killed, so none outlives its test holding IMAP connections.
+    bots: std::sync::Mutex<Vec<u32>>,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let pids = self.bots.lock().map(|p| p.clone()).unwrap_or_default();
+        for pid in pids {
+            // Only a process still running this world's config: the pid of a bot that already
+            // exited may have been given to something else.
+            let ours = std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                String::from_utf8_lossy(&c).contains(&*self.config.to_string_lossy())
+            });
+            if ours {
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(pid.to_string())
+                    .status();
+            }
+        }
+    }
 }
 
 impl World {
@@ -112,6 +134,7 @@ impl World {
             domain,
             dir,
             config: path,
+            bots: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -207,6 +230,9 @@ impl World {
             .stderr(log)
             .spawn()
             .expect("supportbot starts");
+        if let Ok(mut bots) = self.bots.lock() {
+            bots.push(child.id());
+        }
         // Wait until it migrated its database: a concurrent first migration would collide.
         let start = Instant::now();
         while self.log().matches("supportbot running").count() <= before {
