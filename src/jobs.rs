@@ -87,19 +87,23 @@ pub async fn replay(
     batch: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
-    let sources = replay::collect(paths, now)?;
-    let bar = indicatif::ProgressBar::new(sources.len() as u64);
+    let mut sources = replay::Sorted::collect(paths, now).await?;
+    let bar = indicatif::ProgressBar::new(sources.len());
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails  {per_sec}  eta {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut tally = Tally::default();
-    for chunk in sources.chunks(batch.max(1)) {
-        match replay_batch(engine, chunk, now).await {
+    loop {
+        let chunk = sources.next_batch(batch).await?;
+        if chunk.is_empty() {
+            break;
+        }
+        match replay_batch(engine, &chunk, now).await {
             Ok(t) => tally.merge(t),
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "batch rolled back; replaying it one mail at a time");
-                for source in chunk {
+                for source in &chunk {
                     replay_alone(engine, source, now, &mut tally).await;
                 }
             }

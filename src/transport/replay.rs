@@ -1,10 +1,17 @@
 //! What `replay` reads: `.eml` files, Maildir folders and mbox files, in Date order.
+//!
+//! The list of mails is sorted on disk, not in memory: it goes into a private temporary SQLite
+//! database (SQLite deletes it when the connection closes), and replay reads it back a batch at
+//! a time. An archive of a million mails would otherwise need ~100 MB for its paths alone.
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use mail_parser::MessageParser;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
 use std::fs;
 use std::io::BufReader;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// Where one mail to replay lives.
@@ -26,16 +33,143 @@ impl Source {
     }
 }
 
-/// Every mail under `paths`, sorted by Date (ties keep the order found).
-pub fn collect(paths: &[PathBuf], now: DateTime<Utc>) -> anyhow::Result<Vec<Source>> {
-    let mut found = Vec::new();
-    for p in paths {
-        walk(p, &mut found)?;
+/// Every mail under some paths, in Date order; ties in path order, then order within an mbox.
+pub struct Sorted {
+    conn: SqliteConnection,
+    len: u64,
+    /// The key of the last mail handed out.
+    after: Option<(i64, Vec<u8>, i64)>,
+}
+
+/// Rows written to the list per INSERT.
+const ROWS_PER_INSERT: usize = 200;
+
+impl Sorted {
+    /// Walks `paths` and sorts what it finds by Date (`now` for a mail without a usable one).
+    pub async fn collect(paths: &[PathBuf], now: DateTime<Utc>) -> anyhow::Result<Sorted> {
+        let mut conn = SqliteConnectOptions::new()
+            .filename("")
+            .connect()
+            .await
+            .context("cannot open replay's temporary list")?;
+        sqlx::query(
+            "CREATE TABLE mails (date INTEGER NOT NULL, path BLOB NOT NULL, seq INTEGER NOT NULL,
+                                 bytes BLOB, PRIMARY KEY (date, path, seq)) WITHOUT ROWID",
+        )
+        .execute(&mut conn)
+        .await?;
+        let mut list = Sorted {
+            conn,
+            len: 0,
+            after: None,
+        };
+        let mut tx = list.conn.begin().await?;
+        let mut rows = Rows {
+            pending: Vec::with_capacity(ROWS_PER_INSERT),
+            written: 0,
+            now,
+        };
+        // Folders are read entry by entry, never listed whole: a Maildir of a million files
+        // costs no memory here.
+        let mut todo: Vec<Todo> = paths.iter().rev().cloned().map(Todo::Path).collect();
+        while let Some(t) = todo.pop() {
+            match t {
+                Todo::Path(path) => {
+                    let meta = fs::metadata(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    if meta.is_dir() {
+                        let is_maildir = path.join("cur").is_dir() || path.join("new").is_dir();
+                        let dirs = if is_maildir {
+                            vec![path.join("new"), path.join("cur")]
+                        } else {
+                            vec![path]
+                        };
+                        for d in dirs.into_iter().filter(|d| d.is_dir()) {
+                            let entries = fs::read_dir(&d)
+                                .with_context(|| format!("cannot read {}", d.display()))?;
+                            todo.push(Todo::Entries(entries, is_maildir));
+                        }
+                    } else if meta.is_file() {
+                        rows.file(&mut tx, &path).await?;
+                    } else {
+                        bail!("{} is neither a file nor a folder", path.display());
+                    }
+                }
+                Todo::Entries(mut entries, in_maildir) => {
+                    let Some(entry) = entries.next() else {
+                        continue;
+                    };
+                    todo.push(Todo::Entries(entries, in_maildir));
+                    let Ok(entry) = entry else { continue };
+                    let e = entry.path();
+                    let hidden = e
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with('.'));
+                    let data = e
+                        .extension()
+                        .is_some_and(|x| x == "json" || x == "md" || x == "py" || x == "toml");
+                    if hidden || data {
+                        continue;
+                    }
+                    if e.is_dir() {
+                        // A Maildir's own subfolders (other mailboxes) are not its mail.
+                        if !in_maildir {
+                            todo.push(Todo::Path(e));
+                        }
+                    } else {
+                        rows.file(&mut tx, &e).await?;
+                    }
+                }
+            }
+        }
+        rows.flush(&mut tx).await?;
+        tx.commit().await?;
+        list.len = rows.written;
+        Ok(list)
     }
-    // Sorted in place, with one (Date, position) pair per mail beside it: the list is the only
-    // thing replay holds for every mail, so it is not copied. The sort keeps found order on ties.
-    found.sort_by_cached_key(|s| s.bytes().ok().map_or(now.timestamp(), |b| date_of(&b, now)));
-    Ok(found)
+
+    /// How many mails were found.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether none were.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The next `n` mails in order; empty at the end.
+    pub async fn next_batch(&mut self, n: usize) -> anyhow::Result<Vec<Source>> {
+        let limit = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
+        // Keyset paging: each batch starts after the last key handed out.
+        let (date, path, seq) = self
+            .after
+            .take()
+            .unwrap_or((i64::MIN, Vec::new(), i64::MIN));
+        let rows = sqlx::query(
+            "SELECT date, path, seq, bytes FROM mails WHERE (date, path, seq) > (?, ?, ?)
+             ORDER BY date, path, seq LIMIT ?",
+        )
+        .bind(date)
+        .bind(&path)
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&mut self.conn)
+        .await?;
+        self.after = Some((date, path, seq));
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let path: Vec<u8> = r.get("path");
+            let bytes: Option<Vec<u8>> = r.get("bytes");
+            self.after = Some((r.get("date"), path.clone(), r.get("seq")));
+            out.push(match bytes {
+                Some(b) => Source::Mbox(b),
+                None => Source::File(PathBuf::from(std::ffi::OsStr::from_bytes(&path))),
+            });
+        }
+        Ok(out)
+    }
 }
 
 fn date_of(raw: &[u8], now: DateTime<Utc>) -> i64 {
@@ -45,52 +179,85 @@ fn date_of(raw: &[u8], now: DateTime<Utc>) -> i64 {
         .unwrap_or(now.timestamp())
 }
 
-fn walk(path: &Path, out: &mut Vec<Source>) -> anyhow::Result<()> {
-    let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if meta.is_dir() {
-        let is_maildir = path.join("cur").is_dir() || path.join("new").is_dir();
-        let dirs: Vec<PathBuf> = if is_maildir {
-            vec![path.join("cur"), path.join("new")]
-        } else {
-            vec![path.to_path_buf()]
-        };
-        for d in dirs.into_iter().filter(|d| d.is_dir()) {
-            let mut entries: Vec<PathBuf> = fs::read_dir(&d)
-                .with_context(|| format!("cannot read {}", d.display()))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .collect();
-            entries.sort();
-            for e in entries {
-                let hidden = e
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'));
-                let data = e
-                    .extension()
-                    .is_some_and(|x| x == "json" || x == "md" || x == "py" || x == "toml");
-                if hidden || data || (e.is_dir() && is_maildir) {
-                    continue;
-                }
-                walk(&e, out)?;
-            }
+/// What is left to look at while listing.
+enum Todo {
+    /// A path given or found: a file, a Maildir or a folder.
+    Path(PathBuf),
+    /// A folder being read; whether it is part of a Maildir.
+    Entries(fs::ReadDir, bool),
+}
+
+/// One mail in the list: its Date, its file, its place in an mbox (0 otherwise), and its bytes
+/// when it was cut out of an mbox.
+struct Listed {
+    date: i64,
+    path: Vec<u8>,
+    seq: i64,
+    bytes: Option<Vec<u8>>,
+}
+
+/// Rows on their way into the list.
+struct Rows {
+    pending: Vec<Listed>,
+    written: u64,
+    now: DateTime<Utc>,
+}
+
+impl Rows {
+    /// Lists one file: itself, or each mail of an mbox with its bytes.
+    async fn file(&mut self, conn: &mut SqliteConnection, path: &Path) -> anyhow::Result<()> {
+        let key = path.as_os_str().as_bytes().to_vec();
+        if !is_mbox(path)? {
+            let date = fs::read(path).map_or(self.now.timestamp(), |b| date_of(&b, self.now));
+            let row = Listed {
+                date,
+                path: key,
+                seq: 0,
+                bytes: None,
+            };
+            return self.push(conn, row).await;
         }
-        return Ok(());
-    }
-    if !meta.is_file() {
-        bail!("{} is neither a file nor a folder", path.display());
-    }
-    if is_mbox(path)? {
-        let file =
-            fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        for m in mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(file)) {
-            let m = m.with_context(|| format!("cannot read mbox {}", path.display()))?;
-            out.push(Source::Mbox(m.unwrap_contents()));
+        let f = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mails = mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(f));
+        for (i, m) in mails.enumerate() {
+            let bytes = m
+                .with_context(|| format!("cannot read mbox {}", path.display()))?
+                .unwrap_contents();
+            let row = Listed {
+                date: date_of(&bytes, self.now),
+                path: key.clone(),
+                seq: i64::try_from(i).unwrap_or(i64::MAX),
+                bytes: Some(bytes),
+            };
+            self.push(conn, row).await?;
         }
-    } else {
-        out.push(Source::File(path.to_path_buf()));
+        Ok(())
     }
-    Ok(())
+
+    async fn push(&mut self, conn: &mut SqliteConnection, row: Listed) -> anyhow::Result<()> {
+        self.pending.push(row);
+        if self.pending.len() >= ROWS_PER_INSERT {
+            self.flush(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending rows in one statement.
+    async fn flush(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut q =
+            sqlx::QueryBuilder::new("INSERT OR IGNORE INTO mails (date, path, seq, bytes) ");
+        q.push_values(self.pending.drain(..), |mut b, r| {
+            b.push_bind(r.date)
+                .push_bind(r.path)
+                .push_bind(r.seq)
+                .push_bind(r.bytes);
+        });
+        self.written += q.build().execute(conn).await?.rows_affected();
+        Ok(())
+    }
 }
 
 fn is_mbox(path: &Path) -> anyhow::Result<bool> {
