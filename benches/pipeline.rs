@@ -171,8 +171,11 @@ fn main() {
         );
         rows.push((n, floor_s, replay_s, process_s));
     }
-    if let [(n1, f1, r1, p1), (n2, f2, r2, p2)] = rows[..] {
-        let k = n2 as f64 / n1 as f64;
+    for pair in rows.windows(2) {
+        let [(n1, f1, r1, p1), (n2, f2, r2, p2)] = pair else {
+            continue;
+        };
+        let k = *n2 as f64 / *n1 as f64;
         println!(
             "scaling {n1}→{n2} ({k:.0}× the mail): floor {:.2}×, replay {:.2}×, process {:.2}× the time",
             f2 / f1,
