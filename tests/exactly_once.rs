@@ -105,3 +105,40 @@ async fn the_same_content_without_a_message_id_is_recorded_once() {
         Handled::Duplicate
     );
 }
+
+#[tokio::test]
+async fn a_replay_batch_the_database_refuses_is_done_again_one_mail_at_a_time() {
+    let (bot, dir) = common::spawn_bot().await;
+    let files = dir.path().join("export");
+    std::fs::create_dir_all(&files).expect("dir");
+    for f in [
+        "01-initiation-xinghe.eml",
+        "08-report-success-base64.eml",
+        "44-complaint-director-only-forward.eml",
+    ] {
+        std::fs::write(files.join(f), fixture(f)).expect("copy");
+    }
+    // The database refuses the report (a stand-in for any database error inside a batch).
+    let mut tx = bot.store.begin().await.expect("tx");
+    sqlx::query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.dedup_key LIKE '%rep-zs-1014%'
+         BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("trigger");
+    tx.commit().await.expect("commit");
+
+    let t = jobs::replay(&bot, &[files], 10, common::now())
+        .await
+        .expect("replay");
+    assert_eq!((t.recorded, t.errors), (2, 1), "{t:?}");
+    let mut conn = bot.store.reader().await.expect("reader");
+    let kinds: Vec<String> = supportbot::store::messages::list(&mut conn)
+        .await
+        .expect("messages")
+        .into_iter()
+        .map(|m| m.kind)
+        .collect();
+    assert_eq!(kinds, ["initiation", "complaint"], "the others, once each");
+}
