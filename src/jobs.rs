@@ -54,6 +54,7 @@ pub async fn process_maildir(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
+    let mut conn = engine.store.reader().await?;
     for path in inbox.new_mail()? {
         let raw = match std::fs::read(&path) {
             Ok(raw) => raw,
@@ -63,7 +64,7 @@ pub async fn process_maildir(
                 continue;
             }
         };
-        match engine.handle(&raw, now).await {
+        match engine.handle_on(&mut conn, &raw, now).await {
             Ok(h) => {
                 tally.add(&h);
                 if let Err(e) = inbox.mark_seen(&path) {
