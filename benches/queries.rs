@@ -70,14 +70,14 @@ fn main() {
         // into the main file in due course; the fill is one transaction, so checkpoint it here
         // or every read below would search a 350 MB write-ahead log.
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *engine.store.reader().await.expect("reader"))
+            .execute(&mut *engine.store.connection().await.expect("reader"))
             .await
             .expect("checkpoint");
         println!(
             "queries benchmark: {n} mails generated in {:.1} s",
             t.elapsed().as_secs_f64()
         );
-        let mut conn = engine.store.reader().await.expect("reader");
+        let mut conn = engine.store.connection().await.expect("reader");
 
         let time = |label: &str, secs: f64, floor: f64| {
             println!(

@@ -254,7 +254,7 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
         }
         Command::Report { what } => report_command(engine, what).await,
         Command::Outbox { status, format } => {
-            let mut conn = engine.store.reader().await?;
+            let mut conn = engine.store.connection().await?;
             let rows = report::outbox(&mut conn, status.as_deref()).await?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
@@ -272,7 +272,7 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
 }
 
 async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<()> {
-    let mut conn = engine.store.reader().await?;
+    let mut conn = engine.store.connection().await?;
     match what {
         ReportCommand::Messages { format } => {
             let rows = report::messages_json(&mut conn).await?;

@@ -10,7 +10,7 @@ use crate::store::{self, Store, complaints, items, messages, outbox, projects, t
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::{Connection, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::sync::Arc;
 
 /// What became of one mail.
@@ -49,13 +49,11 @@ impl Engine {
 
     /// Handles one mail in its own transaction.
     pub async fn handle(&self, raw: &[u8], now: DateTime<Utc>) -> anyhow::Result<Handled> {
-        let mut conn = self.store.reader().await?;
+        let mut conn = self.store.connection().await?;
         self.handle_on(&mut conn, raw, now).await
     }
 
-    /// [`Engine::handle`] on a connection the caller keeps for many mails: SQLite empties a
-    /// connection's page cache whenever another connection has written, so a loop whose mails
-    /// took turns on the pool's connections would start every mail cold.
+    /// [`Engine::handle`] on a connection the caller keeps for many mails ([`store::begin_on`]).
     pub async fn handle_on(
         &self,
         conn: &mut SqliteConnection,
@@ -63,7 +61,7 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Handled> {
         let mail = Inbound::parse(raw, now);
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = store::begin_on(conn).await?;
         let handled = handle_in(&self.config, &mut tx, &mail, now).await?;
         tx.commit().await?;
         log(&mail.key, &handled);

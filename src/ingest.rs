@@ -19,7 +19,7 @@ pub async fn ingest_once(
 ) -> anyhow::Result<Tally> {
     let key = engine.config.mailbox.url.clone();
     let stored = {
-        let mut conn = engine.store.reader().await?;
+        let mut conn = engine.store.connection().await?;
         imap_state::get(&mut conn, &key).await?
     };
     let last = match stored {

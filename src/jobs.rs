@@ -11,7 +11,7 @@ use crate::transport::maildir::MaildirIn;
 use crate::transport::replay::{self, Source};
 use crate::transport::{Outbound, SendError};
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::path::PathBuf;
 
 /// Counts of what a run did.
@@ -54,7 +54,7 @@ pub async fn process_maildir(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
-    let mut conn = engine.store.reader().await?;
+    let mut conn = engine.store.connection().await?;
     for path in inbox.new_mail()? {
         let raw = match std::fs::read(&path) {
             Ok(raw) => raw,
@@ -95,10 +95,8 @@ pub async fn replay(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails  {per_sec}  eta {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    // Every batch on the same connection: SQLite empties a connection's page cache when another
-    // connection has written since, so batches taking turns on the pool's connections would
-    // each start cold.
-    let mut conn = engine.store.reader().await?;
+    // Every batch on the same connection (`store::begin_on`).
+    let mut conn = engine.store.connection().await?;
     // A bulk import checkpoints the write-ahead log every ~40 MB instead of SQLite's ~4 MB: a
     // checkpoint rewrites every page the batches since the last one touched (a 100,000-mail
     // replay: 12.1 s → 10.9 s). Set back before the connection goes back to the pool.
@@ -151,7 +149,7 @@ async fn replay_batch(
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
     let mut done = Vec::with_capacity(chunk.len());
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::store::begin_on(conn).await?;
     for source in chunk {
         let Some(raw) = read_source(source) else {
             tally.errors += 1;
@@ -223,7 +221,7 @@ pub async fn send_pending_until(
     let mut after = 0;
     loop {
         let batch = {
-            let mut conn = engine.store.reader().await?;
+            let mut conn = engine.store.connection().await?;
             outbox::pending(&mut conn, after, 200).await?
         };
         let Some(last) = batch.last() else { break };
@@ -265,8 +263,8 @@ async fn mark_delivered(
         return Ok(());
     }
     let ids: Vec<i64> = delivered.iter().map(|(id, _)| *id).collect();
-    let mut conn = engine.store.reader().await?;
-    outbox::mark_sent_many(&mut conn, &ids, now).await?;
+    let mut conn = engine.store.connection().await?;
+    outbox::mark_sent(&mut conn, &ids, now).await?;
     for (id, message_id) in delivered {
         tracing::info!(message_id = %message_id, id, outcome = "sent", "mail sent");
     }
@@ -291,10 +289,10 @@ async fn send_one(
         delivered.push((mail.id, mail.message_id.clone()));
         return Ok(true);
     }
-    let mut conn = engine.store.reader().await?;
+    let mut conn = engine.store.connection().await?;
     match result {
         Ok(()) => {
-            outbox::mark_sent(&mut conn, mail.id, now).await?;
+            outbox::mark_sent(&mut conn, &[mail.id], now).await?;
             tracing::info!(message_id = %mail.message_id, id = mail.id, outcome = "sent", "mail sent");
             done.sent += 1;
         }

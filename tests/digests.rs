@@ -57,7 +57,7 @@ async fn ticked_after(
         bot.handle(m, common::now()).await.expect("mail");
     }
     run_due(&bot, at).await.expect("tick");
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     let kinds = outbox::list(&mut conn, None).await.expect("list");
     let queued = outbox::pending(&mut conn, 0, 500).await.expect("pending");
     let pairs = queued
@@ -231,7 +231,7 @@ async fn digests_match_their_reviewed_snapshots() {
 
 /// The plain-text part of the one daily digest queued.
 async fn daily_body(bot: &Engine) -> String {
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     let rows = outbox::list(&mut conn, None).await.expect("list");
     let daily = rows
         .iter()

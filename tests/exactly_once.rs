@@ -35,7 +35,7 @@ async fn killed_between_commit_and_moving_the_file_counts_the_complaint_once() {
         inbox.new_mail().expect("list").is_empty(),
         "moved to cur/ now"
     );
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     let tally = report::tally(&bot.config, &mut conn, "2026-11")
         .await
         .expect("tally");
@@ -133,7 +133,7 @@ async fn a_replay_batch_the_database_refuses_is_done_again_one_mail_at_a_time() 
         .await
         .expect("replay");
     assert_eq!((t.recorded, t.errors), (2, 1), "{t:?}");
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     let kinds: Vec<String> = supportbot::store::messages::list(&mut conn)
         .await
         .expect("messages")

@@ -92,7 +92,7 @@ async fn run_corpus(crlf: bool) {
             ));
             continue;
         }
-        let mut conn = bot.store.reader().await.expect("reader");
+        let mut conn = bot.store.connection().await.expect("reader");
         let rows = report::messages_json(&mut conn).await.expect("messages");
         let got = rows
             .iter()
@@ -131,7 +131,7 @@ async fn run_corpus(crlf: bool) {
             }
         }
     }
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     let distinct = messages::list(&mut conn).await.expect("list").len();
     let dups = cases
         .iter()

@@ -107,7 +107,7 @@ impl Bot {
     }
 
     async fn conn(&self) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
-        self.engine.store.reader().await.expect("reader")
+        self.engine.store.connection().await.expect("reader")
     }
 
     fn name_of(&self, address: &str) -> String {

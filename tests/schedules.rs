@@ -19,7 +19,7 @@ fn bj(s: &str) -> DateTime<Utc> {
 }
 
 async fn rows(bot: &Engine) -> Vec<outbox::OutboxRow> {
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     outbox::list(&mut conn, None).await.expect("outbox")
 }
 
@@ -54,7 +54,7 @@ async fn urgent_item_on_friday_evening() -> (Engine, tempfile::TempDir) {
 #[tokio::test]
 async fn an_urgent_item_is_due_two_working_hours_and_one_working_day_later() {
     let (bot, _dir) = urgent_item_on_friday_evening().await;
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     let items = schedule::open_items(&mut conn, None).await.expect("items");
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].response_due, bj("2026-11-30T10:00:00"));
@@ -273,7 +273,7 @@ async fn a_fault_order_stores_its_sla_deadlines_when_filed() {
             .await
             .expect("mail");
     }
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     let faults = supportbot::store::queries::faults(&mut conn, None, None)
         .await
         .expect("faults");

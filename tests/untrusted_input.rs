@@ -119,7 +119,7 @@ async fn an_empty_file_is_recorded_as_unreadable() {
         ),
         "{h:?}"
     );
-    let mut conn = bot.store.reader().await.expect("reader");
+    let mut conn = bot.store.connection().await.expect("reader");
     let rows = supportbot::report::messages_json(&mut conn)
         .await
         .expect("messages");

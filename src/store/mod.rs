@@ -54,13 +54,14 @@ impl Store {
         Ok(Store { pool })
     }
 
-    /// A write transaction; `BEGIN IMMEDIATE` so two writers never deadlock on upgrade.
+    /// A write transaction on a connection from the pool (see [`begin_on`]).
     pub async fn begin(&self) -> anyhow::Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.pool.begin_with(BEGIN_WRITE).await?)
     }
 
-    /// A connection for reads.
-    pub async fn reader(&self) -> anyhow::Result<sqlx::pool::PoolConnection<Sqlite>> {
+    /// A connection from the pool: for reads, or kept by a loop that runs many write
+    /// transactions on it ([`begin_on`]) so its page cache stays warm.
+    pub async fn connection(&self) -> anyhow::Result<sqlx::pool::PoolConnection<Sqlite>> {
         Ok(self.pool.acquire().await?)
     }
 
@@ -68,6 +69,17 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// `BEGIN IMMEDIATE`: a write transaction takes the write lock at once, so two writers never
+/// deadlock upgrading from a read.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// A write transaction on a connection the caller keeps for many (replay's batches, process's
+/// mails): SQLite empties a connection's page cache whenever another connection has written,
+/// so transactions taking turns on the pool's connections would each start cold.
+pub async fn begin_on(conn: &mut SqliteConnection) -> anyhow::Result<Transaction<'_, Sqlite>> {
+    Ok(sqlx::Connection::begin_with(conn, BEGIN_WRITE).await?)
 }
 
 /// Timestamps are stored as RFC 3339 UTC text, which sorts in time order.

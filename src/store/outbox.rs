@@ -217,24 +217,8 @@ pub async fn enqueue_scheduled(
     Ok(true)
 }
 
-/// Marks a mail delivered.
+/// Marks delivered mails sent, in one statement (one mail, or a Maildir batch after its flush).
 pub async fn mark_sent(
-    conn: &mut SqliteConnection,
-    id: i64,
-    at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-    )
-    .bind(ts(at))
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Marks many delivered mails sent in one statement (a Maildir batch after its flush).
-pub async fn mark_sent_many(
     conn: &mut SqliteConnection,
     ids: &[i64],
     at: DateTime<Utc>,

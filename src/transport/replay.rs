@@ -145,30 +145,31 @@ impl Sorted {
         // Keyset paging: each batch starts after the last key handed out.
         let (date, path, seq) = self
             .after
-            .take()
+            .clone()
             .unwrap_or((i64::MIN, Vec::new(), i64::MIN));
         let rows = sqlx::query(
             "SELECT date, path, seq, bytes FROM mails WHERE (date, path, seq) > (?, ?, ?)
              ORDER BY date, path, seq LIMIT ?",
         )
         .bind(date)
-        .bind(&path)
+        .bind(path)
         .bind(seq)
         .bind(limit)
         .fetch_all(&mut self.conn)
         .await?;
-        self.after = Some((date, path, seq));
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let path: Vec<u8> = r.get("path");
-            let bytes: Option<Vec<u8>> = r.get("bytes");
-            self.after = Some((r.get("date"), path.clone(), r.get("seq")));
-            out.push(match bytes {
-                Some(b) => Source::Mbox(b),
-                None => Source::File(PathBuf::from(std::ffi::OsStr::from_bytes(&path))),
-            });
+        if let Some(last) = rows.last() {
+            self.after = Some((last.get("date"), last.get("path"), last.get("seq")));
         }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .map(|r| match r.get::<Option<Vec<u8>>, _>("bytes") {
+                Some(b) => Source::Mbox(b),
+                None => {
+                    let path: Vec<u8> = r.get("path");
+                    Source::File(PathBuf::from(std::ffi::OsStr::from_bytes(&path)))
+                }
+            })
+            .collect())
     }
 }
 
