@@ -368,7 +368,7 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                         .map(|r| {
                             vec![
                                 r.owner.clone(),
-                                r.project.clone(),
+                                r.project_name.clone(),
                                 r.date.clone(),
                                 r.engineer.clone(),
                                 r.result.clone(),

@@ -166,8 +166,10 @@ impl Directory {
 
 /// Names compare without spaces and after NFKC.
 fn normalize_name(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    name.nfkc().filter(|c| !c.is_whitespace()).collect()
+    crate::parse::fold(name)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::mail::Inbound;
-use crate::parse::{ParsedSubject, SubjectClass, SubjectKind, parse_subject};
+use crate::parse::{ParsedSubject, ProjectKey, SubjectClass, SubjectKind, parse_subject};
 use crate::rules::{self, Decision, Effect, Facts, MailKind, ThreadItem};
 use crate::store::items::HistoryLine;
 use crate::store::{self, Store, complaints, items, messages, outbox, projects, tracking};
@@ -163,6 +163,14 @@ async fn load_facts(
     }
     if let Some(thread) = &facts.thread {
         facts.item = load_item(conn, thread.message, &thread.kind).await?;
+        // 「已解决」 on a report's thread that opened no item (the ack of a 成功 report asks so):
+        // the project's open items, to find the sender's one.
+        if facts.item.is_none()
+            && thread.kind == "report"
+            && let Some(key) = thread.project.as_deref().and_then(ProjectKey::new)
+        {
+            facts.open_items = projects::get_with_open_items(conn, &key).await?.1;
+        }
         if let Some(ThreadItem::Complaint(c)) = &facts.item {
             let targets = [c.target.clone()];
             facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;

@@ -36,7 +36,7 @@ async fn december_first() -> (Engine, tempfile::TempDir, Vec<(String, Queued)>) 
             "r3",
             "沟通结果: 成功\r\n项目名称: 星河项目\r\n沟通人: 客户王工\r\n沟通方式: 电话",
         ),
-        // 问题遗留 too: a 成功 report would close the project's only open item (第十七条).
+        // 问题遗留 too, so the digest lists more than one open item (第十七条).
         report(
             "星河",
             "Mon, 30 Nov 2026 15:00:00 +0800",

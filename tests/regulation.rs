@@ -668,16 +668,36 @@ async fn a_reply_to_the_bots_acknowledgement_of_a_move_reaches_the_same_order() 
 // 第十七条: open items
 
 #[tokio::test]
-async fn a_left_issue_opens_an_item_that_a_later_success_report_closes_when_it_is_the_only_one() {
-    let mut bot = Bot::scenario("open-item-closed-by-success-report").await;
+async fn an_open_item_closes_only_when_named_and_the_ack_asks_its_engineer_about_it() {
+    let mut bot = Bot::scenario("open-item-closed-only-when-named").await;
     let left = bot.feed_to(2).await;
     accepted(left, "report");
     assert!(bot.open_item(left.id).await.open, "问题遗留 opens an item");
 
     accepted(bot.feed().await, "report");
     assert!(
+        bot.open_item(left.id).await.open,
+        "another engineer's 成功 report never closes 张三's item"
+    );
+
+    let unnamed = bot.feed().await;
+    accepted(unnamed, "report");
+    assert!(
+        bot.open_item(left.id).await.open,
+        "a 成功 report that names no item closes nothing"
+    );
+    let ack = bot.sent_one(unnamed.id).await;
+    assert!(
+        ack.body
+            .contains("该项目还有遗留问题 #2 未关闭，已解决请回复「已解决」"),
+        "the ack asks about the engineer's one open item: {}",
+        ack.body
+    );
+
+    accepted(bot.feed().await, "thread_command");
+    assert!(
         !bot.open_item(left.id).await.open,
-        "the later 成功 report closed it"
+        "「已解决」 on that ack closed it"
     );
     assert_eq!(bot.history("open_item").await, 2, "opened and closed");
 }

@@ -172,7 +172,7 @@ async fn personal(
         .iter()
         .map(|r| {
             vec![
-                r.project.clone(),
+                r.project_name.clone(),
                 xlsx::local(config.timezone, &r.date),
                 r.engineer.clone(),
                 r.result.clone(),

@@ -55,7 +55,7 @@ pub fn workbook(owners: &[String], rows: &[TrackingRow], tz: Tz) -> anyhow::Resu
         for (i, r) in mine.enumerate() {
             let row = i as u32 + 1;
             let cells = [
-                r.project.clone(),
+                r.project_name.clone(),
                 local(tz, &r.date),
                 r.engineer.clone(),
                 r.result.clone(),

@@ -2,7 +2,7 @@
 //! Never panics: a mail mail-parser cannot read at all comes back with `readable == false`.
 
 use chrono::{DateTime, TimeZone, Utc};
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 /// How far a Date header may stray from the first Received header before it is not believed.
@@ -74,7 +74,7 @@ impl Inbound {
         let date = stamp
             .and_then(|s| Utc.timestamp_opt(s, 0).single())
             .unwrap_or(arrived);
-        let body = msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
+        let body = body_text(&msg);
         Inbound {
             key,
             from,
@@ -114,6 +114,35 @@ impl Inbound {
     pub fn recipients(&self) -> impl Iterator<Item = &str> {
         self.to.iter().chain(&self.cc).map(String::as_str)
     }
+}
+
+/// The text of the body: every inline text part in order (Apple Mail and phone clients split a
+/// plain-text mail around an inline picture into text / image / text parts), each `format=flowed`
+/// part unwrapped first; an HTML-only part is read as text.
+fn body_text(msg: &Message<'_>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for i in 0..msg.text_body_count() {
+        let Some(text) = msg.body_text(i) else {
+            continue;
+        };
+        let part = u32::try_from(i).ok().and_then(|i| msg.text_part(i));
+        let flowed = part
+            .filter(|p| matches!(p.body, PartType::Text(_)))
+            .and_then(|p| p.content_type())
+            .filter(|ct| {
+                ct.attribute("format")
+                    .is_some_and(|f| f.trim().eq_ignore_ascii_case("flowed"))
+            })
+            .map(|ct| {
+                ct.attribute("delsp")
+                    .is_some_and(|d| d.trim().eq_ignore_ascii_case("yes"))
+            });
+        parts.push(match flowed {
+            Some(delsp) => super::flowed::unflow(&text, delsp),
+            None => text.into_owned(),
+        });
+    }
+    parts.join("\n")
 }
 
 fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
@@ -210,6 +239,27 @@ mod tests {
             Date: Mon, 1 Jan 2001 00:00:00 +0000\r\nFrom: a@b.c\r\n\r\nx";
         let m = Inbound::parse(raw, now());
         assert_eq!(m.date.to_rfc3339(), "2026-11-25T02:00:00+00:00");
+    }
+
+    #[test]
+    fn every_inline_text_part_is_read_in_order() {
+        let raw = b"From: a@b.c\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+            --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nfirst part\r\n\
+            --b\r\nContent-Type: image/png\r\nContent-Disposition: inline\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n\
+            --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsecond part\r\n--b--\r\n";
+        let m = Inbound::parse(raw, now());
+        assert!(m.body.contains("second part"), "{:?}", m.body);
+        assert_eq!(m.attachments, 1);
+    }
+
+    #[test]
+    fn a_flowed_part_is_unwrapped() {
+        let raw = b"From: a@b.c\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+            Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\r\n\r\n\
+            value: one \r\ntwo\r\n";
+        assert_eq!(Inbound::parse(raw, now()).body.trim_end(), "value: onetwo");
     }
 
     #[test]

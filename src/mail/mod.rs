@@ -1,6 +1,7 @@
 //! Mail at the edges: an inbound mail read once from raw bytes, and the mail the bot sends.
 
 pub mod auth;
+pub mod flowed;
 pub mod inbound;
 pub mod outbound;
 

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::nfkc;
+use super::{fold, nfkc};
 
 /// The known field names (canonical → synonyms), from config.
 #[derive(Debug, Clone, Default)]
@@ -165,14 +165,14 @@ fn push_field(fields: &mut Fields, field: Option<(String, Vec<String>)>) {
 fn normalise_line(line: &str) -> String {
     let trimmed = line.trim_start();
     match trimmed.chars().next() {
-        Some(c @ '\u{2460}'..='\u{2473}') => nfkc(&format!("•{}", &trimmed[c.len_utf8()..])),
-        _ => nfkc(line),
+        Some(c @ '\u{2460}'..='\u{2473}') => fold(&format!("•{}", &trimmed[c.len_utf8()..])),
+        _ => fold(line),
     }
 }
 
-/// Name folding: NFKC, whitespace removed, ASCII lower case.
+/// Name folding: NFKC, Simplified characters, whitespace removed, ASCII lower case.
 fn fold_name(name: &str) -> String {
-    nfkc(name)
+    fold(name)
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_lowercase())
@@ -202,7 +202,7 @@ fn field_line<'s, 'l>(schema: &'s FieldSchema, line: &'l str) -> Option<(&'s str
 /// is cut. Lines are returned as written, joined with LF, trailing whitespace trimmed.
 pub fn strip_quoted(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let normalised: Vec<String> = lines.iter().map(|line| nfkc(line)).collect();
+    let normalised: Vec<String> = lines.iter().map(|line| fold(line)).collect();
     let cut = (0..normalised.len())
         .find(|&i| history_starts_at(&normalised, i))
         .unwrap_or(normalised.len());

@@ -1,7 +1,7 @@
 //! Thread commands (mail-formats.md): the first line of the sender's own words in a reply on a
 //! bot thread — 同意, 驳回: 理由, 分配: 姓名, 研发工时: 3天 …
 
-use super::nfkc;
+use super::{nfkc, simplified};
 
 /// A command written on a thread.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,7 +55,12 @@ pub fn parse_command(first_line: &str, hours_per_day: f64) -> Option<Command> {
         Some((w, a)) => (w.trim(), a.trim()),
         None => (line, ""),
     };
-    let word: String = word.chars().filter(|c| !c.is_whitespace()).collect();
+    // The command word is matched in Simplified characters (駁回 is 驳回); the argument (a reason,
+    // a name) stays as written.
+    let word: String = simplified(word)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let text_arg = || Some(arg.to_string()).filter(|a| !a.is_empty());
     match word.as_str() {
         "同意" | "批准" | "同意转定制" if arg.is_empty() => Some(Command::Approve),
@@ -67,7 +72,7 @@ pub fn parse_command(first_line: &str, hours_per_day: f64) -> Option<Command> {
         "转定制" => Some(Command::Convert),
         "已解决" => Some(Command::Solved),
         "撤销" | "撤销投诉" => Some(Command::Withdraw),
-        "研发工时" => rd_hours(arg, hours_per_day).map(Command::RdTime),
+        "研发工时" => rd_hours(&simplified(arg), hours_per_day).map(Command::RdTime),
         _ => None,
     }
 }
@@ -114,6 +119,19 @@ mod tests {
     }
 
     #[test]
+    fn traditional_commands_read_as_simplified_and_keep_their_argument() {
+        assert_eq!(
+            parse_command("駁回：請先收集日誌", 8.0),
+            Some(Command::Reject("請先收集日誌".into()))
+        );
+        assert_eq!(parse_command("已解決", 8.0), Some(Command::Solved));
+        assert_eq!(
+            parse_command("研發工時: 2小時", 8.0),
+            Some(Command::RdTime(2.0))
+        );
+    }
+
+    #[test]
     fn rd_time_is_read_in_days_or_hours() {
         assert_eq!(
             parse_command("研发工时: 3天", 8.0),
@@ -134,6 +152,7 @@ mod tests {
     #[test]
     fn conversation_is_not_a_command() {
         assert_eq!(parse_command("谢谢，收到", 8.0), None);
+        assert_eq!(parse_command("沒問題", 8.0), None);
         assert_eq!(parse_command("同意你的看法，但是…", 8.0), None);
         assert_eq!(parse_command("分配:", 8.0), None);
     }

@@ -22,3 +22,15 @@ use unicode_normalization::UnicodeNormalization;
 pub fn nfkc(s: &str) -> String {
     s.nfkc().collect()
 }
+
+/// Traditional characters turned into Simplified ones (溝通結果 → 沟通结果), character for
+/// character, so zh-TW / zh-HK mail matches the same field names, keywords, values and names.
+/// Only for matching: what is stored and echoed is what the sender wrote.
+pub fn simplified(s: &str) -> String {
+    fast2s::convert(s)
+}
+
+/// What every match on typed text compares: NFKC, then Simplified characters.
+pub fn fold(s: &str) -> String {
+    simplified(&nfkc(s))
+}

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::nfkc;
+use super::fold;
 
 /// Brackets people put around project names; removed wherever they appear.
 const BRACKETS: &[char] = &['【', '】', '[', ']', '「', '」', '《', '》'];
@@ -17,7 +17,7 @@ pub struct ProjectKey(String);
 impl ProjectKey {
     /// Normalises `raw` into a key; `None` if nothing is left after normalising.
     pub fn new(raw: &str) -> Option<ProjectKey> {
-        let folded: String = nfkc(raw)
+        let folded: String = fold(raw)
             .chars()
             .filter(|c| !c.is_whitespace() && !BRACKETS.contains(c))
             .map(|c| c.to_ascii_lowercase())

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::nfkc;
+use super::{nfkc, simplified};
 
 /// The seven subject formats staff write (mail-formats.md, «Subjects»).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +38,77 @@ impl SubjectKind {
             SubjectKind::BugFeedback => "bug_feedback",
         }
     }
+
+    /// The body fields of this kind (canonical names, mail-formats.md «Bodies»). A reply whose own
+    /// text carries enough of them is a new mail of this kind, not a thread command.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            SubjectKind::Report => &[
+                "沟通结果",
+                "项目名称",
+                "沟通人",
+                "沟通方式",
+                "沟通的具体问题",
+                "遗留的问题描述",
+                "沟通时间",
+                "责任销售",
+                "优先级",
+            ],
+            SubjectKind::Initiation => &[
+                "项目名称",
+                "责任销售",
+                "第一售前",
+                "第二售前",
+                "支持类型",
+                "支持内容",
+                "期望时间",
+                "合同号",
+                "合同金额",
+            ],
+            SubjectKind::Complaint => &["被投诉人", "情况说明"],
+            SubjectKind::FaultOrder => &[
+                "环境",
+                "操作过程",
+                "现象",
+                "日志",
+                "尝试次数",
+                "严重",
+                "优先级",
+            ],
+            SubjectKind::ComplaintWithdrawal
+            | SubjectKind::ImprovementRequest
+            | SubjectKind::BugFeedback => &[],
+        }
+    }
+
+    /// The fields only this kind has (not 项目名称, 优先级 or 责任销售, which several share): two
+    /// of them in a body with no readable workflow subject make the mail a near-miss of the kind.
+    pub fn own_fields(self) -> impl Iterator<Item = &'static str> {
+        self.fields()
+            .iter()
+            .copied()
+            .filter(|f| !["项目名称", "优先级", "责任销售"].contains(f))
+    }
+
+    /// How many of its fields a body must carry to be read as this kind: 2, or 1 for a kind with
+    /// only two fields (投诉: 被投诉人, 情况说明); None for a kind with no fields of its own.
+    pub fn fields_needed(self) -> Option<usize> {
+        match self.fields().len() {
+            0 => None,
+            n => Some(n.min(3) - 1),
+        }
+    }
+
+    /// Every kind.
+    pub const ALL: [SubjectKind; 7] = [
+        SubjectKind::Initiation,
+        SubjectKind::Report,
+        SubjectKind::Complaint,
+        SubjectKind::ComplaintWithdrawal,
+        SubjectKind::ImprovementRequest,
+        SubjectKind::FaultOrder,
+        SubjectKind::BugFeedback,
+    ];
 
     /// Canonical subject template, e.g. "客户沟通-项目名称-技服人员名字".
     pub fn template(self) -> &'static str {
@@ -94,7 +165,8 @@ impl WorkflowSubject {
         }
     }
 
-    fn empty(kind: SubjectKind) -> Self {
+    /// A subject of `kind` with nothing read yet (its canonical form is the template).
+    pub fn empty(kind: SubjectKind) -> Self {
         WorkflowSubject {
             kind,
             project: None,
@@ -276,15 +348,22 @@ fn is_auto_reply(text: &str) -> bool {
         .any(|p| starts_with_ignore_ascii_case(text, p))
 }
 
-/// Classifies prefix-stripped text by its leading keyword.
+/// Classifies prefix-stripped text by its leading keyword (matched in Simplified characters, so
+/// 客戶溝通 and 客户沟通 are one keyword; the rest is read as written).
 fn classify(text: &str) -> SubjectClass {
+    let folded = simplified(text);
     let Some((kw, kind)) = KEYWORDS
         .iter()
-        .find(|(kw, _)| starts_with_ignore_ascii_case(text, kw))
+        .find(|(kw, _)| starts_with_ignore_ascii_case(&folded, kw))
     else {
         return SubjectClass::Ordinary;
     };
-    let after = &text[kw.len()..];
+    // The conversion is character for character: the keyword is as many characters of `text`.
+    let at = text
+        .char_indices()
+        .nth(kw.chars().count())
+        .map_or(text.len(), |(i, _)| i);
+    let after = &text[at..];
     if after.trim().is_empty() {
         return SubjectClass::NearMiss {
             kind: *kind,
@@ -295,13 +374,21 @@ fn classify(text: &str) -> SubjectClass {
     let body = separated.or_else(|| after.starts_with(' ').then(|| after.trim_start()));
     match (body, read(*kind, body.unwrap_or(after))) {
         (Some(_), Ok(subject)) => SubjectClass::Workflow(subject),
-        // NOTE: no separator (`投诉星河项目`): never guessed, but the hint shows the reading.
-        (None, Ok(subject)) => SubjectClass::NearMiss {
+        (Some(_), Err(hint)) => SubjectClass::NearMiss { kind: *kind, hint },
+        // NOTE: no separator (`投诉星河项目`): never guessed, but when what follows the keyword
+        // names a project the hint shows the reading. A keyword glued into ordinary words
+        // (`客户沟通技巧培训通知`) is ordinary mail (mail-formats.md, near-miss rule).
+        (None, reading) if names_a_project(after) => SubjectClass::NearMiss {
             kind: *kind,
-            hint: subject.canonical(),
+            hint: reading.map_or_else(|hint| hint, |subject| subject.canonical()),
         },
-        (_, Err(hint)) => SubjectClass::NearMiss { kind: *kind, hint },
+        (None, _) => SubjectClass::Ordinary,
     }
+}
+
+/// Whether text glued to a keyword names a project: it holds 项目 (or 項目).
+fn names_a_project(text: &str) -> bool {
+    simplified(text).contains("项目")
 }
 
 /// Splits the text after the separator into non-empty segments, with the joiner to put back.
@@ -477,6 +564,26 @@ mod tests {
     fn complaint_without_separator_is_a_near_miss() {
         let hint = near_miss(SubjectKind::Complaint, "投诉-星河项目沟通问题");
         assert_eq!(class("投诉星河项目"), hint);
+    }
+
+    #[test]
+    fn a_keyword_inside_ordinary_words_is_ordinary_mail() {
+        for raw in [
+            "客户沟通技巧培训通知",
+            "投诉处理流程说明",
+            "立项流程培训",
+            "Re: 故障处理经验分享",
+        ] {
+            assert_eq!(class(raw), SubjectClass::Ordinary, "{raw}");
+        }
+    }
+
+    #[test]
+    fn traditional_and_mixed_keywords_read_as_simplified_but_names_stay_as_written() {
+        let report = workflow(SubjectKind::Report, Some("藍海項目"), Some("張三"));
+        assert_eq!(class("客戶沟通-藍海項目-張三"), report);
+        let order = workflow(SubjectKind::FaultOrder, Some("星河"), None);
+        assert_eq!(class("故障處理－星河"), order);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct ThreadRef {
     pub outcome: String,
     /// Its kind.
     pub kind: String,
+    /// Its project key, if it named one.
+    pub project: Option<String>,
 }
 
 /// 遗留问题 (第十七条) as the rules see it.

@@ -20,7 +20,10 @@ mod text;
 use crate::config::Config;
 use crate::directory::{Person, Role};
 use crate::mail::{Inbound, Outgoing, OutgoingKind};
-use crate::parse::{ParsedSubject, ProjectKey, SubjectClass, SubjectKind};
+use crate::parse::{
+    ParsedSubject, ProjectKey, SubjectClass, SubjectKind, first_line, parse_command, parse_fields,
+};
+use std::collections::HashSet;
 
 /// What a mail is, by its subject (interface.md `report messages` `kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,16 +123,41 @@ impl Ctx<'_> {
     }
 }
 
-/// The kind a mail has by its headers and subject alone, whoever sent it.
-pub fn kind_of(mail: &Inbound, subject: &ParsedSubject, thread: Option<&ThreadRef>) -> MailKind {
+/// The kind a mail has by its headers, subject and own words, whoever sent it.
+///
+/// A reply is still a workflow mail (mail-formats.md): on a bot thread, a mail whose subject is a
+/// workflow subject is a thread command only when its first own line is a command; when its own
+/// text carries the kind's fields (a new report written above the quote) it is that kind, and
+/// so is a sender's reply to their own rejected mail (a corrected resubmission). Anything else on
+/// a thread is conversation there.
+pub fn kind_of(
+    config: &Config,
+    mail: &Inbound,
+    subject: &ParsedSubject,
+    thread: Option<&ThreadRef>,
+) -> MailKind {
     if mail.auto_signal.is_some() || subject.class == SubjectClass::AutoReply {
         return MailKind::AutoReply;
     }
     let resubmission =
         thread.is_some_and(|t| t.outcome == "rejected" && Some(&t.sender) == mail.from.as_ref());
     let on_thread = subject.tag.is_some() || (subject.is_reply && thread.is_some());
+    let command = || {
+        first_line(&mail.body)
+            .and_then(|line| parse_command(&line, config.rules.rd_hours_per_day))
+            .is_some()
+    };
     match &subject.class {
-        SubjectClass::Workflow(_) | SubjectClass::NearMiss { .. } if on_thread && !resubmission => {
+        SubjectClass::Workflow(w) if on_thread => {
+            if command() {
+                MailKind::ThreadCommand
+            } else if resubmission || carries_fields(config, w.kind, &mail.body) {
+                MailKind::Workflow(w.kind)
+            } else {
+                MailKind::ThreadCommand
+            }
+        }
+        SubjectClass::NearMiss { .. } if on_thread && (command() || !resubmission) => {
             MailKind::ThreadCommand
         }
         SubjectClass::Workflow(w) => MailKind::Workflow(w.kind),
@@ -139,12 +167,35 @@ pub fn kind_of(mail: &Inbound, subject: &ParsedSubject, thread: Option<&ThreadRe
     }
 }
 
+/// Whether the sender's own words carry enough of `kind`'s fields to be a mail of that kind.
+fn carries_fields(config: &Config, kind: SubjectKind, body: &str) -> bool {
+    let Some(needed) = kind.fields_needed() else {
+        return false;
+    };
+    let fields = parse_fields(body, &config.fields);
+    let names: HashSet<&str> = fields.iter().map(|(name, _)| name).collect();
+    kind.fields().iter().filter(|f| names.contains(*f)).count() >= needed
+}
+
+/// The kind an ordinary subject's body is clearly trying to be: two or more fields only that
+/// kind has (mail-formats.md, near-miss rule).
+fn kind_by_body(config: &Config, body: &str) -> Option<SubjectKind> {
+    let fields = parse_fields(body, &config.fields);
+    let names: HashSet<&str> = fields.iter().map(|(name, _)| name).collect();
+    SubjectKind::ALL
+        .into_iter()
+        .map(|k| (k, k.own_fields().filter(|f| names.contains(f)).count()))
+        .filter(|(_, n)| *n >= 2)
+        .max_by_key(|(_, n)| *n)
+        .map(|(k, _)| k)
+}
+
 /// Decides what one mail means. Pure: everything it needs is in its arguments.
 pub fn decide(config: &Config, mail: &Inbound, subject: &ParsedSubject, facts: &Facts) -> Decision {
     if !mail.readable {
         return Decision::ignored(MailKind::Ordinary, Some("unreadable"));
     }
-    let kind = kind_of(mail, subject, facts.thread.as_ref());
+    let kind = kind_of(config, mail, subject, facts.thread.as_ref());
     let from = mail.from.as_deref().unwrap_or_default();
     if let Some(trusted) = &config.mailbox.trusted_authserv_id
         && let crate::mail::auth::Verdict::Fail(_) =
@@ -183,17 +234,47 @@ pub fn decide(config: &Config, mail: &Inbound, subject: &ParsedSubject, facts: &
             d.outgoing.push(ctx.reply(
                 OutgoingKind::NearMissHint,
                 format!("格式提示：{}", mail.subject.trim()),
-                text::near_miss(&mail.subject, *k, hint),
+                text::near_miss(&mail.subject, *k, &with_sender_name(hint, sender)),
             ));
             d
         }
         (MailKind::ThreadCommand, _) => thread::decide(&ctx, facts),
+        (MailKind::Ordinary, _) => match kind_by_body(config, &mail.body) {
+            Some(k) => {
+                let fields = parse_fields(&mail.body, &config.fields);
+                let project = fields
+                    .get("项目名称")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty());
+                let mut hint = crate::parse::WorkflowSubject::empty(k);
+                hint.project = project.map(String::from);
+                let hint = with_sender_name(&hint.canonical(), sender);
+                let mut d = Decision::new(MailKind::NearMiss, Outcome::Rejected);
+                d.outgoing.push(ctx.reply(
+                    OutgoingKind::NearMissHint,
+                    format!("格式提示：{}", mail.subject.trim()),
+                    text::near_miss(&mail.subject, k, &hint),
+                ));
+                d
+            }
+            None => Decision::ignored(kind, None),
+        },
         _ => Decision::ignored(kind, None),
     };
     if d.project.is_none() {
         d.project = subject_project(subject);
     }
     d
+}
+
+/// A report hint names the sender, whom the bot knows, instead of the placeholder 技服人员名字.
+fn with_sender_name(hint: &str, sender: &Person) -> String {
+    match hint.strip_suffix("-技服人员名字") {
+        Some(head) if sender.has(Role::Presales) || sender.has(Role::PresalesManager) => {
+            format!("{head}-{}", sender.name)
+        }
+        _ => hint.to_owned(),
+    }
 }
 
 fn subject_project(subject: &ParsedSubject) -> Option<ProjectKey> {

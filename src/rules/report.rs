@@ -4,7 +4,7 @@ use super::{Ctx, Decision, Effect, Facts, MailKind, Outcome, text};
 use crate::config::RulesConfig;
 use crate::directory::Role;
 use crate::mail::OutgoingKind;
-use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
+use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields, simplified};
 use unicode_normalization::UnicodeNormalization;
 
 /// 第十五条: what a report must carry.
@@ -71,7 +71,13 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             problems.push(format!("缺少「{name}」（第十五条）"));
         }
     }
-    let result = value("沟通结果").map(|r| r.trim_end_matches(['。', '.', '！', '!']).trim());
+    let written = value("沟通结果").map(|r| r.trim_end_matches(['。', '.', '！', '!']).trim());
+    // Matched in Simplified characters (問題遺留 is 问题遗留); stored as the canonical value.
+    let result = written.map(|r| match simplified(r).as_str() {
+        SUCCESS => SUCCESS,
+        OPEN => OPEN,
+        _ => r,
+    });
     if let Some(r) = result
         && r != SUCCESS
         && r != OPEN
@@ -128,7 +134,8 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
     };
     let result = result.unwrap_or(SUCCESS).to_string();
     let priority = value("优先级")
-        .filter(|p| PRIORITIES.contains(p))
+        .map(simplified)
+        .and_then(|p| PRIORITIES.into_iter().find(|known| *known == p))
         .unwrap_or("一般")
         .to_string();
     let row = ReportRow {
@@ -184,24 +191,37 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             let first = project.first_presales.as_deref();
             let second = project.second_presales.as_deref();
             let me = Some(ctx.sender.name.as_str());
-            if result == SUCCESS {
-                // 第十七条: a later 成功 report closes the open items it names (#n or SB-n, n
-                // the item's thread), or the project's only open item.
-                let open: Vec<_> = facts.open_items.iter().filter(|i| i.open).collect();
-                let text = format!("{} {}", ctx.mail.subject, ctx.mail.body);
-                let named: Vec<_> = open
-                    .iter()
+            // 第十七条: a 成功 report closes the open items it names (#n or SB-n, n the item's
+            // thread) — never one it does not name. An item of another engineer is closed only
+            // when named, and that engineer is copied on the ack.
+            let open: Vec<_> = facts.open_items.iter().filter(|i| i.open).collect();
+            let text = format!("{} {}", ctx.mail.subject, ctx.mail.body);
+            let named: Vec<_> = if result == SUCCESS {
+                open.iter()
                     .filter(|i| names_item(&text, i.thread))
-                    .collect();
-                let closing: Vec<i64> = if named.is_empty() && open.len() == 1 {
-                    vec![open[0].id]
-                } else {
-                    named.iter().map(|i| i.id).collect()
-                };
-                for id in closing {
-                    d.effects.push(Effect::CloseOpenItem { id, how: "report" });
-                }
+                    .copied()
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for item in &named {
+                d.effects.push(Effect::CloseOpenItem {
+                    id: item.id,
+                    how: "report",
+                });
             }
+            let others: Vec<String> = named
+                .iter()
+                .filter(|i| i.engineer != ctx.sender.name)
+                .filter_map(|i| ctx.address_of(&i.engineer))
+                .collect();
+            let closed: Vec<i64> = named.iter().map(|i| i.thread).collect();
+            // The sender's items still open after this report: the ack asks about them.
+            let still_open: Vec<i64> = open
+                .iter()
+                .filter(|i| i.engineer == ctx.sender.name && !closed.contains(&i.thread))
+                .map(|i| i.thread)
+                .collect();
             if is_late(ctx, row.communicated_at.as_deref()) {
                 d.flags.push("late".into());
             }
@@ -209,11 +229,13 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
                 // 第四条: others need approval; recorded, and flagged for the digest.
                 d.flags.push("not_assigned".into());
             }
-            d.outgoing.push(ctx.reply(
+            let mut ack = ctx.reply(
                 OutgoingKind::Ack,
                 format!("已记录：{canonical}"),
-                text::report_ack(&row, first, &project_name),
-            ));
+                text::report_ack(&row, first, &project_name, &closed, &still_open),
+            );
+            ack.cc.extend(others);
+            d.outgoing.push(ack);
             if me == second
                 && let Some(first_addr) = first.and_then(|f| ctx.address_of(f))
             {

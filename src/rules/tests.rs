@@ -975,10 +975,8 @@ fn a_near_miss_subject_gets_one_hint() {
     assert_eq!(kinds(&d), vec![OutgoingKind::NearMissHint]);
     assert_eq!(d.outgoing[0].to, strings(&[ZHANGSAN]));
     assert!(
-        d.outgoing[0]
-            .body
-            .contains("客户沟通-星河项目-技服人员名字"),
-        "{}",
+        d.outgoing[0].body.contains("客户沟通-星河项目-张三"),
+        "the hint names the sender the bot knows: {}",
         d.outgoing[0].body
     );
 }
@@ -1068,5 +1066,227 @@ fn with_a_trusted_server_set_a_mail_it_did_not_vouch_for_is_ignored_as_unauthent
     assert_ne!(
         decide_with(&config, &m, &initiated()).reasons,
         strings(&["unauthenticated"])
+    );
+}
+
+// --- mail-formats.md: a reply is still a workflow mail; real clients ---------------------------
+
+/// 张三's earlier report on 星河 (row 7) as the thread a reply points at.
+fn on_report_thread() -> Facts {
+    Facts {
+        thread: Some(ThreadRef {
+            message: 7,
+            sender: s(SUNLI),
+            outcome: s("ignored"),
+            kind: s("report"),
+            project: Some(s("星河")),
+        }),
+        ..initiated()
+    }
+}
+
+fn reply(from: &str, subject: &str, body: &str) -> Inbound {
+    let mut m = mail(from, subject, body);
+    m.in_reply_to = vec![s("sales-reply@example.com")];
+    m
+}
+
+#[test]
+fn a_reply_that_carries_a_new_report_is_a_report_and_is_acknowledged() {
+    let body = format!(
+        "王经理好，今天的沟通情况如下：\n\n{}\n-----邮件原件-----\n发件人: 孙丽\n发送时间: 2026年11月16日\n主题: Re:客户沟通-星河项目-张三\n",
+        report_with(&[])
+    );
+    let d = run(
+        &reply(ZHANGSAN, "答复: Re:客户沟通-星河项目-张三", &body),
+        &on_report_thread(),
+    );
+    assert_eq!(d.kind, MailKind::Workflow(SubjectKind::Report));
+    assert_eq!(d.outcome, Outcome::Accepted);
+    assert_eq!(kinds(&d), vec![OutgoingKind::Ack]);
+}
+
+#[test]
+fn a_tagged_reply_that_carries_a_new_report_is_a_report_too() {
+    let d = run(
+        &reply(
+            ZHANGSAN,
+            "Re: [SB-7] 已记录：客户沟通-星河项目-张三",
+            &report_with(&[]),
+        ),
+        &on_report_thread(),
+    );
+    assert_eq!(d.kind, MailKind::Workflow(SubjectKind::Report));
+    assert_eq!(d.outcome, Outcome::Accepted);
+}
+
+#[test]
+fn a_reply_whose_first_line_is_a_command_stays_a_thread_command() {
+    let body = format!(
+        "已解决\n\n在 2026年11月16日 10:00，张三 写道：\n> {}",
+        report_with(&[])
+    );
+    let d = run(
+        &reply(ZHANGSAN, "Re: 客户沟通-星河项目-张三", &body),
+        &on_report_thread(),
+    );
+    assert_eq!(d.kind, MailKind::ThreadCommand);
+}
+
+#[test]
+fn a_reply_with_no_fields_and_no_command_is_conversation_and_gets_no_answer() {
+    let body = "谢谢，收到\n\n-----Original Message-----\nFrom: 张三\nSent: Monday\n沟通结果: 成功";
+    let d = run(
+        &reply(SUNLI, "RE: 客户沟通-星河项目-张三", body),
+        &on_report_thread(),
+    );
+    assert_eq!(
+        (d.kind, d.outcome),
+        (MailKind::ThreadCommand, Outcome::Ignored)
+    );
+    assert!(d.outgoing.is_empty());
+}
+
+fn open_item(id: i64, thread: i64, engineer: &str) -> OpenItemRef {
+    OpenItemRef {
+        id,
+        thread,
+        project: s("星河"),
+        engineer: s(engineer),
+        open: true,
+    }
+}
+
+fn closed_items(d: &Decision) -> Vec<i64> {
+    d.effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::CloseOpenItem { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn another_engineers_success_report_never_closes_an_item_it_does_not_name() {
+    let facts = Facts {
+        open_items: vec![open_item(1, 5, "李四")],
+        ..initiated()
+    };
+    let d = run(
+        &mail(ZHANGSAN, "客户沟通-星河项目-张三", &report_with(&[])),
+        &facts,
+    );
+    assert_eq!(d.outcome, Outcome::Accepted);
+    assert!(closed_items(&d).is_empty(), "{:?}", d.effects);
+}
+
+#[test]
+fn a_success_report_naming_no_item_closes_nothing_and_asks_about_the_engineers_one_item() {
+    let facts = Facts {
+        open_items: vec![open_item(1, 5, "张三")],
+        ..initiated()
+    };
+    let d = run(
+        &mail(ZHANGSAN, "客户沟通-星河项目-张三", &report_with(&[])),
+        &facts,
+    );
+    assert!(closed_items(&d).is_empty());
+    let ack = the_one(&d, OutgoingKind::Ack);
+    assert!(
+        ack.body
+            .contains("该项目还有遗留问题 #5 未关闭，已解决请回复「已解决」"),
+        "{}",
+        ack.body
+    );
+}
+
+#[test]
+fn a_success_report_naming_another_engineers_item_closes_it_and_copies_that_engineer() {
+    let facts = Facts {
+        open_items: vec![open_item(1, 5, "李四"), open_item(2, 6, "张三")],
+        ..initiated()
+    };
+    let d = run(
+        &mail(
+            ZHANGSAN,
+            "客户沟通-星河项目-张三",
+            &report_with(&[(
+                "沟通的具体问题",
+                "#5 审计日志导出 Excel 已由补丁解决，客户验证通过",
+            )]),
+        ),
+        &facts,
+    );
+    assert_eq!(closed_items(&d), vec![1]);
+    let ack = the_one(&d, OutgoingKind::Ack);
+    assert_eq!(ack.cc, strings(&[LISI]));
+}
+
+#[test]
+fn solved_on_the_ack_of_a_success_report_closes_the_engineers_one_open_item() {
+    let facts = Facts {
+        open_items: vec![open_item(1, 5, "张三"), open_item(2, 6, "李四")],
+        ..on_report_thread()
+    };
+    let d = run(
+        &reply(
+            ZHANGSAN,
+            "Re: [SB-7] 已记录：客户沟通-星河项目-张三",
+            "已解决",
+        ),
+        &facts,
+    );
+    assert_eq!(d.outcome, Outcome::Accepted);
+    assert_eq!(closed_items(&d), vec![1]);
+}
+
+#[test]
+fn a_traditional_chinese_report_is_read_and_stored_as_written() {
+    let body = "溝通結果: 問題遺留\n項目名稱: 星河項目\n溝通人: 客戶王工\n溝通方式: 電話\n溝通的具體問題: 確認客戶防火牆放行 3389 端口\n遺留的問題描述: 客戶要求匯出審計日誌為 Excel\n優先級: 緊急\n";
+    let d = run(
+        &mail(ZHANGSAN, "客戶溝通-星河項目-張三", body),
+        &initiated(),
+    );
+    assert_eq!(d.outcome, Outcome::Accepted, "{:?}", d.reasons);
+    let row = d
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::AddReport(r) => Some(r),
+            _ => None,
+        })
+        .expect("a tracking row");
+    assert_eq!(row.result, "问题遗留");
+    assert_eq!(row.priority, "紧急");
+    assert_eq!(row.content, "確認客戶防火牆放行 3389 端口");
+}
+
+#[test]
+fn a_keyword_glued_into_ordinary_words_is_ordinary_mail_without_a_hint() {
+    let d = run(
+        &mail(
+            ZHANGSAN,
+            "客户沟通技巧培训通知",
+            "周五下午三点，三楼会议室。",
+        ),
+        &initiated(),
+    );
+    assert_eq!((d.kind, d.outcome), (MailKind::Ordinary, Outcome::Ignored));
+    assert!(d.outgoing.is_empty());
+}
+
+#[test]
+fn an_ordinary_subject_over_a_body_with_two_report_fields_gets_a_hint() {
+    let d = run(
+        &mail(ZHANGSAN, "今天的情况", &report_with(&[])),
+        &initiated(),
+    );
+    assert_eq!((d.kind, d.outcome), (MailKind::NearMiss, Outcome::Rejected));
+    let hint = the_one(&d, OutgoingKind::NearMissHint);
+    assert!(
+        hint.body.contains("客户沟通-星河项目-张三"),
+        "{}",
+        hint.body
     );
 }

@@ -93,9 +93,15 @@ pub fn initiation_template(subject: &WorkflowSubject, fields: &Fields) -> String
 }
 
 /// Report recorded.
-pub fn report_ack(row: &ReportRow, first: Option<&str>, project: &str) -> String {
+pub fn report_ack(
+    row: &ReportRow,
+    first: Option<&str>,
+    project: &str,
+    closed: &[i64],
+    still_open: &[i64],
+) -> String {
     let owner = first.map_or(String::new(), |f| {
-        format!("，已记入第一售前 {f} 的项目跟踪表（第十六条）")
+        format!("，已记入第一售前{f}的项目跟踪表（第十六条）")
     });
     let open = if row.leftover.is_some() {
         format!(
@@ -105,8 +111,30 @@ pub fn report_ack(row: &ReportRow, first: Option<&str>, project: &str) -> String
     } else {
         String::new()
     };
+    let numbers = |ns: &[i64]| {
+        ns.iter()
+            .map(|n| format!("#{n}"))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let closed = if closed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n本汇报写明的遗留问题 {} 已关闭（第十七条）。",
+            numbers(closed)
+        )
+    };
+    let asked = match still_open {
+        [] => String::new(),
+        [n] => format!("\n该项目还有遗留问题 #{n} 未关闭，已解决请回复「已解决」（第十七条）。"),
+        ns => format!(
+            "\n该项目还有您的遗留问题 {} 未关闭；已解决的，请在该问题的邮件上回复「已解决」，或在下次汇报中写明编号（第十七条）。",
+            numbers(ns)
+        ),
+    };
     format!(
-        "{project} 的客户沟通汇报已记录{owner}。\n沟通结果：{}\n沟通的具体问题：{}{open}{SIGNATURE}",
+        "{project} 的客户沟通汇报已记录{owner}。\n沟通结果：{}\n沟通的具体问题：{}{open}{closed}{asked}{SIGNATURE}",
         row.result, row.content
     )
 }

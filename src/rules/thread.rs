@@ -37,6 +37,24 @@ pub fn decide(ctx: &Ctx<'_>, facts: &Facts) -> Decision {
             }
         }
         (Some(ThreadItem::OpenItem(item)), Command::Solved) => solved(ctx, item),
+        // The ack of a 成功 report asks whether the engineer's one open item on the project is
+        // solved; 「已解决」 on that ack closes it.
+        (None, Command::Solved) if facts.thread.as_ref().is_some_and(|t| t.kind == "report") => {
+            let mine: Vec<&OpenItemRef> = facts
+                .open_items
+                .iter()
+                .filter(|i| i.open && i.engineer == ctx.sender.name)
+                .collect();
+            match mine.as_slice() {
+                [item] => solved(ctx, item),
+                _ => reject(
+                    ctx,
+                    "invalid_state",
+                    "本邮件线程没有您名下唯一未关闭的遗留问题；请在该遗留问题的邮件上回复「已解决」，或在下次成功汇报中写明它的编号（如 #12）".into(),
+                    facts.thread.as_ref().and_then(|t| t.project.as_deref()),
+                ),
+            }
+        }
         (Some(ThreadItem::Complaint(c)), Command::Withdraw) => {
             complaint::withdraw_one(ctx, c, facts)
         }

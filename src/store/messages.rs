@@ -93,7 +93,7 @@ pub async fn thread_by_id(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> anyhow::Result<Option<ThreadRef>> {
-    let row = sqlx::query("SELECT r.id, r.sender, r.outcome, r.kind FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
+    let row = sqlx::query("SELECT r.id, r.sender, r.outcome, r.kind, r.project FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
          WHERE m.id = ?")
         .bind(id)
         .fetch_optional(conn)
@@ -110,10 +110,10 @@ pub async fn thread_by_ids(
     for id in ids.iter().rev() {
         let bracketed = format!("<{}>", id.trim_matches(['<', '>']));
         let row = sqlx::query(
-            "SELECT r.id, r.sender, r.outcome, r.kind FROM outbox o JOIN messages m ON m.id = o.message
+            "SELECT r.id, r.sender, r.outcome, r.kind, r.project FROM outbox o JOIN messages m ON m.id = o.message
              JOIN messages r ON r.id = coalesce(m.thread, m.id) WHERE o.message_id = ?
              UNION ALL
-             SELECT r.id, r.sender, r.outcome, r.kind FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
+             SELECT r.id, r.sender, r.outcome, r.kind, r.project FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
              WHERE m.dedup_key = ? AND m.kind <> 'ordinary'
              LIMIT 1",
         )
@@ -134,6 +134,7 @@ fn thread_ref(row: sqlx::sqlite::SqliteRow) -> ThreadRef {
         sender: row.get("sender"),
         outcome: row.get("outcome"),
         kind: row.get("kind"),
+        project: row.get("project"),
     }
 }
 

@@ -64,7 +64,7 @@ pub async fn add_open_item(
 pub struct TrackingRow {
     /// The 第一售前 whose table it is.
     pub owner: String,
-    /// Project name.
+    /// Project key, as in `report messages` (interface.md).
     pub project: String,
     /// Date of the report (event time, RFC 3339 UTC).
     pub date: String,
@@ -76,6 +76,9 @@ pub struct TrackingRow {
     pub content: String,
     /// The report's Message-ID.
     pub message_id: String,
+    /// The project's name as its 立项 (or first report) wrote it, for people to read; last, so
+    /// the CSV columns before it keep their places.
+    pub project_name: String,
 }
 
 /// Every presales' tracking table, or one person's: reports on projects whose 第一售前 they are.
@@ -104,12 +107,12 @@ pub async fn tracking(
 /// over from SQLite's thread on its own, and a table can hold hundreds of thousands of rows
 /// (200,000 rows of a 1,000,000-mail archive: 1.0 s row by row, 0.48 s as JSON).
 async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Vec<TrackingRow>> {
-    /// project, date, engineer, result, content, message_id, report id.
+    /// project key, date, engineer, result, content, message_id, report id, project name.
     #[derive(serde::Deserialize)]
-    struct Row(String, String, String, String, String, String, i64);
+    struct Row(String, String, String, String, String, String, i64, String);
     let json: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(p.name, m.event_at, r.engineer, r.result, r.content,
-                                            m.dedup_key, r.id))
+        "SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content,
+                                            m.dedup_key, r.id, p.name))
          FROM projects p JOIN reports r ON r.project = p.key JOIN messages m ON m.id = r.message
          WHERE p.first_presales = ?",
     )
@@ -125,6 +128,7 @@ async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Ve
         .map(|r| TrackingRow {
             owner: owner.to_string(),
             project: r.0,
+            project_name: r.7,
             date: r.1,
             engineer: r.2,
             result: r.3,
@@ -141,7 +145,8 @@ pub async fn tracking_between(
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<TrackingRow>> {
     Ok(sqlx::query_as(
-        "SELECT p.first_presales AS owner, p.name AS project, m.event_at AS date, r.engineer,
+        "SELECT p.first_presales AS owner, p.key AS project, p.name AS project_name,
+                m.event_at AS date, r.engineer,
                 r.result, r.content, m.dedup_key AS message_id
          FROM messages m JOIN reports r ON r.message = m.id JOIN projects p ON p.key = r.project
          WHERE m.event_at >= ? AND m.event_at < ? AND p.first_presales IS NOT NULL
