@@ -93,7 +93,18 @@ pub async fn handle_in(
 ) -> anyhow::Result<Handled> {
     let subject = parse_subject(&mail.subject);
     let facts = load_facts(config, conn, &subject, mail).await?;
-    let d = rules::decide(config, mail, &subject, &facts);
+    let mut d = rules::decide(config, mail, &subject, &facts);
+    let chain = facts.thread.as_ref().map(|t| t.chain);
+    if let Some(chain) = chain
+        && d.outcome == rules::Outcome::Rejected
+        && !d.outgoing.is_empty()
+        && messages::rejected_on_chain_since(conn, chain, now - chrono::Duration::days(1)).await?
+    {
+        // workflow.md §5, the loop breaker: a robot that marks nothing answers every rejection
+        // on the thread; one answer per thread per day, the rest recorded and not answered.
+        d.outgoing.clear();
+        d.flags.push("loop_suspected".into());
+    }
     let project = d.project.as_ref().map(|p| p.as_str());
     let mut references: Vec<String> = mail.references.clone();
     for id in &mail.in_reply_to {
@@ -121,6 +132,7 @@ pub async fn handle_in(
             handled_at: now,
             references: &references,
             thread,
+            chain,
         },
     )
     .await?

@@ -5,8 +5,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
-/// How far a Date header may stray from the first Received header before it is not believed.
-const MAX_DATE_SKEW_SECS: i64 = 3 * 24 * 3600;
+/// workflow.md §5: a Date more than 7 days after the first Received header (or, without one, after
+/// the bot first saw the mail) is not believed.
+const MAX_DATE_AHEAD_SECS: i64 = 7 * 24 * 3600;
+/// A Date more than a year before the first Received header is not believed either.
+const MAX_DATE_BEHIND_SECS: i64 = 365 * 24 * 3600;
+/// No mail this bot reads was written before 2000-01-01 00:00 UTC.
+const EARLIEST_DATE: i64 = 946_684_800;
 
 /// What the bot needs of one inbound mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +26,10 @@ pub struct Inbound {
     pub cc: Vec<String>,
     /// Decoded subject (RFC 2047, any charset), empty when absent.
     pub subject: String,
-    /// Event time: Date, bounded by the first Received header (workflow.md §3).
+    /// Event time: Date, bounded by the first Received header (workflow.md §3, §5).
     pub date: DateTime<Utc>,
+    /// The Date header was not believed and `date` is the Received (or arrival) time instead.
+    pub date_replaced: bool,
     /// Message-IDs this mail answers (In-Reply-To, then References), without brackets.
     pub in_reply_to: Vec<String>,
     /// References header, without brackets.
@@ -66,14 +73,7 @@ impl Inbound {
             .date()
             .filter(|d| d.is_valid())
             .map(|d| d.to_timestamp());
-        let stamp = match (dated, received) {
-            (Some(d), Some(r)) if (d - r).abs() > MAX_DATE_SKEW_SECS => Some(r),
-            (Some(d), _) => Some(d),
-            (None, r) => r,
-        };
-        let date = stamp
-            .and_then(|s| Utc.timestamp_opt(s, 0).single())
-            .unwrap_or(arrived);
+        let (date, date_replaced) = event_time(dated, received, arrived);
         let body = body_text(&msg);
         Inbound {
             key,
@@ -82,6 +82,7 @@ impl Inbound {
             cc: addresses(msg.cc()),
             subject: msg.subject().unwrap_or_default().to_string(),
             date,
+            date_replaced,
             in_reply_to: ids(msg.in_reply_to()),
             references: ids(msg.references()),
             body,
@@ -100,6 +101,7 @@ impl Inbound {
             cc: Vec::new(),
             subject: String::new(),
             date: arrived,
+            date_replaced: false,
             in_reply_to: Vec::new(),
             references: Vec::new(),
             body: String::new(),
@@ -113,6 +115,32 @@ impl Inbound {
     /// Every address the mail was sent to (To and Cc).
     pub fn recipients(&self) -> impl Iterator<Item = &str> {
         self.to.iter().chain(&self.cc).map(String::as_str)
+    }
+}
+
+/// The event time (workflow.md §5): the Date header unless it is implausible — more than 7 days
+/// after the first Received header or more than a year before it, or before 2000 — then that
+/// Received time. Without a Received header (an archive given to `replay`) only a Date before 2000
+/// or more than 7 days after `arrived` is replaced, by `arrived`: an old archive keeps its dates.
+/// The flag says whether a Date header was replaced.
+fn event_time(
+    dated: Option<i64>,
+    received: Option<i64>,
+    arrived: DateTime<Utc>,
+) -> (DateTime<Utc>, bool) {
+    let at = |s: i64| Utc.timestamp_opt(s, 0).single();
+    let anchor = received.unwrap_or_else(|| arrived.timestamp());
+    match dated {
+        Some(d) => {
+            let implausible = d < EARLIEST_DATE
+                || d > anchor.saturating_add(MAX_DATE_AHEAD_SECS)
+                || (received.is_some() && d < anchor.saturating_sub(MAX_DATE_BEHIND_SECS));
+            match (implausible, at(d)) {
+                (false, Some(date)) => (date, false),
+                _ => (at(anchor).unwrap_or(arrived), true),
+            }
+        }
+        None => (received.and_then(at).unwrap_or(arrived), false),
     }
 }
 
@@ -175,8 +203,18 @@ fn auto_signal(msg: &mail_parser::Message<'_>) -> Option<String> {
     {
         return Some(format!("Auto-Submitted: {v}"));
     }
-    if msg.header_raw("X-Auto-Response-Suppress").is_some() {
-        return Some("X-Auto-Response-Suppress".into());
+    // workflow.md §5: vendor and list markers of mail no one typed.
+    for name in [
+        "X-Auto-Response-Suppress",
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-Auto-Reply",
+        "List-Id",
+        "List-Unsubscribe",
+    ] {
+        if msg.header_raw(name).is_some() {
+            return Some(name.into());
+        }
     }
     if let Some(v) = raw("Precedence")
         && ["bulk", "junk", "list", "auto_reply"].contains(&v.as_str())
@@ -239,6 +277,63 @@ mod tests {
             Date: Mon, 1 Jan 2001 00:00:00 +0000\r\nFrom: a@b.c\r\n\r\nx";
         let m = Inbound::parse(raw, now());
         assert_eq!(m.date.to_rfc3339(), "2026-11-25T02:00:00+00:00");
+        assert!(m.date_replaced);
+    }
+
+    fn dated(date: &str, received: Option<&str>) -> Inbound {
+        let received =
+            received.map_or(String::new(), |r| format!("Received: from x by y; {r}\r\n"));
+        let raw = format!("{received}Date: {date}\r\nFrom: a@b.c\r\n\r\nx");
+        Inbound::parse(raw.as_bytes(), now())
+    }
+
+    #[test]
+    fn a_date_in_1900_is_replaced_by_the_received_time_and_flagged() {
+        let m = dated(
+            "Mon, 1 Jan 1900 00:00:00 +0000",
+            Some("Wed, 25 Nov 2026 10:00:00 +0800"),
+        );
+        assert_eq!(m.date.to_rfc3339(), "2026-11-25T02:00:00+00:00");
+        assert!(m.date_replaced);
+    }
+
+    #[test]
+    fn a_date_a_few_days_off_the_received_time_is_believed() {
+        let m = dated(
+            "Mon, 20 Nov 2026 10:00:00 +0800",
+            Some("Wed, 25 Nov 2026 10:00:00 +0800"),
+        );
+        assert_eq!(m.date.to_rfc3339(), "2026-11-20T02:00:00+00:00");
+        assert!(!m.date_replaced);
+    }
+
+    #[test]
+    fn an_old_archive_without_received_headers_keeps_its_dates() {
+        let m = dated("Mon, 3 Mar 2025 10:00:00 +0800", None);
+        assert_eq!(m.date.to_rfc3339(), "2025-03-03T02:00:00+00:00");
+        assert!(!m.date_replaced);
+        let m = dated("Mon, 1 Jan 1900 00:00:00 +0000", None);
+        assert_eq!(m.date, now());
+        assert!(m.date_replaced);
+        let m = dated("Fri, 1 Jan 2027 00:00:00 +0000", None);
+        assert_eq!(m.date, now(), "more than 7 days after the bot saw it");
+    }
+
+    #[test]
+    fn robot_and_list_markers_are_auto_replies() {
+        for header in [
+            "X-Autoreply: yes",
+            "X-Autorespond: 1",
+            "X-Auto-Reply: true",
+            "List-Id: <staff.example.com>",
+            "List-Unsubscribe: <mailto:leave@example.com>",
+        ] {
+            let raw = format!("From: a@b.c\r\n{header}\r\nSubject: x\r\n\r\nx");
+            assert!(
+                Inbound::parse(raw.as_bytes(), now()).auto_signal.is_some(),
+                "{header}"
+            );
+        }
     }
 
     #[test]

@@ -259,6 +259,8 @@ const AUTO_REPLY_PREFIXES: &[&str] = &[
     "ooo",
     "外出",
     "休假",
+    "不在办公室",
+    "离开办公室",
     "undeliverable",
     "undelivered mail",
     "delivery status notification",

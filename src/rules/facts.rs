@@ -49,6 +49,8 @@ pub struct ThreadRef {
     pub kind: String,
     /// Its project key, if it named one.
     pub project: Option<String>,
+    /// The first mail of the reply chain it is on (itself when it starts one).
+    pub chain: i64,
 }
 
 /// 遗留问题 (第十七条) as the rules see it.

@@ -192,6 +192,20 @@ fn kind_by_body(config: &Config, body: &str) -> Option<SubjectKind> {
 
 /// Decides what one mail means. Pure: everything it needs is in its arguments.
 pub fn decide(config: &Config, mail: &Inbound, subject: &ParsedSubject, facts: &Facts) -> Decision {
+    let mut d = decide_mail(config, mail, subject, facts);
+    if mail.date_replaced {
+        // workflow.md §5: an implausible Date was replaced by the Received time.
+        d.flags.push("date_replaced".into());
+    }
+    d
+}
+
+fn decide_mail(
+    config: &Config,
+    mail: &Inbound,
+    subject: &ParsedSubject,
+    facts: &Facts,
+) -> Decision {
     if !mail.readable {
         return Decision::ignored(MailKind::Ordinary, Some("unreadable"));
     }

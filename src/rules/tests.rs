@@ -40,6 +40,7 @@ fn mail(from: &str, subject: &str, body: &str) -> Inbound {
         cc: vec![ZHAOQIANG.to_string()],
         subject: subject.to_string(),
         date: at("2026-11-16T02:00:00Z"),
+        date_replaced: false,
         in_reply_to: Vec::new(),
         references: Vec::new(),
         body: body.to_string(),
@@ -1080,6 +1081,7 @@ fn on_report_thread() -> Facts {
             outcome: s("ignored"),
             kind: s("report"),
             project: Some(s("星河")),
+            chain: 7,
         }),
         ..initiated()
     }

@@ -32,6 +32,9 @@ pub struct NewMessage<'a> {
     pub references: &'a [String],
     /// For a thread command: the mail that opened the thread it acts on.
     pub thread: Option<i64>,
+    /// For any reply on a bot thread: the first mail of its reply chain (the loop breaker's
+    /// thread, workflow.md §5).
+    pub chain: Option<i64>,
 }
 
 /// A recorded mail, for `report messages`.
@@ -67,8 +70,8 @@ pub async fn insert(
 ) -> anyhow::Result<Option<i64>> {
     let done = sqlx::query(
         "INSERT INTO messages (dedup_key, subject, sender, kind, outcome, reasons, flags, project,
-                               event_at, handled_at, references_, thread)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               event_at, handled_at, references_, thread, chain)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dedup_key) DO NOTHING",
     )
     .bind(m.key)
@@ -83,6 +86,7 @@ pub async fn insert(
     .bind(ts(m.handled_at))
     .bind(m.references.join(" "))
     .bind(m.thread)
+    .bind(m.chain)
     .execute(conn)
     .await?;
     Ok((done.rows_affected() == 1).then(|| done.last_insert_rowid()))
@@ -93,7 +97,7 @@ pub async fn thread_by_id(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> anyhow::Result<Option<ThreadRef>> {
-    let row = sqlx::query("SELECT r.id, r.sender, r.outcome, r.kind, r.project FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
+    let row = sqlx::query("SELECT r.id, r.sender, r.outcome, r.kind, r.project, coalesce(r.chain, r.id) AS chain FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
          WHERE m.id = ?")
         .bind(id)
         .fetch_optional(conn)
@@ -110,10 +114,10 @@ pub async fn thread_by_ids(
     for id in ids.iter().rev() {
         let bracketed = format!("<{}>", id.trim_matches(['<', '>']));
         let row = sqlx::query(
-            "SELECT r.id, r.sender, r.outcome, r.kind, r.project FROM outbox o JOIN messages m ON m.id = o.message
+            "SELECT r.id, r.sender, r.outcome, r.kind, r.project, coalesce(r.chain, r.id) AS chain FROM outbox o JOIN messages m ON m.id = o.message
              JOIN messages r ON r.id = coalesce(m.thread, m.id) WHERE o.message_id = ?
              UNION ALL
-             SELECT r.id, r.sender, r.outcome, r.kind, r.project FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
+             SELECT r.id, r.sender, r.outcome, r.kind, r.project, coalesce(r.chain, r.id) AS chain FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
              WHERE m.dedup_key = ? AND m.kind <> 'ordinary'
              LIMIT 1",
         )
@@ -135,7 +139,26 @@ fn thread_ref(row: sqlx::sqlite::SqliteRow) -> ThreadRef {
         outcome: row.get("outcome"),
         kind: row.get("kind"),
         project: row.get("project"),
+        chain: row.get("chain"),
     }
+}
+
+/// Whether a mail of reply chain `chain` handled since `since` was answered as not valid
+/// (rejected): the loop breaker's one answer per thread per day (workflow.md §5).
+pub async fn rejected_on_chain_since(
+    conn: &mut SqliteConnection,
+    chain: i64,
+    since: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM messages WHERE chain = ? AND handled_at >= ? AND outcome = 'rejected'
+         LIMIT 1",
+    )
+    .bind(chain)
+    .bind(ts(since))
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Every recorded mail, in the order handled.
