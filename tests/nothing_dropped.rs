@@ -8,7 +8,8 @@
 //!   `unknown_thread`, `unreadable`, `too_large`);
 //! - a duplicate re-delivery;
 //! - a thread command that was answered, or ignored as conversation — and then its own
-//!   (non-quoted) words carry no command and fewer than two field names of the subject's kind;
+//!   (non-quoted) words carry no command and fewer than two field names of the subject's kind
+//!   (for a complaint: none of 被投诉人/情况说明);
 //! - internal bug feedback, accepted: workflow.md asks for a reply only when recipients are missing.
 //!
 //! The field names are listed here, Simplified and Traditional, independently of the parser.
@@ -84,6 +85,11 @@ fn field_names(kind: SubjectKind) -> &'static [&'static str] {
         ],
         _ => &["项目名称", "項目名稱"],
     }
+}
+
+/// How many of its field names make a reply that kind (a complaint: one of 被投诉人/情况说明).
+fn fields_that_make_a_kind(kind: SubjectKind) -> usize {
+    if kind == SubjectKind::Complaint { 1 } else { 2 }
 }
 
 /// Thread commands (mail-formats.md), as the first word of the sender's own first line.
@@ -221,7 +227,7 @@ async fn nothing_a_known_sender_writes_in_a_workflow_format_is_dropped_without_a
             && outcome == "ignored"
             && reasons.is_empty()
             && !starts_with_command(&own)
-            && fields_carried(&own, workflow.kind) < 2;
+            && fields_carried(&own, workflow.kind) < fields_that_make_a_kind(workflow.kind);
         let bug_feedback = kind == "bug_feedback" && outcome == "accepted";
         if !(answered || listed_reason || conversation || bug_feedback) {
             failures.push(format!(
@@ -249,6 +255,11 @@ fn the_field_count_sees_simplified_and_traditional_field_lines_only_at_line_star
     let own = "周總您好：\n溝通結果：問題遺留\n1. 项目名称: 天河项目\n谢谢，沟通结果我明天发";
     assert_eq!(fields_carried(own, SubjectKind::Report), 2);
     assert_eq!(fields_carried("谢谢，收到", SubjectKind::Report), 0);
+    let complaint = "王经理：\n情況說明: 演示環境未準備好";
+    assert!(
+        fields_carried(complaint, SubjectKind::Complaint)
+            >= fields_that_make_a_kind(SubjectKind::Complaint)
+    );
     assert!(starts_with_command("\n已解决\n客户已确认"));
     assert!(!starts_with_command("好的，谢谢。"));
 }
