@@ -17,7 +17,8 @@ fn cases() -> Vec<(String, Vec<u8>, Value)> {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.ends_with(".eml"))
         .collect();
-    names.sort();
+    // In the order of the leading number (01 … 99, 100 …), as the README says.
+    names.sort_by_key(|n| (number_of(n), n.clone()));
     names
         .into_iter()
         .map(|n| {
@@ -29,6 +30,14 @@ fn cases() -> Vec<(String, Vec<u8>, Value)> {
             (n, raw, expected)
         })
         .collect()
+}
+
+/// The leading number of a fixture name (`81-…` → 81); names without one sort last.
+fn number_of(name: &str) -> u32 {
+    name.split('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u32::MAX)
 }
 
 fn set(v: &Value) -> BTreeSet<String> {
