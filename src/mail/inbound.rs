@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use regex::Regex;
 use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 
 /// workflow.md §5: a Date more than 7 days after the first Received header (or, without one, after
 /// the bot first saw the mail) is not believed.
@@ -150,10 +152,14 @@ fn event_time(
 fn body_text(msg: &Message<'_>) -> String {
     let mut parts: Vec<String> = Vec::new();
     for i in 0..msg.text_body_count() {
+        let part = u32::try_from(i).ok().and_then(|i| msg.text_part(i));
+        if let Some(PartType::Html(html)) = part.map(|p| &p.body) {
+            parts.push(html_text(html));
+            continue;
+        }
         let Some(text) = msg.body_text(i) else {
             continue;
         };
-        let part = u32::try_from(i).ok().and_then(|i| msg.text_part(i));
         let flowed = part
             .filter(|p| matches!(p.body, PartType::Text(_)))
             .and_then(|p| p.content_type())
@@ -171,6 +177,19 @@ fn body_text(msg: &Message<'_>) -> String {
         });
     }
     parts.join("\n")
+}
+
+/// Block elements whose end is a line end. 企业微信邮箱, QQ Mail and Gmail write one `<div>` per
+/// line, which mail-parser's HTML reader runs together (it breaks lines at `<br>` and `</p>`).
+static BLOCK_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)</(?:div|li|tr|h[1-6]|table|blockquote|pre|section|article)\s*>")
+        .expect("constant pattern is a valid regex")
+});
+
+/// The text of an HTML part: every block element ends a line, then mail-parser's reader.
+fn html_text(html: &str) -> String {
+    let lined = BLOCK_END.replace_all(html, "$0<br>");
+    mail_parser::decoders::html::html_to_text(&lined)
 }
 
 fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
@@ -347,6 +366,17 @@ mod tests {
         let m = Inbound::parse(raw, now());
         assert!(m.body.contains("second part"), "{:?}", m.body);
         assert_eq!(m.attachments, 1);
+    }
+
+    #[test]
+    fn an_html_body_written_one_div_a_line_keeps_its_lines() {
+        let raw = "From: a@b.c\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+            Content-Type: text/html; charset=utf-8\r\n\r\n\
+            <div>沟通结果: 成功</div><div>沟通人: 王工</div><DIV><br></DIV><div>谢谢</div>";
+        let body = Inbound::parse(raw.as_bytes(), now()).body;
+        let lines: Vec<&str> = body.lines().map(str::trim).collect();
+        assert_eq!(lines[..2], ["沟通结果: 成功", "沟通人: 王工"], "{body:?}");
+        assert!(lines.contains(&"谢谢"));
     }
 
     #[test]
