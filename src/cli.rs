@@ -87,6 +87,16 @@ pub enum Command {
     },
     /// Validate the config and print what it understood.
     CheckConfig,
+    /// Write a consistent copy of the database to FILE (works while `run` runs).
+    Backup {
+        /// The new file.
+        file: PathBuf,
+    },
+    /// Replace the database with the backup FILE (refused while `run` or `process` holds it).
+    Restore {
+        /// A file written by `backup`.
+        file: PathBuf,
+    },
 }
 
 /// `report …`.
@@ -180,6 +190,15 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         print!("{}", report::config_summary(&config));
         return Ok(());
     }
+    if let Command::Restore { file } = &cli.command {
+        crate::backup::restore(&config.database_path, file).await?;
+        eprintln!(
+            "restored {} from {}",
+            config.database_path.display(),
+            file.display()
+        );
+        return Ok(());
+    }
     let engine = Engine::open(config.clone()).await?;
     let result = dispatch(&engine, cli.command).await;
     engine.store.close().await;
@@ -198,7 +217,12 @@ fn inbox(config: &Config) -> anyhow::Result<MaildirIn> {
 async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
     let config = &engine.config;
     match command {
-        Command::CheckConfig => Ok(()),
+        Command::CheckConfig | Command::Restore { .. } => Ok(()),
+        Command::Backup { file } => {
+            crate::backup::backup(&engine.store, &file).await?;
+            eprintln!("backup written to {}", file.display());
+            Ok(())
+        }
         Command::Process => {
             let _lock = crate::daemon::InstanceLock::acquire(&config.database_path)?;
             let out = Outbound::from_config(config)?;

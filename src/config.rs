@@ -208,6 +208,23 @@ struct RawConfig {
     sla: SlaConfig,
     #[serde(default)]
     schedules: SchedulesConfig,
+    #[serde(default)]
+    backup: Option<BackupConfig>,
+}
+
+/// `[backup]`: daily copies of the database kept by `run` (off when the section is absent).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Folder of the daily copies (`supportbot-YYYY-MM-DD.db`), created if missing.
+    pub dir: PathBuf,
+    /// Copies older than this many days are deleted (the newest is always kept).
+    #[serde(default = "default_keep_days")]
+    pub keep_days: u32,
+}
+
+fn default_keep_days() -> u32 {
+    7
 }
 
 /// Where mail is read from.
@@ -261,6 +278,8 @@ pub struct Config {
     pub sla: Sla,
     /// Reminder thresholds and digest times (`[schedules]`).
     pub schedules: Schedules,
+    /// Daily database copies kept by `run` (`[backup]`), if configured.
+    pub backup: Option<BackupConfig>,
 }
 
 impl Config {
@@ -341,6 +360,7 @@ impl Config {
             calendar,
             sla,
             schedules,
+            backup: raw.backup,
         })
     }
 

@@ -13,6 +13,7 @@
 //! - [`transport`]: Maildir in and out (the embedded default), IMAP in, SMTP out; replay sources.
 //! - [`ingest`]: the IMAP step: new UIDs → engine → processed or dead-letter folder.
 //! - [`alerts`]: mail to the admins about the transport (dead letters, undeliverable replies).
+//! - [`backup`]: `backup` / `restore` of the database and the daemon's daily copies.
 //! - [`daemon`]: `run`: the workers, shutdown, backoff, the one-instance lock.
 //! - [`report`]: the `report` and `outbox` commands' tables and JSON.
 //! - [`cli`]: the command line of `interface.md`.
@@ -23,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alerts;
+pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod config;

@@ -148,7 +148,7 @@ async fn repeated_ticks_a_restart_and_a_clock_back_queue_nothing_twice() {
 }
 
 #[tokio::test]
-async fn after_a_long_outage_each_digest_is_queued_once_for_the_latest_period() {
+async fn after_a_long_outage_only_digests_due_in_the_last_day_go_out_and_older_ones_are_skipped() {
     let (bot, _dir) = common::spawn_bot().await;
     tick(&bot, "2026-11-02T10:00:00").await;
     let daily = of_kind(&bot, "daily_digest").await;
@@ -156,15 +156,53 @@ async fn after_a_long_outage_each_digest_is_queued_once_for_the_latest_period() 
     // Down from 2 to 20 November: 14 missed working days, 2 missed weeks.
     tick(&bot, "2026-11-20T10:00:00").await;
     let daily = of_kind(&bot, "daily_digest").await;
-    assert_eq!(daily.len(), 2);
+    assert_eq!(daily.len(), 2, "today's daily digest fell due an hour ago");
     assert!(
         daily[1].subject.contains("2026-11-19"),
         "{}",
         daily[1].subject
     );
-    assert_eq!(of_kind(&bot, "weekly_digest").await.len(), 2);
+    assert_eq!(
+        of_kind(&bot, "weekly_digest").await.len(),
+        1,
+        "Monday's weekly digest is four days old: skipped"
+    );
     assert_eq!(of_kind(&bot, "monthly_digest").await.len(), 1);
-    assert_eq!(of_kind(&bot, "personal_digest").await.len(), 6);
+    assert_eq!(
+        of_kind(&bot, "personal_digest").await.len(),
+        3,
+        "only the first week's, one per presales"
+    );
+    let mut conn = bot.store.connection().await.expect("reader");
+    let skipped: i64 = sqlx::query_scalar("SELECT count(*) FROM due_events WHERE skipped = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("count");
+    assert_eq!(
+        skipped, 4,
+        "the weekly and three personal digests, recorded as skipped"
+    );
+    drop(conn);
+    tick(&bot, "2026-11-20T10:05:00").await;
+    assert_eq!(
+        of_kind(&bot, "weekly_digest").await.len(),
+        1,
+        "a skipped digest is never sent later"
+    );
+}
+
+#[tokio::test]
+async fn a_month_long_gap_sends_no_stale_digest_at_all() {
+    let (bot, _dir) = common::spawn_bot().await;
+    tick(&bot, "2026-10-12T10:00:00").await;
+    let before = rows(&bot).await.len();
+    // Stopped from 12 October to Saturday 14 November: every digest is days or weeks old.
+    tick(&bot, "2026-11-14T12:00:00").await;
+    assert_eq!(
+        rows(&bot).await.len(),
+        before,
+        "nothing about the gap is sent"
+    );
 }
 
 #[tokio::test]
@@ -179,20 +217,17 @@ async fn a_digest_older_than_one_already_queued_is_never_queued() {
 async fn a_digest_is_not_due_a_minute_before_its_time_nor_on_a_holiday() {
     let (bot, _dir) = common::spawn_bot().await;
     tick(&bot, "2026-10-08T08:59:00").await; // the day after National Day week
-    let daily = of_kind(&bot, "daily_digest").await;
-    assert_eq!(daily.len(), 1);
     assert!(
-        daily[0].subject.contains("2026-09-29"),
-        "{}",
-        daily[0].subject
+        of_kind(&bot, "daily_digest").await.is_empty(),
+        "the latest daily digest (30 September) is more than a day old: skipped, not sent"
     );
     tick(&bot, "2026-10-08T09:00:00").await;
     let daily = of_kind(&bot, "daily_digest").await;
-    assert_eq!(daily.len(), 2);
+    assert_eq!(daily.len(), 1);
     assert!(
-        daily[1].subject.contains("2026-09-30 至 2026-10-07"),
-        "{}",
-        daily[1].subject
+        daily[0].subject.contains("2026-09-30 至 2026-10-07"),
+        "the holiday week is one period: {}",
+        daily[0].subject
     );
 }
 

@@ -159,6 +159,16 @@ pub async fn schedule(
                 tracing::error!(error = %format!("{e:#}"), "schedules not run; trying again in a minute")
             }
         }
+        if let Some(settings) = &engine.config.backup {
+            let today = engine.config.calendar.date_of(Utc::now());
+            match crate::backup::daily(&engine.store, settings, today).await {
+                Ok(Some(path)) => tracing::info!(file = %path.display(), "daily backup written"),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "daily backup failed; trying again in a minute")
+                }
+            }
+        }
         if !shutdown.sleep(Duration::from_secs(60)).await {
             break;
         }

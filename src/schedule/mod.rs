@@ -26,7 +26,13 @@ pub struct DueOutcome {
     pub queued: usize,
     /// Open items given SLA deadlines now (opened before deadlines were stored).
     pub deadlines_set: usize,
+    /// Digests that fell due more than [`DIGEST_FRESH_FOR`] ago: recorded, never sent.
+    pub skipped: usize,
 }
+
+/// How old a missed digest may be and still go out (interface.md: after a gap, only the latest
+/// occurrence of each digest, and only when it fell due within the last 24 hours).
+pub const DIGEST_FRESH_FOR: chrono::Duration = chrono::Duration::hours(24);
 
 /// A mail ready to queue under a due event.
 #[derive(Debug, Clone)]
@@ -74,6 +80,14 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         if !is_new(&mut tx, &o).await? {
             continue;
         }
+        if o.due_at < now - DIGEST_FRESH_FOR {
+            // A digest about a period long past reads as noise after a gap; the next one is due
+            // soon. Recorded, so it is never sent later either.
+            store::record_skipped(&mut tx, &o.key, &o.schedule, o.due_at, now).await?;
+            tracing::info!(key = %o.key, due_at = %o.due_at, "missed digest skipped");
+            outcome.skipped += 1;
+            continue;
+        }
         let Some(p) = digest::build(config, &mut tx, &o, now).await? else {
             continue;
         };
@@ -81,7 +95,11 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         outcome.queued += 1;
     }
     tx.commit().await?;
-    tracing::info!(queued = outcome.queued, "schedules run");
+    tracing::info!(
+        queued = outcome.queued,
+        skipped = outcome.skipped,
+        "schedules run"
+    );
     Ok(outcome)
 }
 

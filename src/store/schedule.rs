@@ -26,6 +26,28 @@ pub async fn last_due(
     Ok(row.and_then(|(t,)| t).map(|t| parse_ts(&t)))
 }
 
+/// Records a due event as skipped: it fell due too long ago to be worth sending (a gap in the
+/// daemon's running, or an imported archive). No mail; never queued later.
+pub async fn record_skipped(
+    conn: &mut SqliteConnection,
+    key: &str,
+    schedule: &str,
+    due_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO due_events (key, schedule, due_at, queued_at, message_id, skipped)
+         VALUES (?, ?, ?, ?, '', 1)",
+    )
+    .bind(key)
+    .bind(schedule)
+    .bind(ts(due_at))
+    .bind(ts(at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Records a due event as queued.
 pub async fn record_due(
     conn: &mut SqliteConnection,
