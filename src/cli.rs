@@ -102,6 +102,15 @@ pub enum Command {
 /// `report …`.
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
+    /// 满意度回访 per presales in a month (the seed's 客户满意度考核).
+    Satisfaction {
+        /// YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// 第十四条 complaint tally of a month.
     Tally {
         /// YYYY-MM.
@@ -344,6 +353,22 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                     print!("{}", report::json_table(&rows, &cols));
                 }
                 other => bail!("report faults: format {other:?} is not offered; use table or json"),
+            }
+        }
+        ReportCommand::Satisfaction { month, format } => {
+            if month.len() != 7 {
+                bail!("--month {month:?}: expected YYYY-MM");
+            }
+            let v = report::satisfaction(&engine.config, &mut conn, &month).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+                Format::Table => {
+                    println!("{month} 满意度回访");
+                    print!("{}", report::satisfaction_table(&v));
+                }
+                other => {
+                    bail!("report satisfaction: format {other:?} is not offered; use table or json")
+                }
             }
         }
         ReportCommand::Tally { month, format } => {

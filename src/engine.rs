@@ -6,7 +6,9 @@ use crate::mail::Inbound;
 use crate::parse::{ParsedSubject, ProjectKey, SubjectClass, SubjectKind, parse_subject};
 use crate::rules::{self, Decision, Effect, Facts, MailKind, ThreadItem};
 use crate::store::items::HistoryLine;
-use crate::store::{self, Store, complaints, items, messages, outbox, projects, tracking};
+use crate::store::{
+    self, Store, complaints, items, messages, outbox, projects, satisfaction, tracking,
+};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -175,6 +177,7 @@ async fn load_facts(
     }
     if let Some(thread) = &facts.thread {
         facts.item = load_item(conn, thread.message, &thread.kind).await?;
+        facts.satisfaction = satisfaction::by_thread(conn, thread.message).await?;
         // 「已解决」 on a report's thread that opened no item (the ack of a 成功 report asks so):
         // the project's open items, to find the sender's one.
         if facts.item.is_none()
@@ -306,6 +309,7 @@ async fn apply(
             }
             Effect::CloseOpenItem { id: item, how } => {
                 items::close_open_item(conn, *item, id, at).await?;
+                satisfaction::open_for_open_item(conn, *item, at).await?;
                 let line = HistoryLine {
                     item_kind: "open_item",
                     item_id: *item,
@@ -415,6 +419,9 @@ async fn apply(
             } => {
                 items::move_fault(conn, *item, *to, lead.as_deref(), *conversion_proposed, at)
                     .await?;
+                if *to == rules::FaultState::Closed {
+                    satisfaction::open_for_fault(conn, *item, at).await?;
+                }
                 let action = if *conversion_proposed {
                     "propose_conversion"
                 } else {
@@ -431,6 +438,17 @@ async fn apply(
                 };
                 items::history(conn, id, at, &line).await?;
                 continue;
+            }
+            Effect::AnswerSatisfaction {
+                id: follow_up,
+                level,
+                note,
+            } => {
+                satisfaction::answer(conn, *follow_up, *level, note.as_deref(), actor, at).await?;
+                (
+                    "satisfaction_answer",
+                    json!({"satisfaction": follow_up, "answer": level.as_str(), "note": note}),
+                )
             }
             Effect::FileBug { topic, missing } => {
                 items::add_bug(conn, id, topic, actor, missing, at).await?;

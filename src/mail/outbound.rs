@@ -47,6 +47,9 @@ outgoing_kinds! {
     CalendarWarning => "calendar_warning",
     DeadLetter => "dead_letter",
     DeliveryFailed => "delivery_failed",
+    SatisfactionRequest => "satisfaction_request",
+    SatisfactionReminder => "satisfaction_reminder",
+    DissatisfactionAlert => "dissatisfaction_alert",
 }
 
 /// A mail the rules want sent; the engine adds the tag, Message-ID and threading headers.

@@ -26,6 +26,41 @@ pub enum Command {
     RdTime(f64),
     /// 撤销: withdraw (a complaint).
     Withdraw,
+    /// 满意度: 满意 | 基本满意 | 不满意 — the customer's answer to the follow-up after closure.
+    Satisfaction(SatisfactionLevel),
+}
+
+/// The customer's answer in a 满意度回访 (workflow.md "Satisfaction follow-up").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SatisfactionLevel {
+    /// 满意.
+    Satisfied,
+    /// 基本满意.
+    MostlySatisfied,
+    /// 不满意.
+    Dissatisfied,
+}
+
+impl SatisfactionLevel {
+    /// As stored and written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SatisfactionLevel::Satisfied => "满意",
+            SatisfactionLevel::MostlySatisfied => "基本满意",
+            SatisfactionLevel::Dissatisfied => "不满意",
+        }
+    }
+
+    /// Reads an answer (Simplified characters).
+    pub fn from_name(s: &str) -> Option<SatisfactionLevel> {
+        [
+            SatisfactionLevel::Satisfied,
+            SatisfactionLevel::MostlySatisfied,
+            SatisfactionLevel::Dissatisfied,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+    }
 }
 
 impl Command {
@@ -42,6 +77,7 @@ impl Command {
             Command::Solved => "已解决",
             Command::RdTime(_) => "研发工时",
             Command::Withdraw => "撤销",
+            Command::Satisfaction(_) => "满意度",
         }
     }
 }
@@ -73,6 +109,13 @@ pub fn parse_command(first_line: &str, hours_per_day: f64) -> Option<Command> {
         "已解决" => Some(Command::Solved),
         "撤销" | "撤销投诉" => Some(Command::Withdraw),
         "研发工时" => rd_hours(&simplified(arg), hours_per_day).map(Command::RdTime),
+        "满意度" => {
+            let level: String = simplified(arg)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            SatisfactionLevel::from_name(&level).map(Command::Satisfaction)
+        }
         _ => None,
     }
 }
@@ -129,6 +172,25 @@ mod tests {
             parse_command("研發工時: 2小時", 8.0),
             Some(Command::RdTime(2.0))
         );
+    }
+
+    #[test]
+    fn a_satisfaction_answer_is_read_in_every_form_staff_write_it() {
+        use SatisfactionLevel::*;
+        for (line, level) in [
+            ("满意度：满意", Satisfied),
+            ("满意度: 基本满意。", MostlySatisfied),
+            ("满意度:不满意", Dissatisfied),
+            ("滿意度：基本滿意", MostlySatisfied),
+            (" 满意度 ： 满 意 ", Satisfied),
+        ] {
+            assert_eq!(
+                parse_command(line, 8.0),
+                Some(Command::Satisfaction(level)),
+                "{line}"
+            );
+        }
+        assert_eq!(parse_command("满意度: 还行吧", 8.0), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod project;
 pub mod subject;
 
 pub use body::{FieldSchema, Fields, first_line, parse_fields, strip_quoted};
-pub use command::{Command, parse_command};
+pub use command::{Command, SatisfactionLevel, parse_command};
 pub use project::ProjectKey;
 pub use subject::{
     BOT_STATUS_WORDS, ParsedSubject, SubjectClass, SubjectKind, WorkflowSubject, parse_subject,

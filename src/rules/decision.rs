@@ -107,6 +107,15 @@ pub enum Effect {
         /// Names missing from To/Cc.
         missing: Vec<String>,
     },
+    /// 满意度回访: the customer's answer on the item's thread.
+    AnswerSatisfaction {
+        /// The follow-up's row id.
+        id: i64,
+        /// 满意 / 基本满意 / 不满意.
+        level: super::satisfaction::Level,
+        /// The 说明 line, as written.
+        note: Option<String>,
+    },
     /// A complaint-threshold notice sent (or revoked when `sent` is false).
     Notice {
         /// (engineer, scope, period, level)

@@ -193,4 +193,6 @@ pub struct Facts {
     pub improvement_count: i64,
     /// Open items of the subject's project (第十七条).
     pub open_items: Vec<OpenItemRef>,
+    /// The 满意度回访 of the thread's item, once it has closed.
+    pub satisfaction: Option<super::satisfaction::SatisfactionRef>,
 }

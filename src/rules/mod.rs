@@ -15,6 +15,7 @@ pub use initiation::ProjectSheet;
 pub use report::ReportRow;
 pub use text::fault_state_name;
 mod report;
+pub mod satisfaction;
 mod text;
 
 use crate::config::Config;

@@ -8,7 +8,7 @@ use crate::directory::Person;
 use crate::mail::Inbound;
 use crate::parse::{Fields, SubjectKind, WorkflowSubject};
 
-const SIGNATURE: &str = "\n\n—— 技术支持流程机器人（本邮件由系统自动发送）";
+pub(crate) const SIGNATURE: &str = "\n\n—— 技术支持流程机器人（本邮件由系统自动发送）";
 
 /// A rejection: every problem, then the corrected template filled with what was written.
 pub fn rejection(what: &str, problems: &[String], template: &str) -> String {

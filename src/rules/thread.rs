@@ -3,7 +3,7 @@
 
 use super::{
     Ctx, Decision, Effect, Facts, MailKind, OpenItemRef, Outcome, ThreadItem, complaint, fault,
-    improvement, text,
+    improvement, satisfaction, text,
 };
 use crate::mail::OutgoingKind;
 use crate::parse::{Command, ProjectKey, first_line, parse_command};
@@ -21,6 +21,17 @@ pub fn decide(ctx: &Ctx<'_>, facts: &Facts) -> Decision {
         return Decision::ignored(KIND, None);
     };
     match (&facts.item, &cmd) {
+        (Some(ThreadItem::OpenItem(_) | ThreadItem::Fault(_)), Command::Satisfaction(level)) => {
+            match &facts.satisfaction {
+                Some(s) => satisfaction::answer(ctx, s, *level),
+                None => reject(
+                    ctx,
+                    "invalid_state",
+                    "该问题尚未关闭；问题关闭后，系统会请负责的技服人员回访客户并回复满意度".into(),
+                    facts.thread.as_ref().and_then(|t| t.project.as_deref()),
+                ),
+            }
+        }
         (Some(ThreadItem::Fault(order)), _) => fault::command(ctx, order, &cmd),
         (Some(ThreadItem::Improvement(item)), Command::RdTime(hours)) => {
             if ctx.sender.has(crate::directory::Role::Rd)

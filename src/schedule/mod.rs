@@ -65,6 +65,8 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         &fault_steps(config, &mut tx).await?,
         now,
     ));
+    let follow_ups = crate::store::satisfaction::unanswered(&mut tx).await?;
+    reminders.extend(reminders::satisfaction(config, &follow_ups, now));
     for r in reminders {
         let p = Prepared {
             mail: r.mail,
@@ -74,6 +76,15 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         if !store::due_exists(&mut tx, &r.key).await? {
             queue(config, &mut tx, &r.key, &r.schedule, r.due_at, now, &p).await?;
             outcome.queued += 1;
+            match r.marks {
+                Some(reminders::Mark::SatisfactionRequested(id)) => {
+                    crate::store::satisfaction::mark(&mut tx, id, false, r.due_at).await?;
+                }
+                Some(reminders::Mark::SatisfactionReminded(id)) => {
+                    crate::store::satisfaction::mark(&mut tx, id, true, r.due_at).await?;
+                }
+                None => {}
+            }
         }
     }
     for o in digest_occurrences(config, now) {

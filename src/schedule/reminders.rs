@@ -18,6 +18,17 @@ pub struct Due {
     pub due_at: DateTime<Utc>,
     /// The mail.
     pub mail: Outgoing,
+    /// A row to update when it is queued.
+    pub marks: Option<Mark>,
+}
+
+/// What queuing a reminder records besides the due event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// The 满意度回访 with this id was requested.
+    SatisfactionRequested(i64),
+    /// The 满意度回访 with this id was reminded.
+    SatisfactionReminded(i64),
 }
 
 fn local(config: &Config, t: DateTime<Utc>) -> String {
@@ -47,6 +58,7 @@ fn due(key: String, kind: OutgoingKind, due_at: DateTime<Utc>, mail: Outgoing) -
         schedule: kind.as_str().into(),
         due_at,
         mail,
+        marks: None,
     }
 }
 
@@ -227,4 +239,90 @@ pub fn faults(config: &Config, steps: &[FaultStep], now: DateTime<Utc>) -> Vec<D
             due(key, OutgoingKind::FaultReminder, f.due_at, mail)
         })
         .collect()
+}
+
+/// 满意度回访: the owner of a closed item is asked, `satisfaction_after` working days after the
+/// closure, to contact the customer and reply on the item's thread; unanswered after
+/// `satisfaction_remind_after` more working days, reminded once. The subject carries the item's
+/// [SB-n] tag so the reply lands on its thread.
+pub fn satisfaction(
+    config: &Config,
+    rows: &[crate::rules::satisfaction::SatisfactionRef],
+    now: DateTime<Utc>,
+) -> Vec<Due> {
+    let s = &config.schedules;
+    let mut out = Vec::new();
+    for f in rows {
+        let Some(owner) = address_of(config, &f.owner) else {
+            continue;
+        };
+        let ask_at = config
+            .calendar
+            .add_working_days(f.closed_at, s.satisfaction_after);
+        if ask_at > now {
+            continue;
+        }
+        let contact = f
+            .contact
+            .as_deref()
+            .map(|c| format!("（{c}）"))
+            .unwrap_or_default();
+        let what = format!(
+            "项目「{}」的问题（#{}）已于{}关闭：{}",
+            f.project,
+            f.thread,
+            config
+                .calendar
+                .date_of(f.closed_at)
+                .format("%Y年%-m月%-d日"),
+            f.description
+        );
+        let reply = "请联系客户了解对处理结果的满意程度，并直接回复本邮件，第一行写：\n\n\
+                     满意度: 满意（或 基本满意 / 不满意）\n说明: （可选，客户的原话或意见）\n";
+        let request = Outgoing {
+            kind: OutgoingKind::SatisfactionRequest,
+            to: vec![owner.clone()],
+            cc: Vec::new(),
+            subject: format!("[SB-{}] 满意度回访：{}", f.thread, f.project),
+            body: format!(
+                "{}：\n\n{what}\n\n按制度，问题解决后要在一定时间后联系客户进行满意度评估。\
+                 {reply}\n客户的评价计入售前的客户满意度考核。\n",
+                f.owner
+            ) + &format!("客户联系人{contact}见原汇报。\n"),
+        };
+        out.push(Due {
+            marks: Some(Mark::SatisfactionRequested(f.id)),
+            ..due(
+                format!("satisfaction_request:{}", f.id),
+                OutgoingKind::SatisfactionRequest,
+                ask_at,
+                request,
+            )
+        });
+        let remind_at = config
+            .calendar
+            .add_working_days(ask_at, s.satisfaction_remind_after);
+        if remind_at <= now {
+            let reminder = Outgoing {
+                kind: OutgoingKind::SatisfactionReminder,
+                to: vec![owner],
+                cc: Vec::new(),
+                subject: format!("[SB-{}] 提醒：满意度回访尚未回复 {}", f.thread, f.project),
+                body: format!(
+                    "{}：\n\n{what}\n\n满意度回访请求已发出{}个工作日，尚未收到回复。{reply}",
+                    f.owner, s.satisfaction_remind_after
+                ),
+            };
+            out.push(Due {
+                marks: Some(Mark::SatisfactionReminded(f.id)),
+                ..due(
+                    format!("satisfaction_reminder:{}", f.id),
+                    OutgoingKind::SatisfactionReminder,
+                    remind_at,
+                    reminder,
+                )
+            });
+        }
+    }
+    out
 }

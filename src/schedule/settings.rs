@@ -110,6 +110,10 @@ pub struct SchedulesConfig {
     pub personal_digest: String,
     /// First working day of each week from December on, while next year's calendar is missing.
     pub calendar_warning: String,
+    /// 满意度回访: working days after an item closes until its owner is asked to call the customer.
+    pub satisfaction_after: u32,
+    /// 满意度回访: working days after the request until the one reminder.
+    pub satisfaction_remind_after: u32,
 }
 
 impl Default for SchedulesConfig {
@@ -122,6 +126,8 @@ impl Default for SchedulesConfig {
             monthly_digest: "09:00".into(),
             personal_digest: "09:30".into(),
             calendar_warning: "09:00".into(),
+            satisfaction_after: 3,
+            satisfaction_remind_after: 5,
         }
     }
 }
@@ -143,6 +149,10 @@ pub struct Schedules {
     pub personal: Option<NaiveTime>,
     /// Local time on the week's first working day.
     pub calendar_warning: Option<NaiveTime>,
+    /// Working days from closure to the 满意度回访 request.
+    pub satisfaction_after: u32,
+    /// Working days from the request to its reminder.
+    pub satisfaction_remind_after: u32,
 }
 
 impl Schedules {
@@ -167,6 +177,8 @@ impl Schedules {
             monthly: time(&c.monthly_digest, "monthly_digest")?,
             personal: time(&c.personal_digest, "personal_digest")?,
             calendar_warning: time(&c.calendar_warning, "calendar_warning")?,
+            satisfaction_after: c.satisfaction_after,
+            satisfaction_remind_after: c.satisfaction_remind_after,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod messages;
 pub mod outbox;
 pub mod projects;
 pub mod queries;
+pub mod satisfaction;
 pub mod schedule;
 pub mod tracking;
 

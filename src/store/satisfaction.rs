@@ -1,0 +1,194 @@
+//! 满意度回访 rows: made when an item closes, requested and reminded by the schedules, answered
+//! on the item's thread.
+
+use super::{parse_ts, ts};
+use crate::rules::satisfaction::{Level, SatisfactionRef};
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+
+/// Opens the follow-up of a closed open item (第十七条): owner, contact and description from the
+/// item and the report that opened it. Once per item.
+pub async fn open_for_open_item(
+    conn: &mut SqliteConnection,
+    item: i64,
+    closed_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO satisfaction (item_kind, item_id, thread, project, owner, contact, description,
+                                   closed_at)
+         SELECT 'open_item', o.id, r.message, o.project, o.engineer, r.contact, o.description, ?
+         FROM open_items o JOIN reports r ON r.id = o.report WHERE o.id = ?
+         ON CONFLICT (item_kind, item_id) DO NOTHING",
+    )
+    .bind(ts(closed_at))
+    .bind(item)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Opens the follow-up of a closed fault order (第四十六条): its proposer owns it.
+pub async fn open_for_fault(
+    conn: &mut SqliteConnection,
+    order: i64,
+    closed_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO satisfaction (item_kind, item_id, thread, project, owner, contact, description,
+                                   closed_at)
+         SELECT 'fault_order', f.id, f.message, f.project, f.proposer, NULL, m.subject, ?
+         FROM fault_orders f JOIN messages m ON m.id = f.message WHERE f.id = ?
+         ON CONFLICT (item_kind, item_id) DO NOTHING",
+    )
+    .bind(ts(closed_at))
+    .bind(order)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<SatisfactionRef> {
+    let answer: Option<String> = r.try_get("answer")?;
+    Ok(SatisfactionRef {
+        id: r.try_get("id")?,
+        thread: r.try_get("thread")?,
+        project: r.try_get("project")?,
+        owner: r.try_get("owner")?,
+        contact: r.try_get("contact")?,
+        description: r.try_get("description")?,
+        closed_at: parse_ts(&r.try_get::<String, _>("closed_at")?),
+        requested_at: r
+            .try_get::<Option<String>, _>("requested_at")?
+            .map(|t| parse_ts(&t)),
+        answer: answer.as_deref().and_then(Level::from_name),
+    })
+}
+
+/// The follow-up on the thread `thread`, if its item has closed.
+pub async fn by_thread(
+    conn: &mut SqliteConnection,
+    thread: i64,
+) -> anyhow::Result<Option<SatisfactionRef>> {
+    let row = sqlx::query(
+        "SELECT id, thread, project, owner, contact, description, closed_at, requested_at, answer
+         FROM satisfaction WHERE thread = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(thread)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Every follow-up not answered yet, oldest closure first (the schedules' work list).
+pub async fn unanswered(conn: &mut SqliteConnection) -> anyhow::Result<Vec<SatisfactionRef>> {
+    let rows = sqlx::query(
+        "SELECT id, thread, project, owner, contact, description, closed_at, requested_at, answer
+         FROM satisfaction WHERE answered_at IS NULL ORDER BY closed_at, id",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Records that the request (or reminder) fell due at `at` and was queued.
+pub async fn mark(
+    conn: &mut SqliteConnection,
+    id: i64,
+    reminder: bool,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let sql = if reminder {
+        "UPDATE satisfaction SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL"
+    } else {
+        "UPDATE satisfaction SET requested_at = ? WHERE id = ? AND requested_at IS NULL"
+    };
+    sqlx::query(sql).bind(ts(at)).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// The answer, from the owner or the presales manager.
+pub async fn answer(
+    conn: &mut SqliteConnection,
+    id: i64,
+    level: Level,
+    note: Option<&str>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE satisfaction SET answer = ?, note = ?, answered_by = ?, answered_at = ?
+         WHERE id = ? AND answered_at IS NULL",
+    )
+    .bind(level.as_str())
+    .bind(note)
+    .bind(by)
+    .bind(ts(at))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One presales' line of `report satisfaction` (the seed's 客户满意度考核).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Line {
+    /// The presales (name).
+    pub name: String,
+    /// Requests that fell due in the month.
+    pub requests: i64,
+    /// Answers received in the month.
+    pub answers: i64,
+    /// 满意.
+    pub satisfied: i64,
+    /// 基本满意.
+    pub mostly_satisfied: i64,
+    /// 不满意.
+    pub dissatisfied: i64,
+    /// (满意 + 基本满意) / answers, in percent; null with no answers.
+    pub rate: Option<f64>,
+}
+
+/// Per presales: requests due and answers received in `[from, to)`.
+pub async fn month(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<Line>> {
+    let rows = sqlx::query(
+        "SELECT owner,
+                count(CASE WHEN requested_at >= ?1 AND requested_at < ?2 THEN 1 END) AS requests,
+                count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 THEN 1 END) AS answers,
+                count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 AND answer = '满意'
+                           THEN 1 END) AS satisfied,
+                count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 AND answer = '基本满意'
+                           THEN 1 END) AS mostly,
+                count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 AND answer = '不满意'
+                           THEN 1 END) AS dissatisfied
+         FROM satisfaction
+         WHERE (requested_at >= ?1 AND requested_at < ?2) OR (answered_at >= ?1 AND answered_at < ?2)
+         GROUP BY owner ORDER BY owner",
+    )
+    .bind(ts(from))
+    .bind(ts(to))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let answers: i64 = r.try_get("answers")?;
+            let satisfied: i64 = r.try_get("satisfied")?;
+            let mostly: i64 = r.try_get("mostly")?;
+            Ok(Line {
+                name: r.try_get("owner")?,
+                requests: r.try_get("requests")?,
+                answers,
+                satisfied,
+                mostly_satisfied: mostly,
+                dissatisfied: r.try_get("dissatisfied")?,
+                rate: (answers > 0).then(|| {
+                    // Two decimals: a percentage people read.
+                    ((satisfied + mostly) as f64 * 10_000.0 / answers as f64).round() / 100.0
+                }),
+            })
+        })
+        .collect()
+}
