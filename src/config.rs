@@ -100,6 +100,9 @@ mod defaults {
     pub fn timeout_seconds() -> u64 {
         60
     }
+    pub fn claim_seconds() -> u64 {
+        600
+    }
 }
 
 /// `[smtp]`: where replies go out.
@@ -118,6 +121,11 @@ pub struct SmtpConfig {
     /// Seconds an SMTP conversation may take before it counts as a failed connection.
     #[serde(default = "defaults::timeout_seconds")]
     pub timeout_seconds: u64,
+    /// How long a sender's claim on a queued mail holds: a sender killed mid-send leaves its
+    /// mail claimed, and another sender takes it over only after this. Longer than any one
+    /// delivery may take (see `timeout_seconds`), or a slow delivery could be repeated.
+    #[serde(default = "defaults::claim_seconds")]
+    pub claim_seconds: u64,
 }
 
 /// `[database]`.
