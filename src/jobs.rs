@@ -6,7 +6,7 @@ use crate::alerts;
 use crate::engine::{self, Engine, Handled};
 use crate::mail::Inbound;
 use crate::mail::outbound as outbox_row;
-use crate::store::outbox;
+use crate::store::{health, outbox};
 use crate::transport::maildir::MaildirIn;
 use crate::transport::replay::{self, Source};
 use crate::transport::{Outbound, SendError};
@@ -71,13 +71,34 @@ pub async fn process_maildir(
                     tracing::error!(path = %path.display(), error = %format!("{e:#}"), "cannot mark mail seen");
                 }
             }
+            Err(e) if health::is_failing(&e) => {
+                // Every later mail would fail the same way: stop, the mail stays in new/.
+                return Err(e.context(format!(
+                    "database write failed; {} stays in new/ and nothing after it was handled",
+                    path.display()
+                )));
+            }
             Err(e) => {
                 tracing::error!(path = %path.display(), error = %format!("{e:#}"), "mail not handled; left in new/");
                 tally.errors += 1;
+                fresh_if_stuck(engine, &mut conn).await?;
             }
         }
     }
     Ok(tally)
+}
+
+/// Replaces a kept connection that a failed transaction left unusable.
+async fn fresh_if_stuck(
+    engine: &Engine,
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+) -> anyhow::Result<()> {
+    if !health::usable(conn).await {
+        tracing::warn!("database connection left inside a failed transaction; replaced");
+        conn.close_on_drop();
+        *conn = engine.store.connection().await?;
+    }
+    Ok(())
 }
 
 /// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction. If
@@ -104,11 +125,12 @@ pub async fn replay(
         .execute(&mut *conn)
         .await?;
     let replayed = replay_batches(engine, &mut conn, &mut sources, batch, &bar, now).await;
+    bar.finish_and_clear();
+    let tally = replayed?;
     sqlx::query("PRAGMA wal_autocheckpoint = 1000")
         .execute(&mut *conn)
         .await?;
-    bar.finish_and_clear();
-    replayed
+    Ok(tally)
 }
 
 /// The batches of `sources`, each in one transaction on `conn`.
@@ -128,10 +150,16 @@ async fn replay_batches(
         }
         match replay_batch(engine, conn, &chunk, now).await {
             Ok(t) => tally.merge(t),
+            Err(e) if health::is_failing(&e) => {
+                return Err(e.context(format!(
+                    "database write failed; replay stopped after {} mails (the batch was rolled back; run it again)",
+                    tally.recorded + tally.duplicates
+                )));
+            }
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "batch rolled back; replaying it one mail at a time");
                 for source in &chunk {
-                    replay_alone(engine, source, now, &mut tally).await;
+                    replay_alone(engine, source, now, &mut tally).await?;
                 }
             }
         }
@@ -168,18 +196,27 @@ async fn replay_batch(
 }
 
 /// One mail in its own transaction (the fallback after a failed batch).
-async fn replay_alone(engine: &Engine, source: &Source, now: DateTime<Utc>, tally: &mut Tally) {
+async fn replay_alone(
+    engine: &Engine,
+    source: &Source,
+    now: DateTime<Utc>,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
     let Some(raw) = read_source(source) else {
         tally.errors += 1;
-        return;
+        return Ok(());
     };
     match engine.handle(&raw, now).await {
         Ok(h) => tally.add(&h),
+        Err(e) if health::is_failing(&e) => {
+            return Err(e.context("database write failed; replay stopped"));
+        }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "mail not handled; skipped");
             tally.errors += 1;
         }
     }
+    Ok(())
 }
 
 fn read_source(source: &Source) -> Option<Vec<u8>> {
