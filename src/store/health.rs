@@ -127,26 +127,29 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Held while migrating: a second process starting at once waits, then finds the database
-/// migrated.
+/// Held while a process creates, checks and migrates the database: a second process starting
+/// at once waits, then finds it created and migrated.
 #[derive(Debug)]
 pub struct MigrationLock {
-    _file: File,
+    _file: Option<File>,
 }
 
 impl MigrationLock {
-    /// Waits for the migration lock of the database at `path`.
+    /// Waits for the migration lock of the database at `path`. Where the lock file cannot be
+    /// created (a read-only folder) there is nothing to migrate anyway: [`before_open`] says why.
     pub fn acquire(path: &Path) -> anyhow::Result<MigrationLock> {
         let lock = sibling(path, ".migrate.lock");
-        let file = OpenOptions::new()
+        let Ok(file) = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(&lock)
-            .with_context(|| format!("cannot open lock file {}", lock.display()))?;
+        else {
+            return Ok(MigrationLock { _file: None });
+        };
         file.lock()
             .with_context(|| format!("cannot lock {}", lock.display()))?;
-        Ok(MigrationLock { _file: file })
+        Ok(MigrationLock { _file: Some(file) })
     }
 }

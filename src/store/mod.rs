@@ -34,6 +34,10 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create database folder {}", dir.display()))?;
         }
+        // One process at a time creates, checks and migrates: two starting at once on a new
+        // database would both run the first migration (`table messages already exists`), or
+        // one would find the file the other just created still empty.
+        let _opening = health::MigrationLock::acquire(path)?;
         health::before_open(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -55,9 +59,6 @@ impl Store {
             .await
             .with_context(|| format!("cannot open database {}", path.display()))?;
         health::quick_check(&pool, path).await?;
-        // Two processes starting on a new database at once would both run the first migration
-        // (`table messages already exists`): one migrates at a time, under a lock file.
-        let _migrating = health::MigrationLock::acquire(path)?;
         sqlx::migrate!()
             .run(&pool)
             .await
