@@ -177,6 +177,11 @@ fn init_tracing() {
 pub async fn execute(cli: Cli) -> anyhow::Result<()> {
     let config = Arc::new(Config::load(&cli.config)?);
     if let Command::CheckConfig = cli.command {
+        // The transports as `process` and `run` would build them: what they refuse, this does.
+        let text = std::fs::read_to_string(&cli.config)
+            .with_context(|| format!("cannot read config {}", cli.config.display()))?;
+        crate::config::check::transports(&config, &text)
+            .with_context(|| format!("config {}", cli.config.display()))?;
         print!("{}", report::config_summary(&config));
         return Ok(());
     }

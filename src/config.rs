@@ -10,6 +10,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod check;
+
 /// Every field name a workflow body may carry, by kind (mail-formats.md "Bodies").
 pub const FIELD_NAMES: &[&str] = &[
     // 第十五条: the report
@@ -281,7 +283,7 @@ impl Config {
 
     /// Validates a config given as TOML text.
     pub fn from_toml(text: &str) -> anyhow::Result<Config> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| anyhow!("{}", e.message()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| check::toml_error(text, &e))?;
         let mailbox_url = match strip_scheme(&raw.mailbox.url, "maildir:") {
             Some(p) => MailboxUrl::Maildir(p),
             None if raw.mailbox.url.starts_with("imap://")
@@ -323,7 +325,8 @@ impl Config {
         for canonical in raw.synonyms.keys() {
             if !FIELD_NAMES.contains(&canonical.as_str()) {
                 bail!(
-                    "[synonyms] {canonical:?} is not a field name (known: {})",
+                    "{}: {canonical:?} is not a field name (known: {})",
+                    check::at(text, "synonyms", canonical),
                     FIELD_NAMES.join(" ")
                 );
             }
@@ -333,7 +336,7 @@ impl Config {
         let calendar = Calendar::from_config(timezone, &raw.calendar)?;
         let sla = Sla::parse(&raw.sla)?;
         let schedules = Schedules::parse(&raw.schedules)?;
-        Ok(Config {
+        let config = Config {
             mailbox: raw.mailbox,
             mailbox_url,
             smtp: raw.smtp,
@@ -349,7 +352,9 @@ impl Config {
             calendar,
             sla,
             schedules,
-        })
+        };
+        check::meaning(&config, text)?;
+        Ok(config)
     }
 
     /// Whether `address` is one the bot sends from.
