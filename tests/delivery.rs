@@ -181,3 +181,199 @@ async fn send_killed_with_sigkill_again_and_again_repeats_at_most_one_mail_per_k
     );
     assert!(seen.values().all(|&n| n <= 3), "{seen:?}");
 }
+
+/// The JSON of a read-only command on `config`.
+fn json_on(config: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_supportbot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("supportbot runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// What a run leaves in the database, for comparing a clean run with a crashed one.
+fn state(
+    config: &std::path::Path,
+) -> (
+    serde_json::Value,
+    serde_json::Value,
+    serde_json::Value,
+    Vec<String>,
+) {
+    let mut outbox: Vec<String> = json_on(config, &["outbox", "--format", "json"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| format!("{} {} {}", r["message_id"], r["kind"], r["to"]))
+        .collect();
+    outbox.sort();
+    (
+        json_on(config, &["report", "messages", "--format", "json"]),
+        json_on(
+            config,
+            &["report", "tally", "--month", "2026-11", "--format", "json"],
+        ),
+        json_on(config, &["report", "tracking", "--format", "json"]),
+        outbox,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_and_senders_killed_at_random_and_run_at_once_end_as_a_clean_run_with_each_mail_sent_once()
+ {
+    let Some(s) = stack::stack("processes_and_senders_killed_at_random…") else {
+        return;
+    };
+    let _serial = stack::SERIAL.lock().await;
+    let w = World::new(s, "").ready().await;
+    let text = std::fs::read_to_string(&w.config).expect("config");
+    let imap = text
+        .lines()
+        .find(|l| l.starts_with("url = \"imap://"))
+        .expect("the IMAP url line")
+        .to_string();
+    let inbox = w.dir.path().join("mail");
+    let chaos = text
+        .replacen(&imap, &format!("url = \"maildir:{}\"", inbox.display()), 1)
+        .replacen(
+            "retry_max_seconds = 2",
+            "retry_max_seconds = 2\nclaim_seconds = 2",
+            1,
+        );
+    std::fs::write(&w.config, &chaos).expect("config");
+    // The clean run: the same mails, one `process`, its own database and a Maildir out.
+    let clean_dir = w.dir.path().join("clean");
+    let smtp = chaos
+        .lines()
+        .find(|l| l.starts_with("url = \"smtp+plain://"))
+        .expect("the SMTP url line")
+        .to_string();
+    let db = chaos
+        .lines()
+        .find(|l| l.starts_with("url = \"sqlite:"))
+        .expect("the database line")
+        .to_string();
+    let clean_config = w.dir.path().join("clean.toml");
+    std::fs::write(
+        &clean_config,
+        chaos
+            .replacen(
+                &format!("url = \"maildir:{}\"", inbox.display()),
+                &format!("url = \"maildir:{}/mail\"", clean_dir.display()),
+                1,
+            )
+            .replacen(
+                &smtp,
+                &format!("url = \"maildir:{}/sent\"", clean_dir.display()),
+                1,
+            )
+            .replacen(
+                &db,
+                &format!("url = \"sqlite:{}/bot.db\"", clean_dir.display()),
+                1,
+            ),
+    )
+    .expect("clean config");
+
+    let mut names: Vec<String> = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/golden"),
+    )
+    .expect("golden")
+    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+    .filter_map(|n| n.strip_suffix(".eml").map(str::to_string))
+    // World::fixture moves text fixtures into the world's domain.
+    .filter(|n| {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/golden")
+                .join(format!("{n}.eml")),
+        )
+        .is_ok()
+    })
+    .collect();
+    names.sort();
+    const N: usize = 60;
+    for (i, name) in names.iter().take(N).enumerate() {
+        let raw = w.fixture(name);
+        for dir in [inbox.join("new"), clean_dir.join("mail/new")] {
+            std::fs::create_dir_all(&dir).expect("maildir");
+            std::fs::write(dir.join(format!("1700000{i:03}.M1P1.test")), &raw).expect("mail");
+        }
+    }
+    let status = Command::new(env!("CARGO_BIN_EXE_supportbot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--config")
+        .arg(&clean_config)
+        .arg("process")
+        .stderr(Stdio::null())
+        .status()
+        .expect("clean run");
+    assert!(status.success(), "the clean run: {status}");
+
+    let mut kills = 0;
+    let mut rounds = 0;
+    loop {
+        let waiting = std::fs::read_dir(inbox.join("new")).map_or(0, |d| d.count());
+        if waiting == 0 && pending(&w) == 0 {
+            break;
+        }
+        rounds += 1;
+        assert!(rounds < 100, "no end after 100 rounds; log:\n{}", w.log());
+        let mut runs = vec![
+            start(&w, &["process"]),
+            start(&w, &["send"]),
+            start(&w, &["send"]),
+        ];
+        std::thread::sleep(Duration::from_millis(fastrand::u64(20..400)));
+        for run in &mut runs {
+            // The first rounds kill whatever still runs; later ones at random.
+            if (rounds <= 2 || fastrand::bool()) && run.try_wait().expect("try_wait").is_none() {
+                run.kill().expect("SIGKILL");
+                kills += 1;
+            }
+            run.wait().expect("reaped");
+        }
+        if fastrand::u8(..) < 64 {
+            // Now and then the claims of the killed ones lapse before the next round.
+            std::thread::sleep(Duration::from_millis(2100));
+        }
+    }
+    println!("{rounds} rounds, {kills} kills");
+    assert!(kills > 0, "the test killed nothing");
+
+    assert_eq!(
+        state(&w.config),
+        state(&clean_config),
+        "the same messages, tallies, tracking and outbox as a clean run"
+    );
+    // Each mail sent to someone in this world's domain reached them once, but for at most one
+    // repeat per kill.
+    let rows = w.json(&["outbox", "--status", "sent", "--format", "json"]);
+    let mut ids: HashMap<String, Vec<String>> = HashMap::new();
+    let suffix = format!("@{}", w.domain);
+    for r in rows.as_array().expect("array") {
+        let to = r["to"][0].as_str().unwrap_or_default();
+        let addr = to.rsplit('<').next().unwrap_or(to).trim_end_matches('>');
+        if let Some(user) = addr.strip_suffix(&suffix) {
+            ids.entry(user.to_string())
+                .or_default()
+                .push(r["message_id"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    assert!(!ids.is_empty(), "mail was sent over SMTP");
+    let seen = deliveries(&w, &ids).await;
+    let extra: usize = seen.values().map(|n| n - 1).sum();
+    println!("{} mails sent, {extra} extra deliveries", seen.len());
+    assert!(
+        extra <= kills,
+        "{extra} extra deliveries for {kills} kills: {seen:?}"
+    );
+}

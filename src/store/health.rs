@@ -99,6 +99,35 @@ pub fn before_open(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates a new database whole: under a temporary name, then renamed into place once SQLite
+/// has written its header, so a process killed while creating it never leaves the empty file
+/// [`before_open`] refuses. Called under the [`MigrationLock`].
+pub async fn create_if_missing(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let temp = sibling(path, ".creating");
+    for stale in [temp.clone(), sibling(&temp, "-wal"), sibling(&temp, "-shm")] {
+        let _ = std::fs::remove_file(stale);
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&temp)
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let conn = sqlx::ConnectOptions::connect(&options)
+        .await
+        .with_context(|| format!("cannot create database {}", temp.display()))?;
+    conn.close()
+        .await
+        .with_context(|| format!("cannot create database {}", temp.display()))?;
+    File::open(&temp)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("cannot create database {}", temp.display()))?;
+    std::fs::rename(&temp, path)
+        .with_context(|| format!("cannot create database {}", path.display()))?;
+    Ok(())
+}
+
 /// `PRAGMA quick_check`: damaged pages are an error at start, not a surprise later.
 pub async fn quick_check(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
     let rows: Vec<(String,)> = sqlx::query_as("PRAGMA quick_check")

@@ -39,6 +39,7 @@ impl Store {
         // one would find the file the other just created still empty.
         let _opening = health::MigrationLock::acquire(path)?;
         health::before_open(path)?;
+        health::create_if_missing(path).await?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

@@ -183,9 +183,9 @@ pub async fn claim(
                    created_at, html",
     )
     .bind(c.token)
-    .bind(ts(c.until))
+    .bind(claim_ts(c.until))
     .bind(after)
-    .bind(ts(c.now))
+    .bind(claim_ts(c.now))
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
@@ -193,6 +193,12 @@ pub async fn claim(
     // RETURNING gives no order.
     queued.sort_by_key(|q| q.id);
     with_attachments(conn, queued).await
+}
+
+/// Claim times to the millisecond (`ts` keeps seconds: a claim taken at 12:00:00.9 for a second
+/// would lapse 0.1 s later). One fixed format, so the text compares in time order.
+fn claim_ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Frees the claims `token` holds on `ids` (a deferred mail, or mail claimed but not tried
