@@ -134,7 +134,8 @@ impl World {
             )
             .replace(
                 "url = \"maildir:./var/sent\"",
-                &format!("url = \"smtp+plain://127.0.0.1:{}\"\nretry_max_seconds = 2", stack.smtp_port),
+                // A killed bot's claim on a mail lapses after 2 s here (10 minutes by default).
+                &format!("url = \"smtp+plain://127.0.0.1:{}\"\nretry_max_seconds = 2\nclaim_seconds = 2", stack.smtp_port),
             )
             .replace(
                 "url = \"sqlite:./var/supportbot.db\"",
