@@ -76,3 +76,53 @@ pub async fn queue(
     .await?;
     Ok(true)
 }
+
+/// Tells the admins the database is failing, straight through the transport: the outbox is in
+/// the database that cannot be written. Best effort: a failure is logged, not returned.
+pub async fn send_database_failing(
+    config: &Config,
+    out: &crate::transport::Outbound,
+    error: &str,
+    now: DateTime<Utc>,
+) {
+    let to: Vec<String> = config
+        .directory
+        .with_role(Role::Admin)
+        .map(|p| p.address().to_string())
+        .collect();
+    if to.is_empty() {
+        tracing::warn!("no admin in [[people]] to tell that the database is failing");
+        return;
+    }
+    let mail = crate::mail::outbound::Queued {
+        id: 0,
+        to,
+        cc: Vec::new(),
+        subject: "supportbot 数据库无法写入，邮件处理已暂停".into(),
+        body: format!(
+            "supportbot 无法写入数据库（磁盘已满、只读或损坏），新邮件留在收件箱中未处理，\n程序会按退避间隔自动重试。请尽快处理（例如清理磁盘空间），恢复后无需其他操作。\n\n数据库: {}\n错误: {error}\n",
+            config.database_path.display()
+        ),
+        message_id: format!(
+            "{ALERT_ID_PREFIX}db.{}@{}>",
+            now.timestamp(),
+            config.bot_domain()
+        ),
+        in_reply_to: None,
+        references: None,
+        created_at: now,
+        html: None,
+        attachments: Vec::new(),
+    };
+    let sent = match mail.render(&config.bot) {
+        Ok(bytes) => out.deliver(&mail, &bytes).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+    .and_then(|()| out.flush().map_err(|e| e.to_string()));
+    match sent {
+        Ok(()) => {
+            tracing::info!(message_id = %mail.message_id, "admins told the database is failing")
+        }
+        Err(e) => tracing::error!(error = %e, "cannot tell the admins the database is failing"),
+    }
+}

@@ -196,6 +196,11 @@ fn init_tracing() {
 pub async fn execute(cli: Cli) -> anyhow::Result<()> {
     let config = Arc::new(Config::load(&cli.config)?);
     if let Command::CheckConfig = cli.command {
+        // The transports as `process` and `run` would build them: what they refuse, this does.
+        let text = std::fs::read_to_string(&cli.config)
+            .with_context(|| format!("cannot read config {}", cli.config.display()))?;
+        crate::config::check::transports(&config, &text)
+            .with_context(|| format!("config {}", cli.config.display()))?;
         print!("{}", report::config_summary(&config));
         return Ok(());
     }
@@ -246,7 +251,7 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
                 "processed {} new, {} seen before, {} errors; sent {}, failed {}, deferred {}",
                 t.recorded, t.duplicates, t.errors, s.sent, s.failed, s.deferred
             );
-            Ok(())
+            not_all_handled(t.errors, "they stay in the mailbox")
         }
         Command::Replay { paths, send, batch } => {
             let t = jobs::replay(engine, &paths, batch, Utc::now()).await?;
@@ -254,6 +259,7 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
                 "replayed {} new, {} seen before, {} errors; {} replies queued",
                 t.recorded, t.duplicates, t.errors, t.queued
             );
+            let all = not_all_handled(t.errors, "the log says which");
             if send {
                 let out = Outbound::from_config(config)?;
                 let s = jobs::send_pending(engine, &out, Utc::now()).await?;
@@ -262,7 +268,7 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
                     s.sent, s.failed, s.deferred
                 );
             }
-            Ok(())
+            all
         }
         Command::Send => {
             let out = Outbound::from_config(config)?;
@@ -465,6 +471,14 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                 None => print!("{text}"),
             }
         }
+    }
+    Ok(())
+}
+
+/// A command never reports success when mail failed: exit 1 with one line.
+fn not_all_handled(errors: usize, where_: &str) -> anyhow::Result<()> {
+    if errors > 0 {
+        bail!("{errors} mails could not be handled; {where_}");
     }
     Ok(())
 }

@@ -10,6 +10,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod check;
+
 /// Every field name a workflow body may carry, by kind (mail-formats.md "Bodies").
 pub const FIELD_NAMES: &[&str] = &[
     // 第十五条: the report
@@ -100,6 +102,9 @@ mod defaults {
     pub fn timeout_seconds() -> u64 {
         60
     }
+    pub fn claim_seconds() -> u64 {
+        600
+    }
 }
 
 /// `[smtp]`: where replies go out.
@@ -118,6 +123,11 @@ pub struct SmtpConfig {
     /// Seconds an SMTP conversation may take before it counts as a failed connection.
     #[serde(default = "defaults::timeout_seconds")]
     pub timeout_seconds: u64,
+    /// How long a sender's claim on a queued mail holds: a sender killed mid-send leaves its
+    /// mail claimed, and another sender takes it over only after this. Longer than any one
+    /// delivery may take (see `timeout_seconds`), or a slow delivery could be repeated.
+    #[serde(default = "defaults::claim_seconds")]
+    pub claim_seconds: u64,
 }
 
 /// `[database]`.
@@ -292,7 +302,7 @@ impl Config {
 
     /// Validates a config given as TOML text.
     pub fn from_toml(text: &str) -> anyhow::Result<Config> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| anyhow!("{}", e.message()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| check::toml_error(text, &e))?;
         let mailbox_url = match strip_scheme(&raw.mailbox.url, "maildir:") {
             Some(p) => MailboxUrl::Maildir(p),
             None if raw.mailbox.url.starts_with("imap://")
@@ -334,7 +344,8 @@ impl Config {
         for canonical in raw.synonyms.keys() {
             if !FIELD_NAMES.contains(&canonical.as_str()) {
                 bail!(
-                    "[synonyms] {canonical:?} is not a field name (known: {})",
+                    "{}: {canonical:?} is not a field name (known: {})",
+                    check::at(text, "synonyms", canonical),
                     FIELD_NAMES.join(" ")
                 );
             }
@@ -344,7 +355,7 @@ impl Config {
         let calendar = Calendar::from_config(timezone, &raw.calendar)?;
         let sla = Sla::parse(&raw.sla)?;
         let schedules = Schedules::parse(&raw.schedules)?;
-        Ok(Config {
+        let config = Config {
             mailbox: raw.mailbox,
             mailbox_url,
             smtp: raw.smtp,
@@ -361,7 +372,9 @@ impl Config {
             sla,
             schedules,
             backup: raw.backup,
-        })
+        };
+        check::meaning(&config, text)?;
+        Ok(config)
     }
 
     /// Whether `address` is one the bot sends from.

@@ -96,6 +96,13 @@ async fn ingest_one(
                 imap.file(w.uid, &config.mailbox.processed_folder).await?;
                 return Ok(());
             }
+            // A failing database fails every mail alike: stop, the mail stays unflagged.
+            Err(e) if crate::store::health::is_failing(&e) => {
+                return Err(e.context(format!(
+                    "database write failed; IMAP UID {} stays in the folder unflagged",
+                    w.uid
+                )));
+            }
             Err(e) => (mail, format!("not_handled: {e:#}")),
         },
         (mail, Some(reason)) => (mail.unwrap_or_else(|| Inbound::parse(b"", now)), reason),

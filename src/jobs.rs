@@ -6,7 +6,7 @@ use crate::alerts;
 use crate::engine::{self, Engine, Handled};
 use crate::mail::Inbound;
 use crate::mail::outbound as outbox_row;
-use crate::store::outbox;
+use crate::store::{health, outbox};
 use crate::transport::maildir::MaildirIn;
 use crate::transport::replay::{self, Source};
 use crate::transport::{Outbound, SendError};
@@ -71,13 +71,34 @@ pub async fn process_maildir(
                     tracing::error!(path = %path.display(), error = %format!("{e:#}"), "cannot mark mail seen");
                 }
             }
+            Err(e) if health::is_failing(&e) => {
+                // Every later mail would fail the same way: stop, the mail stays in new/.
+                return Err(e.context(format!(
+                    "database write failed; {} stays in new/ and nothing after it was handled",
+                    path.display()
+                )));
+            }
             Err(e) => {
                 tracing::error!(path = %path.display(), error = %format!("{e:#}"), "mail not handled; left in new/");
                 tally.errors += 1;
+                fresh_if_stuck(engine, &mut conn).await?;
             }
         }
     }
     Ok(tally)
+}
+
+/// Replaces a kept connection that a failed transaction left unusable.
+async fn fresh_if_stuck(
+    engine: &Engine,
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+) -> anyhow::Result<()> {
+    if !health::usable(conn).await {
+        tracing::warn!("database connection left inside a failed transaction; replaced");
+        conn.close_on_drop();
+        *conn = engine.store.connection().await?;
+    }
+    Ok(())
 }
 
 /// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction. If
@@ -104,11 +125,12 @@ pub async fn replay(
         .execute(&mut *conn)
         .await?;
     let replayed = replay_batches(engine, &mut conn, &mut sources, batch, &bar, now).await;
+    bar.finish_and_clear();
+    let tally = replayed?;
     sqlx::query("PRAGMA wal_autocheckpoint = 1000")
         .execute(&mut *conn)
         .await?;
-    bar.finish_and_clear();
-    replayed
+    Ok(tally)
 }
 
 /// The batches of `sources`, each in one transaction on `conn`.
@@ -128,10 +150,16 @@ async fn replay_batches(
         }
         match replay_batch(engine, conn, &chunk, now).await {
             Ok(t) => tally.merge(t),
+            Err(e) if health::is_failing(&e) => {
+                return Err(e.context(format!(
+                    "database write failed; replay stopped after {} mails (the batch was rolled back; run it again)",
+                    tally.recorded + tally.duplicates
+                )));
+            }
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "batch rolled back; replaying it one mail at a time");
                 for source in &chunk {
-                    replay_alone(engine, source, now, &mut tally).await;
+                    replay_alone(engine, source, now, &mut tally).await?;
                 }
             }
         }
@@ -168,18 +196,27 @@ async fn replay_batch(
 }
 
 /// One mail in its own transaction (the fallback after a failed batch).
-async fn replay_alone(engine: &Engine, source: &Source, now: DateTime<Utc>, tally: &mut Tally) {
+async fn replay_alone(
+    engine: &Engine,
+    source: &Source,
+    now: DateTime<Utc>,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
     let Some(raw) = read_source(source) else {
         tally.errors += 1;
-        return;
+        return Ok(());
     };
     match engine.handle(&raw, now).await {
         Ok(h) => tally.add(&h),
+        Err(e) if health::is_failing(&e) => {
+            return Err(e.context("database write failed; replay stopped"));
+        }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "mail not handled; skipped");
             tally.errors += 1;
         }
     }
+    Ok(())
 }
 
 fn read_source(source: &Source) -> Option<Vec<u8>> {
@@ -209,37 +246,65 @@ pub async fn send_pending(
     send_pending_until(engine, out, now, || false).await
 }
 
+/// Mails claimed at once: one for SMTP (a second sender can take the next one meanwhile, and
+/// a kill holds back only the mail in flight), a batch for a Maildir (flushed together).
+fn claim_size(out: &Outbound) -> i64 {
+    if out.batches() { 200 } else { 1 }
+}
+
+/// A token no other sender run has: this process, and a random part for runs in one process.
+fn claim_token() -> String {
+    format!("{}-{:016x}", std::process::id(), fastrand::u64(..))
+}
+
 /// [`send_pending`] that stops between mails once `stop()` is true, and at the first mail the
 /// transport defers (the server is down or busy: the rest would be deferred too).
+///
+/// Each mail is claimed in the database (committed) before it is handed to the transport and
+/// marked sent right after the transport took it, so any number of senders at once (`send`,
+/// `process`, `replay --send`, `run`) deliver each mail once, and a sender killed mid-way
+/// repeats at most the mail in flight, once its claim has lapsed (`smtp.claim_seconds`).
 pub async fn send_pending_until(
     engine: &Engine,
     out: &Outbound,
     now: DateTime<Utc>,
     stop: impl Fn() -> bool,
 ) -> anyhow::Result<Sent> {
+    let token = claim_token();
+    let lease = chrono::Duration::seconds(engine.config.smtp.claim_seconds.max(1) as i64);
     let mut done = Sent::default();
     let mut after = 0;
     loop {
+        if stop() {
+            break;
+        }
         let batch = {
             let mut conn = engine.store.connection().await?;
-            outbox::pending(&mut conn, after, 200).await?
+            let at = Utc::now();
+            let claim = outbox::Claim {
+                token: &token,
+                now: at,
+                until: at + lease,
+            };
+            outbox::claim(&mut conn, after, claim_size(out), &claim).await?
         };
         let Some(last) = batch.last() else { break };
         after = last.id;
         let mut delivered = Vec::new();
-        let mut go_on = true;
+        let mut untried = Vec::new();
         for mail in &batch {
-            if stop() {
-                go_on = false;
-                break;
+            if !untried.is_empty() || stop() {
+                untried.push(mail.id);
+                continue;
             }
             if !send_one(engine, out, mail, now, &mut done, &mut delivered).await? {
-                go_on = false;
-                break;
+                untried.push(mail.id);
             }
         }
-        mark_delivered(engine, out, &delivered, now, &mut done).await?;
-        if !go_on {
+        mark_delivered(engine, out, &delivered, now, &mut done, &token).await?;
+        if !untried.is_empty() {
+            let mut conn = engine.store.connection().await?;
+            outbox::release(&mut conn, &untried, &token).await?;
             break;
         }
     }
@@ -253,17 +318,20 @@ async fn mark_delivered(
     delivered: &[(i64, String)],
     now: DateTime<Utc>,
     done: &mut Sent,
+    token: &str,
 ) -> anyhow::Result<()> {
     if delivered.is_empty() {
         return Ok(());
     }
+    let ids: Vec<i64> = delivered.iter().map(|(id, _)| *id).collect();
+    let mut conn = engine.store.connection().await?;
     if let Err(e) = out.flush() {
         tracing::warn!(error = %e, "sent mail not flushed; it stays pending");
         done.deferred += delivered.len();
+        // NOTE: a Maildir delivery of the same row again writes the same file name.
+        outbox::release(&mut conn, &ids, token).await?;
         return Ok(());
     }
-    let ids: Vec<i64> = delivered.iter().map(|(id, _)| *id).collect();
-    let mut conn = engine.store.connection().await?;
     outbox::mark_sent(&mut conn, &ids, now).await?;
     for (id, message_id) in delivered {
         tracing::info!(message_id = %message_id, id, outcome = "sent", "mail sent");
@@ -272,7 +340,8 @@ async fn mark_delivered(
     Ok(())
 }
 
-/// Delivers one queued mail and records the result; false when it was deferred.
+/// Delivers one claimed mail and records the result; false when it was deferred (its claim is
+/// then released by the caller).
 async fn send_one(
     engine: &Engine,
     out: &Outbound,
@@ -292,6 +361,7 @@ async fn send_one(
     let mut conn = engine.store.connection().await?;
     match result {
         Ok(()) => {
+            // Right after the server's 250: a kill from here to the commit repeats this mail.
             outbox::mark_sent(&mut conn, &[mail.id], now).await?;
             tracing::info!(message_id = %mail.message_id, id = mail.id, outcome = "sent", "mail sent");
             done.sent += 1;

@@ -58,7 +58,9 @@ async fn ticked_after(
     }
     // The daemon ticks every minute: the weekly and personal digests (Monday 09:00 / 09:30) had
     // gone out before `at`, since a digest more than 24 hours late is skipped.
-    run_due(&bot, at - chrono::Duration::minutes(61)).await.expect("tick");
+    run_due(&bot, at - chrono::Duration::minutes(61))
+        .await
+        .expect("tick");
     run_due(&bot, at).await.expect("tick");
     let mut conn = bot.store.connection().await.expect("reader");
     let kinds = outbox::list(&mut conn, None).await.expect("list");

@@ -338,3 +338,36 @@ fn the_production_example_config_is_valid() {
     ));
     supportbot::transport::imap::endpoint(&config).expect("a usable IMAP URL");
 }
+
+/// Runs one test of this binary again, alone, with `CI` set and the stack's env removed.
+fn rerun_without_stack(test: &str) -> std::process::Output {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["--exact", test, "--test-threads=1"])
+        .env("CI", "true");
+    for k in [
+        "MAILSTACK_IMAP_PORT",
+        "MAILSTACK_SMTP_PORT",
+        "MAILSTACK_PASSWORD",
+        "MAILSTACK_SCRIPT",
+        "MAILSTACK_DIR",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.output().expect("the test binary runs")
+}
+
+#[test]
+fn in_ci_a_missing_mail_stack_fails_the_real_server_tests_instead_of_skipping_them() {
+    // The child runs a real stack test with CI=true and no stack: it must fail, not pass.
+    let out =
+        rerun_without_stack("sigterm_during_processing_exits_0_quickly_with_nothing_half_done");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the stack test passed without a stack in CI:\n{text}"
+    );
+    assert!(text.contains("1 failed"), "{text}");
+    assert!(text.contains("CI is set"), "{text}");
+}

@@ -17,6 +17,9 @@ fn outbox_kinds(site: &Site) -> Vec<String> {
 #[test]
 fn tick_at_a_given_time_queues_the_digests_due_then_once() {
     let site = Site::new();
+    // Monday's weekly and personal digests at 08:59 on Tuesday (a day late at most: still sent),
+    // then Tuesday's daily and monthly digests and the calendar warning at 10:00.
+    site.ok(&["tick", "--now", "2026-12-01T08:59:00+08:00"]);
     site.ok(&["tick", "--now", "2026-12-01T10:00:00+08:00"]);
     let kinds = outbox_kinds(&site);
     for k in [

@@ -24,6 +24,8 @@ pub async fn ingest(
     let config = engine.config.clone();
     let max = Duration::from_secs(config.mailbox.reconnect_max_seconds.max(1));
     let mut backoff = Backoff::new(max);
+    // Whether the admins were told the database is failing (once per outage).
+    let mut told = false;
     loop {
         let step = match &config.mailbox_url {
             MailboxUrl::Maildir(path) => {
@@ -33,8 +35,24 @@ pub async fn ingest(
         };
         match step {
             Ok(()) if shutdown.is_shutdown() => return Ok(()),
-            Ok(()) => backoff.reset(),
+            Ok(()) => {
+                backoff.reset();
+                told = false;
+            }
             Err(e) => {
+                if crate::store::health::is_failing(&e) && !told {
+                    told = true;
+                    tracing::error!(error = %format!("{e:#}"), "database failing; mail stays in the mailbox; retrying with backoff");
+                    if let Ok(out) = Outbound::from_config(&config) {
+                        crate::alerts::send_database_failing(
+                            &config,
+                            &out,
+                            &format!("{e:#}"),
+                            Utc::now(),
+                        )
+                        .await;
+                    }
+                }
                 let delay = backoff.next_delay();
                 tracing::warn!(
                     error = %format!("{e:#}"),

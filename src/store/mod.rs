@@ -2,6 +2,7 @@
 //! `&mut SqliteConnection` run inside the caller's transaction (the engine's one per mail).
 
 pub mod complaints;
+pub mod health;
 pub mod imap_state;
 pub mod items;
 pub mod messages;
@@ -26,12 +27,20 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating it and its folder if need be) and migrates the database at `path`.
+    /// Opens (creating it and its folder if need be), checks and migrates the database at
+    /// `path`. A database that exists but is empty (0 bytes), not writable or damaged
+    /// (`PRAGMA quick_check`) is an error, never a fresh start or a crash later on.
     pub async fn open(path: &Path) -> anyhow::Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create database folder {}", dir.display()))?;
         }
+        // One process at a time creates, checks and migrates: two starting at once on a new
+        // database would both run the first migration (`table messages already exists`), or
+        // one would find the file the other just created still empty.
+        let _opening = health::MigrationLock::acquire(path)?;
+        health::before_open(path)?;
+        health::create_if_missing(path).await?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -45,9 +54,13 @@ impl Store {
             .pragma("cache_size", "-8192");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // A connection left inside a transaction (a write failed and SQLite had already
+            // rolled back, so sqlx's rollback failed) is closed, never handed out again.
+            .after_release(|conn, _| Box::pin(async move { Ok(health::usable(conn).await) }))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open database {}", path.display()))?;
+        health::quick_check(&pool, path).await?;
         sqlx::migrate!()
             .run(&pool)
             .await

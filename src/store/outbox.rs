@@ -105,41 +105,114 @@ pub async fn list(
         .collect())
 }
 
-/// Up to `limit` pending mails, oldest first, with id above `after`.
+fn queued(r: &sqlx::sqlite::SqliteRow) -> Queued {
+    Queued {
+        id: r.get("id"),
+        to: addrs(r.get("to_addrs")),
+        cc: addrs(r.get("cc_addrs")),
+        subject: r.get("subject"),
+        body: r.get("body"),
+        message_id: r.get("message_id"),
+        in_reply_to: r.get("in_reply_to"),
+        references: r.get("references_"),
+        created_at: parse_ts(r.get("created_at")),
+        html: r.get("html"),
+        attachments: Vec::new(),
+    }
+}
+
+/// Fills in the attachments of the mails that have an HTML part (digests).
+async fn with_attachments(
+    conn: &mut SqliteConnection,
+    mut queued: Vec<Queued>,
+) -> anyhow::Result<Vec<Queued>> {
+    for q in queued.iter_mut().filter(|q| q.html.is_some()) {
+        q.attachments = attachments(conn, q.id).await?;
+    }
+    Ok(queued)
+}
+
+/// Up to `limit` pending mails, oldest first, with id above `after` (claimed or not: for
+/// reading; a sender takes mail with [`claim`]).
 pub async fn pending(
     conn: &mut SqliteConnection,
     after: i64,
     limit: i64,
 ) -> anyhow::Result<Vec<Queued>> {
     let rows = sqlx::query(
-        "SELECT id, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_, created_at,
-                html
+        "SELECT id, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_,
+                created_at, html
          FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?",
     )
     .bind(after)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let mut queued: Vec<Queued> = rows
-        .into_iter()
-        .map(|r| Queued {
-            id: r.get("id"),
-            to: addrs(r.get("to_addrs")),
-            cc: addrs(r.get("cc_addrs")),
-            subject: r.get("subject"),
-            body: r.get("body"),
-            message_id: r.get("message_id"),
-            in_reply_to: r.get("in_reply_to"),
-            references: r.get("references_"),
-            created_at: parse_ts(r.get("created_at")),
-            html: r.get("html"),
-            attachments: Vec::new(),
-        })
-        .collect();
-    for q in queued.iter_mut().filter(|q| q.html.is_some()) {
-        q.attachments = attachments(conn, q.id).await?;
-    }
-    Ok(queued)
+    let queued = rows.iter().map(queued).collect();
+    with_attachments(conn, queued).await
+}
+
+/// A sender's hold on the mails it is about to deliver.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    /// Unique to one sender run.
+    pub token: &'a str,
+    /// When the claim is taken: claims that lapsed before this are free.
+    pub now: DateTime<Utc>,
+    /// When this claim lapses (a sender that died frees its mail then).
+    pub until: DateTime<Utc>,
+}
+
+/// Claims up to `limit` pending mails with id above `after` whose claim is free or lapsed,
+/// oldest first, and returns them. One statement on a connection outside any transaction, so
+/// the claim is committed before the caller hands a mail to the transport: two senders at once
+/// never hold the same mail.
+pub async fn claim(
+    conn: &mut SqliteConnection,
+    after: i64,
+    limit: i64,
+    c: &Claim<'_>,
+) -> anyhow::Result<Vec<Queued>> {
+    let rows = sqlx::query(
+        "UPDATE outbox SET claim_token = ?1, claimed_until = ?2
+         WHERE id IN (SELECT id FROM outbox
+                      WHERE status = 'pending' AND id > ?3
+                        AND (claimed_until IS NULL OR claimed_until <= ?4)
+                      ORDER BY id LIMIT ?5)
+         RETURNING id, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_,
+                   created_at, html",
+    )
+    .bind(c.token)
+    .bind(claim_ts(c.until))
+    .bind(after)
+    .bind(claim_ts(c.now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut queued: Vec<Queued> = rows.iter().map(queued).collect();
+    // RETURNING gives no order.
+    queued.sort_by_key(|q| q.id);
+    with_attachments(conn, queued).await
+}
+
+/// Claim times to the millisecond (`ts` keeps seconds: a claim taken at 12:00:00.9 for a second
+/// would lapse 0.1 s later). One fixed format, so the text compares in time order.
+fn claim_ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Frees the claims `token` holds on `ids` (a deferred mail, or mail claimed but not tried
+/// before a stop), so the next sender takes them at once.
+pub async fn release(conn: &mut SqliteConnection, ids: &[i64], token: &str) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET claim_token = NULL, claimed_until = NULL
+         WHERE claim_token = ? AND id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(token)
+    .bind(serde_json::to_string(ids)?)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The files attached to an outbox row, in order.
@@ -224,7 +297,8 @@ pub async fn mark_sent(
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1
+        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,
+                           claim_token = NULL, claimed_until = NULL
          WHERE id IN (SELECT value FROM json_each(?))",
     )
     .bind(ts(at))
@@ -237,7 +311,9 @@ pub async fn mark_sent(
 /// Marks a mail undeliverable for good.
 pub async fn mark_failed(conn: &mut SqliteConnection, id: i64, error: &str) -> anyhow::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 WHERE id = ?",
+        "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1,
+                           claim_token = NULL, claimed_until = NULL
+         WHERE id = ?",
     )
     .bind(error)
     .bind(id)

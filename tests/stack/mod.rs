@@ -17,7 +17,8 @@ pub struct Stack {
     pub dir: PathBuf,
 }
 
-/// The stack, or None with a loud message when its env is absent (CI always sets it).
+/// The stack, or None with a loud message when its env is absent; in CI ([`in_ci`]) an absent
+/// stack fails the test instead.
 pub fn stack(test: &str) -> Option<Stack> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let (Some(imap), Some(smtp), Some(pw), Some(script), Some(dir)) = (
@@ -27,6 +28,13 @@ pub fn stack(test: &str) -> Option<Stack> {
         var("MAILSTACK_SCRIPT"),
         var("MAILSTACK_DIR"),
     ) else {
+        // In CI (`.ci/run` sets CI=true) a missing stack is a failure: a skipped real-server
+        // test reported as passed would let CI pass without ever talking to a server.
+        assert!(
+            !in_ci(),
+            "{test}: the mail stack is not running (MAILSTACK_* unset) and CI is set: \
+             the real-server tests must run in CI (scripts/test starts the stack)"
+        );
         eprintln!(
             "\n!!! SKIPPED {test}: the mail stack is not running (MAILSTACK_* unset).\n!!! Run: scripts/mailstack start && eval \"$(scripts/mailstack env)\"\n"
         );
@@ -39,6 +47,11 @@ pub fn stack(test: &str) -> Option<Stack> {
         script: script.into(),
         dir: dir.into(),
     })
+}
+
+/// Whether this runs in CI (`CI` set to anything but empty, `0` or `false`).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
 }
 
 /// The stack is shared: tests that restart or stop parts of it must not overlap with others.
@@ -121,7 +134,8 @@ impl World {
             )
             .replace(
                 "url = \"maildir:./var/sent\"",
-                &format!("url = \"smtp+plain://127.0.0.1:{}\"\nretry_max_seconds = 2", stack.smtp_port),
+                // A killed bot's claim on a mail lapses after 2 s here (10 minutes by default).
+                &format!("url = \"smtp+plain://127.0.0.1:{}\"\nretry_max_seconds = 2\nclaim_seconds = 2", stack.smtp_port),
             )
             .replace(
                 "url = \"sqlite:./var/supportbot.db\"",
