@@ -323,3 +323,38 @@ impl Drop for Running {
         }
     }
 }
+
+#[test]
+fn immutable_wal_and_shm_files_are_a_one_line_error_not_a_crash() {
+    let site = site_with_db_in_db_folder();
+    let Some(_fs) = Tmpfs::mount(&site.path("db"), "8m") else {
+        return;
+    };
+    let mails = golden();
+    deliver(&site, &mails[..3], 0);
+    site.ok(&["process"]);
+    deliver(&site, &mails[3..6], 3);
+    for suffix in ["-wal", "-shm"] {
+        let file = site.path(&format!("db/bot.db{suffix}"));
+        std::fs::write(&file, b"").expect("file");
+        let ok = Command::new("chattr")
+            .arg("+i")
+            .arg(&file)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "chattr +i {}", file.display());
+    }
+    let out = site.bot(&["process"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "exit 1, not a signal: {}",
+        stderr(&out)
+    );
+    let line = last_line(&out);
+    assert!(
+        line.starts_with("supportbot: ") && line.contains("not writable") && line.contains("-wal"),
+        "{line}"
+    );
+    assert_eq!(files(&site.path("mail/new")).len(), 3, "nothing moved");
+}
