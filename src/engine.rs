@@ -1,6 +1,7 @@
 //! One mail, one transaction: record it under its exactly-once key, load the facts the rules
 //! need, decide, apply the state changes and queue the replies — all committed together.
 
+use crate::alerts;
 use crate::config::Config;
 use crate::mail::Inbound;
 use crate::parse::{ParsedSubject, SubjectClass, SubjectKind, parse_subject};
@@ -441,19 +442,34 @@ async fn queue(
     for (i, out) in d.outgoing.iter().enumerate() {
         let message_id = format!("<sb.{seed}.{i}@{}>", config.bot_domain());
         let subject = format!("[SB-{thread}] {}", out.subject);
-        outbox::enqueue(
-            conn,
-            out,
-            &outbox::Envelope {
-                message: id,
-                subject: &subject,
-                message_id: &message_id,
-                in_reply_to: answered.as_deref(),
-                references: references.as_deref(),
-                created_at: now,
-            },
-        )
-        .await?;
+        let env = outbox::Envelope {
+            message: id,
+            subject: &subject,
+            message_id: &message_id,
+            in_reply_to: answered.as_deref(),
+            references: references.as_deref(),
+            created_at: now,
+        };
+        if !out.kind.is_capped_reply() {
+            outbox::enqueue(conn, out, &env).await?;
+            continue;
+        }
+        let cap = outbox::ReplyCap {
+            per_hour: config.limits.replies_per_recipient_hour,
+            per_day: config.limits.replies_per_recipient_day,
+        };
+        if let outbox::ReplyQueued::Suppressed(over) =
+            outbox::enqueue_reply(conn, out, &env, cap).await?
+        {
+            for recipient in &over {
+                tracing::warn!(
+                    recipient,
+                    kind = out.kind.as_str(),
+                    "reply suppressed: cap reached"
+                );
+                alerts::reply_cap_reached(config, conn, id, recipient, now).await?;
+            }
+        }
     }
     Ok(())
 }

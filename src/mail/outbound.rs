@@ -47,6 +47,44 @@ outgoing_kinds! {
     CalendarWarning => "calendar_warning",
     DeadLetter => "dead_letter",
     DeliveryFailed => "delivery_failed",
+    AdminAlert => "admin_alert",
+}
+
+impl OutgoingKind {
+    /// Whether this is a reply to the incoming mail's sender, which the per-recipient cap
+    /// (`[limits]`, workflow.md §5 "Floods anyone") counts and may suppress.
+    ///
+    /// Capped: `ack`, `rejection`, `near_miss_hint`, `missing_recipients` — the answers anyone
+    /// on the directory can make the bot send by mailing it. Not capped: notices owed under the
+    /// regulation to someone other than the sender (`forward`, `initiation_request`,
+    /// `second_presales_notice`, `complaint_threshold`, `rd_cost_notice`, `support_may_stop`),
+    /// reminders, escalations and digests (the schedules send them, not incoming mail), and
+    /// mail to the admins (`calendar_warning`, `dead_letter`, `delivery_failed`, `admin_alert`). The match has no
+    /// catch-all so that a new kind cannot be added without deciding.
+    pub fn is_capped_reply(self) -> bool {
+        use OutgoingKind as K;
+        match self {
+            K::Ack | K::Rejection | K::NearMissHint | K::MissingRecipients => true,
+            K::Forward
+            | K::InitiationRequest
+            | K::UninitiatedReminder
+            | K::SupportMayStop
+            | K::SecondPresalesNotice
+            | K::OpenItemReminder
+            | K::OpenItemEscalation
+            | K::ComplaintThreshold
+            | K::RdCostNotice
+            | K::FaultReminder
+            | K::DailyDigest
+            | K::WeeklyDigest
+            | K::MonthlyDigest
+            | K::PersonalDigest
+            | K::CalendarWarning
+            | K::DeadLetter
+            | K::DeliveryFailed
+            | K::AdminAlert => false,
+        }
+    }
 }
 
 /// A mail the rules want sent; the engine adds the tag, Message-ID and threading headers.
@@ -185,5 +223,30 @@ impl Queued {
                 .singlepart(AttachmentPart::new(a.filename.clone()).body(a.content.clone(), ct));
         }
         Ok(Some(mixed))
+    }
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::OutgoingKind as K;
+
+    #[test]
+    fn only_answers_to_the_sender_are_capped_not_notices_digests_or_alerts() {
+        for k in [K::Ack, K::Rejection, K::NearMissHint, K::MissingRecipients] {
+            assert!(k.is_capped_reply(), "{k:?}");
+        }
+        for k in [
+            K::Forward,
+            K::InitiationRequest,
+            K::SecondPresalesNotice,
+            K::ComplaintThreshold,
+            K::OpenItemReminder,
+            K::DailyDigest,
+            K::MonthlyDigest,
+            K::DeadLetter,
+            K::AdminAlert,
+        ] {
+            assert!(!k.is_capped_reply(), "{k:?}");
+        }
     }
 }
