@@ -3,7 +3,7 @@
 
 use crate::alerts;
 use crate::config::Config;
-use crate::mail::Inbound;
+use crate::mail::{Inbound, outbound};
 use crate::parse::{ParsedSubject, SubjectClass, SubjectKind, parse_subject};
 use crate::rules::{self, Decision, Effect, Facts, MailKind, ThreadItem};
 use crate::store::items::HistoryLine;
@@ -95,7 +95,6 @@ pub async fn handle_in(
     let subject = parse_subject(&mail.subject);
     let facts = load_facts(config, conn, &subject, mail).await?;
     let d = rules::decide(config, mail, &subject, &facts);
-    let project = d.project.as_ref().map(|p| p.as_str());
     let mut references: Vec<String> = mail.references.clone();
     for id in &mail.in_reply_to {
         if !references.contains(id) {
@@ -107,25 +106,7 @@ pub async fn handle_in(
     let thread = (d.kind == MailKind::ThreadCommand)
         .then(|| facts.thread.as_ref().map(|t| t.message))
         .flatten();
-    let Some(id) = messages::insert(
-        conn,
-        &messages::NewMessage {
-            key: &mail.key,
-            subject: &mail.subject,
-            sender: mail.from.as_deref().unwrap_or_default(),
-            kind: d.kind.as_str(),
-            outcome: d.outcome.as_str(),
-            reasons: &d.reasons,
-            flags: &d.flags,
-            project,
-            event_at: mail.date,
-            handled_at: now,
-            references: &references,
-            thread,
-        },
-    )
-    .await?
-    else {
+    let Some(id) = record(conn, mail, &d, &references, thread, now).await? else {
         return Ok(Handled::Duplicate);
     };
     let actor = mail
@@ -140,6 +121,77 @@ pub async fn handle_in(
         kind: d.kind.as_str(),
         outcome: d.outcome.as_str(),
         queued: d.outgoing.len(),
+    })
+}
+
+/// Records the mail under its exactly-once key with the decision's kind, outcome, reasons and
+/// flags; None when it was recorded before.
+async fn record(
+    conn: &mut SqliteConnection,
+    mail: &Inbound,
+    d: &Decision,
+    references: &[String],
+    thread: Option<i64>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    messages::insert(
+        conn,
+        &messages::NewMessage {
+            key: &mail.key,
+            subject: &mail.subject,
+            sender: mail.from.as_deref().unwrap_or_default(),
+            kind: d.kind.as_str(),
+            outcome: d.outcome.as_str(),
+            reasons: &d.reasons,
+            flags: &d.flags,
+            project: d.project.as_ref().map(|p| p.as_str()),
+            event_at: mail.date,
+            handled_at: now,
+            references,
+            thread,
+        },
+    )
+    .await
+}
+
+/// Records a mail over `max_message_bytes` that was not read ([`crate::mail::oversize`]):
+/// `unreadable` and `too_large`, kind `ordinary`, outcome `ignored`, no reply; the admins are
+/// told once (the alert's Message-ID is derived from the mail's key). Inside the caller's
+/// transaction.
+pub async fn record_too_large(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    mail: &Inbound,
+    size: u64,
+    where_to: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Handled> {
+    let mut mail = mail.clone();
+    mail.readable = false;
+    let mut d = rules::decide(config, &mail, &parse_subject(""), &Facts::default());
+    d.reasons.push(crate::mail::oversize::REASON.to_string());
+    let Some(id) = record(conn, &mail, &d, &[], None, now).await? else {
+        return Ok(Handled::Duplicate);
+    };
+    let max = config.mailbox.max_message_bytes;
+    let alert = alerts::Alert {
+        kind: crate::mail::OutgoingKind::DeadLetter,
+        about: mail.key.clone(),
+        subject: "超大邮件未处理".into(),
+        body: format!(
+            "一封邮件有 {size} 字节，超过上限 max_message_bytes = {max}，未读取、未处理，{where_to}。\n\n\
+             Message-ID: {}\n发件人: {}\n主题: {}\n",
+            mail.key,
+            mail.from.as_deref().unwrap_or("(无)"),
+            outbound::cut(&mail.subject, outbound::SUBJECT_ECHO_CHARS),
+        ),
+    };
+    alerts::queue(config, conn, id, alert, now).await?;
+    Ok(Handled::Recorded {
+        id,
+        kind: d.kind.as_str(),
+        outcome: d.outcome.as_str(),
+        queued: 0,
     })
 }
 
@@ -438,10 +490,14 @@ async fn queue(
     let answered = (!mail.key.starts_with("sha256:")).then(|| format!("<{}>", mail.key));
     let mut refs: Vec<String> = mail.references.iter().map(|r| format!("<{r}>")).collect();
     refs.extend(answered.clone());
+    let refs = outbound::last_references(&refs);
     let references = (!refs.is_empty()).then(|| refs.join(" "));
     for (i, out) in d.outgoing.iter().enumerate() {
         let message_id = format!("<sb.{seed}.{i}@{}>", config.bot_domain());
-        let subject = format!("[SB-{thread}] {}", out.subject);
+        let subject = format!(
+            "[SB-{thread}] {}",
+            outbound::cut(&out.subject, outbound::SUBJECT_ECHO_CHARS)
+        );
         let env = outbox::Envelope {
             message: id,
             subject: &subject,

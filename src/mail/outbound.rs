@@ -87,6 +87,31 @@ impl OutgoingKind {
     }
 }
 
+/// A subject echoed into a reply's subject is cut to this many characters (mail-formats.md
+/// "Limits on what is echoed").
+pub const SUBJECT_ECHO_CHARS: usize = 200;
+/// A field value echoed into a template is cut to this many characters.
+pub const FIELD_ECHO_CHARS: usize = 2_000;
+/// A reply's References keeps this many of the last IDs of the chain.
+pub const REFERENCES_ECHO_IDS: usize = 20;
+
+/// `text` cut to at most `max` characters (not bytes); a cut one ends in `…`.
+pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => text.into(),
+        Some(_) => {
+            let keep: String = text.chars().take(max.saturating_sub(1)).collect();
+            format!("{keep}…").into()
+        }
+    }
+}
+
+/// The last [`REFERENCES_ECHO_IDS`] of a References chain (the newest are last, RFC 5322
+/// §3.6.4), so a reply keeps its place in the thread however long the chain it answers.
+pub fn last_references<T>(chain: &[T]) -> &[T] {
+    &chain[chain.len().saturating_sub(REFERENCES_ECHO_IDS)..]
+}
+
 /// A mail the rules want sent; the engine adds the tag, Message-ID and threading headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
@@ -229,6 +254,25 @@ impl Queued {
 #[cfg(test)]
 mod cap_tests {
     use super::OutgoingKind as K;
+    use super::{cut, last_references};
+
+    #[test]
+    fn an_echo_is_cut_in_characters_and_marked() {
+        assert_eq!(cut("短", 200), "短");
+        let long = "字".repeat(50_000);
+        let c = cut(&long, 200);
+        assert_eq!(c.chars().count(), 200);
+        assert!(c.ends_with('…'));
+        assert_eq!(cut(&"a".repeat(200), 200).len(), 200);
+        assert_eq!(cut("abc", 0), "…");
+    }
+
+    #[test]
+    fn a_references_chain_keeps_its_last_twenty_ids() {
+        let chain: Vec<usize> = (0..100_000).collect();
+        assert_eq!(last_references(&chain), &chain[99_980..]);
+        assert_eq!(last_references(&chain[..3]), &chain[..3]);
+    }
 
     #[test]
     fn only_answers_to_the_sender_are_capped_not_notices_digests_or_alerts() {
