@@ -33,7 +33,9 @@ pub fn read_file(path: &Path, max: u64, arrived: DateTime<Utc>) -> std::io::Resu
     if size <= max {
         let mut raw = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         // A file that grew since: read no more than the limit allows, then judge by what came.
-        file.by_ref().take(max + 1).read_to_end(&mut raw)?;
+        file.by_ref()
+            .take(max.saturating_add(1))
+            .read_to_end(&mut raw)?;
         if raw.len() as u64 <= max {
             return Ok(MailFile::Read(raw));
         }
