@@ -126,3 +126,30 @@ pub async fn send_database_failing(
         Err(e) => tracing::error!(error = %e, "cannot tell the admins the database is failing"),
     }
 }
+
+/// Queues the admins' alert that replies to `recipient` are being suppressed: one per recipient
+/// per day (the department's day of `now`), however many replies are suppressed that day.
+pub async fn reply_cap_reached(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    message: i64,
+    recipient: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let day = now.with_timezone(&config.timezone).date_naive();
+    let limits = &config.limits;
+    let alert = Alert {
+        kind: OutgoingKind::AdminAlert,
+        about: format!("reply_cap:{recipient}:{day}"),
+        subject: format!("回复已达上限：{recipient}"),
+        body: format!(
+            "发给 {recipient} 的自动回复已达上限（每小时 {} 封、每天 {} 封，见配置 [limits]），\
+             之后的回复只记录为 suppressed，不再发送。\n\n\
+             可能是对方的程序在自动发信，或有人在大量发送不合格式的邮件。\n\
+             查看：supportbot outbox --status suppressed\n\
+             本提醒每个收件人每天只发一次。\n",
+            limits.replies_per_recipient_hour, limits.replies_per_recipient_day,
+        ),
+    };
+    queue(config, conn, message, alert, now).await
+}

@@ -410,13 +410,7 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
             let rows = report::tracking(&mut conn, person.as_deref()).await?;
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&rows)? + "\n",
-                Format::Csv => {
-                    let mut w = csv::Writer::from_writer(Vec::new());
-                    for r in &rows {
-                        w.serialize(r)?;
-                    }
-                    String::from_utf8(w.into_inner()?)?
-                }
+                Format::Csv => report::tracking_csv(&rows)?,
                 Format::Table => {
                     let cells: Vec<Vec<String>> = rows
                         .iter()

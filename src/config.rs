@@ -198,6 +198,26 @@ impl Default for RulesConfig {
     }
 }
 
+/// `[limits]`: how much the bot answers one person (workflow.md §5 "Floods anyone").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Replies to incoming mail (ack, rejection, hint) one address may get in any hour;
+    /// past it they are recorded `suppressed`, not sent.
+    pub replies_per_recipient_hour: u32,
+    /// The same over any 24 hours.
+    pub replies_per_recipient_day: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            replies_per_recipient_hour: 20,
+            replies_per_recipient_day: 100,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -208,6 +228,8 @@ struct RawConfig {
     time: TimeConfig,
     #[serde(default)]
     rules: RulesConfig,
+    #[serde(default)]
+    limits: LimitsConfig,
     #[serde(default)]
     synonyms: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -272,6 +294,8 @@ pub struct Config {
     pub timezone: chrono_tz::Tz,
     /// Rule settings.
     pub rules: RulesConfig,
+    /// Per-recipient reply caps (`[limits]`).
+    pub limits: LimitsConfig,
     /// Field names and their synonyms.
     pub fields: FieldSchema,
     /// `[synonyms]` as written (for `check-config`).
@@ -363,6 +387,7 @@ impl Config {
             database_path,
             timezone,
             rules: raw.rules,
+            limits: raw.limits,
             fields,
             synonyms: raw.synonyms,
             directory,

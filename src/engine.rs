@@ -1,8 +1,9 @@
 //! One mail, one transaction: record it under its exactly-once key, load the facts the rules
 //! need, decide, apply the state changes and queue the replies — all committed together.
 
+use crate::alerts;
 use crate::config::Config;
-use crate::mail::Inbound;
+use crate::mail::{Inbound, outbound};
 use crate::parse::{ParsedSubject, ProjectKey, SubjectClass, SubjectKind, parse_subject};
 use crate::rules::{self, Decision, Effect, Facts, MailKind, ThreadItem};
 use crate::store::items::HistoryLine;
@@ -107,7 +108,6 @@ pub async fn handle_in(
         d.outgoing.clear();
         d.flags.push("loop_suspected".into());
     }
-    let project = d.project.as_ref().map(|p| p.as_str());
     let mut references: Vec<String> = mail.references.clone();
     for id in &mail.in_reply_to {
         if !references.contains(id) {
@@ -119,26 +119,7 @@ pub async fn handle_in(
     let thread = (d.kind == MailKind::ThreadCommand)
         .then(|| facts.thread.as_ref().map(|t| t.message))
         .flatten();
-    let Some(id) = messages::insert(
-        conn,
-        &messages::NewMessage {
-            key: &mail.key,
-            subject: &mail.subject,
-            sender: mail.from.as_deref().unwrap_or_default(),
-            kind: d.kind.as_str(),
-            outcome: d.outcome.as_str(),
-            reasons: &d.reasons,
-            flags: &d.flags,
-            project,
-            event_at: mail.date,
-            handled_at: now,
-            references: &references,
-            thread,
-            chain,
-        },
-    )
-    .await?
-    else {
+    let Some(id) = record(conn, mail, &d, &references, thread, chain, now).await? else {
         return Ok(Handled::Duplicate);
     };
     let actor = mail
@@ -153,6 +134,79 @@ pub async fn handle_in(
         kind: d.kind.as_str(),
         outcome: d.outcome.as_str(),
         queued: d.outgoing.len(),
+    })
+}
+
+/// Records the mail under its exactly-once key with the decision's kind, outcome, reasons and
+/// flags; None when it was recorded before.
+async fn record(
+    conn: &mut SqliteConnection,
+    mail: &Inbound,
+    d: &Decision,
+    references: &[String],
+    thread: Option<i64>,
+    chain: Option<i64>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    messages::insert(
+        conn,
+        &messages::NewMessage {
+            key: &mail.key,
+            subject: &mail.subject,
+            sender: mail.from.as_deref().unwrap_or_default(),
+            kind: d.kind.as_str(),
+            outcome: d.outcome.as_str(),
+            reasons: &d.reasons,
+            flags: &d.flags,
+            project: d.project.as_ref().map(|p| p.as_str()),
+            event_at: mail.date,
+            handled_at: now,
+            references,
+            thread,
+            chain,
+        },
+    )
+    .await
+}
+
+/// Records a mail over `max_message_bytes` that was not read ([`crate::mail::oversize`]):
+/// `unreadable` and `too_large`, kind `ordinary`, outcome `ignored`, no reply; the admins are
+/// told once (the alert's Message-ID is derived from the mail's key). Inside the caller's
+/// transaction.
+pub async fn record_too_large(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    mail: &Inbound,
+    size: u64,
+    where_to: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Handled> {
+    let mut mail = mail.clone();
+    mail.readable = false;
+    let mut d = rules::decide(config, &mail, &parse_subject(""), &Facts::default());
+    d.reasons.push(crate::mail::oversize::REASON.to_string());
+    let Some(id) = record(conn, &mail, &d, &[], None, None, now).await? else {
+        return Ok(Handled::Duplicate);
+    };
+    let max = config.mailbox.max_message_bytes;
+    let alert = alerts::Alert {
+        kind: crate::mail::OutgoingKind::DeadLetter,
+        about: mail.key.clone(),
+        subject: "超大邮件未处理".into(),
+        body: format!(
+            "一封邮件有 {size} 字节，超过上限 max_message_bytes = {max}，未读取、未处理，{where_to}。\n\n\
+             Message-ID: {}\n发件人: {}\n主题: {}\n",
+            mail.key,
+            mail.from.as_deref().unwrap_or("(无)"),
+            outbound::cut(&mail.subject, outbound::SUBJECT_ECHO_CHARS),
+        ),
+    };
+    alerts::queue(config, conn, id, alert, now).await?;
+    Ok(Handled::Recorded {
+        id,
+        kind: d.kind.as_str(),
+        outcome: d.outcome.as_str(),
+        queued: 0,
     })
 }
 
@@ -475,23 +529,42 @@ async fn queue(
     let answered = (!mail.key.starts_with("sha256:")).then(|| format!("<{}>", mail.key));
     let mut refs: Vec<String> = mail.references.iter().map(|r| format!("<{r}>")).collect();
     refs.extend(answered.clone());
+    let refs = outbound::last_references(&refs);
     let references = (!refs.is_empty()).then(|| refs.join(" "));
     for (i, out) in d.outgoing.iter().enumerate() {
         let message_id = format!("<sb.{seed}.{i}@{}>", config.bot_domain());
-        let subject = format!("[SB-{thread}] {}", out.subject);
-        outbox::enqueue(
-            conn,
-            out,
-            &outbox::Envelope {
-                message: id,
-                subject: &subject,
-                message_id: &message_id,
-                in_reply_to: answered.as_deref(),
-                references: references.as_deref(),
-                created_at: now,
-            },
-        )
-        .await?;
+        let subject = format!(
+            "[SB-{thread}] {}",
+            outbound::cut(&out.subject, outbound::SUBJECT_ECHO_CHARS)
+        );
+        let env = outbox::Envelope {
+            message: id,
+            subject: &subject,
+            message_id: &message_id,
+            in_reply_to: answered.as_deref(),
+            references: references.as_deref(),
+            created_at: now,
+        };
+        if !out.kind.is_capped_reply() {
+            outbox::enqueue(conn, out, &env).await?;
+            continue;
+        }
+        let cap = outbox::ReplyCap {
+            per_hour: config.limits.replies_per_recipient_hour,
+            per_day: config.limits.replies_per_recipient_day,
+        };
+        if let outbox::ReplyQueued::Suppressed(over) =
+            outbox::enqueue_reply(conn, out, &env, cap).await?
+        {
+            for recipient in &over {
+                tracing::warn!(
+                    recipient,
+                    kind = out.kind.as_str(),
+                    "reply suppressed: cap reached"
+                );
+                alerts::reply_cap_reached(config, conn, id, recipient, now).await?;
+            }
+        }
     }
     Ok(())
 }

@@ -90,7 +90,7 @@ async fn ingest_one(
     };
     let reason = unreadable_reason(w.size, config.mailbox.max_message_bytes, mail.as_ref());
     let (mail, reason) = match (mail, reason) {
-        (Some(mail), None) => match commit(engine, key, pos, &mail, None).await {
+        (Some(mail), None) => match commit(engine, key, pos, &mail, None, w.size).await {
             Ok(h) => {
                 tally_add(tally, &h);
                 imap.file(w.uid, &config.mailbox.processed_folder).await?;
@@ -111,7 +111,7 @@ async fn ingest_one(
     let mut mail = mail;
     mail.readable = false;
     tracing::error!(message_id = %mail.key, uid = w.uid, reason, "mail dead-lettered");
-    let h = commit(engine, key, pos, &mail, Some(&reason)).await?;
+    let h = commit(engine, key, pos, &mail, Some(&reason), w.size).await?;
     tally_add(tally, &h);
     tally.errors += 1;
     imap.file(w.uid, &config.mailbox.dead_letter_folder).await?;
@@ -129,17 +129,27 @@ fn tally_add(tally: &mut Tally, h: &Handled) {
 }
 
 /// One transaction: the engine's work on the mail, the admins' alert when it is dead-lettered,
-/// and the folder position.
+/// and the folder position. A mail over `max_message_bytes` (`size`) is recorded `too_large`
+/// as from every other inbox ([`engine::record_too_large`]).
 async fn commit(
     engine: &Engine,
     key: &str,
     pos: Position,
     mail: &Inbound,
     dead: Option<&str>,
+    size: u64,
 ) -> anyhow::Result<Handled> {
     let config = &engine.config;
     let now = Utc::now();
     let mut tx = engine.store.begin().await?;
+    if let Some(size) = dead.filter(|r| r.starts_with("too_large")).map(|_| size) {
+        let where_to = format!("已移入文件夹「{}」", config.mailbox.dead_letter_folder);
+        let h = engine::record_too_large(config, &mut tx, mail, size, &where_to, now).await?;
+        imap_state::set(&mut tx, key, pos, now).await?;
+        tx.commit().await?;
+        engine::log(&mail.key, &h);
+        return Ok(h);
+    }
     let h = engine::handle_in(config, &mut tx, mail, now).await?;
     if let (Some(reason), Handled::Recorded { id, .. }) = (dead, &h) {
         let alert = Alert {

@@ -6,6 +6,7 @@ use crate::alerts;
 use crate::engine::{self, Engine, Handled};
 use crate::mail::Inbound;
 use crate::mail::outbound as outbox_row;
+use crate::mail::oversize::{self, MailFile};
 use crate::store::{health, outbox};
 use crate::transport::maildir::MaildirIn;
 use crate::transport::replay::{self, Source};
@@ -55,9 +56,21 @@ pub async fn process_maildir(
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
     let mut conn = engine.store.connection().await?;
+    let max = engine.config.mailbox.max_message_bytes;
     for path in inbox.new_mail()? {
-        let raw = match std::fs::read(&path) {
-            Ok(raw) => raw,
+        let raw = match oversize::read_file(&path, max, now) {
+            Ok(MailFile::Read(raw)) => raw,
+            Ok(MailFile::TooLarge(mail, size)) => {
+                match dead_letter_too_large(engine, &mut conn, inbox, &path, &mail, size, now).await
+                {
+                    Ok(h) => tally.add(&h),
+                    Err(e) => {
+                        tracing::error!(path = %path.display(), error = %format!("{e:#}"), "oversized mail not recorded; left in new/");
+                        tally.errors += 1;
+                    }
+                }
+                continue;
+            }
             Err(e) => {
                 tracing::error!(path = %path.display(), error = %e, "cannot read mail; skipped");
                 tally.errors += 1;
@@ -99,6 +112,32 @@ async fn fresh_if_stuck(
         *conn = engine.store.connection().await?;
     }
     Ok(())
+}
+
+/// A Maildir mail over `max_message_bytes`: recorded `too_large` and the admins told (one
+/// transaction), then moved to the dead-letter folder. A crash before the move leaves it in
+/// `new/`, and the next run finds it recorded and moves it.
+async fn dead_letter_too_large(
+    engine: &Engine,
+    conn: &mut SqliteConnection,
+    inbox: &MaildirIn,
+    path: &std::path::Path,
+    mail: &Inbound,
+    size: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Handled> {
+    let folder = &engine.config.mailbox.dead_letter_folder;
+    let where_to = format!(
+        "已移入 {}",
+        inbox.dead_letter_dir(folder).join("new").display()
+    );
+    tracing::error!(message_id = %mail.key, path = %path.display(), size, "mail too large; dead-lettered");
+    let mut tx = crate::store::begin_on(conn).await?;
+    let h = engine::record_too_large(&engine.config, &mut tx, mail, size, &where_to, now).await?;
+    tx.commit().await?;
+    engine::log(&mail.key, &h);
+    inbox.dead_letter(path, folder)?;
+    Ok(h)
 }
 
 /// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction. If
@@ -179,13 +218,30 @@ async fn replay_batch(
     let mut done = Vec::with_capacity(chunk.len());
     let mut tx = crate::store::begin_on(conn).await?;
     for source in chunk {
-        let Some(raw) = read_source(source) else {
-            tally.errors += 1;
-            continue;
+        let h = match read_source(source, engine.config.mailbox.max_message_bytes, now) {
+            None => {
+                tally.errors += 1;
+                continue;
+            }
+            Some(MailFile::Read(raw)) => {
+                let mail = Inbound::parse(&raw, now);
+                let h = engine::handle_in(&engine.config, &mut tx, &mail, now).await?;
+                (mail.key, h)
+            }
+            Some(MailFile::TooLarge(mail, size)) => {
+                let h = engine::record_too_large(
+                    &engine.config,
+                    &mut tx,
+                    &mail,
+                    size,
+                    REPLAY_LEAVES_IT,
+                    now,
+                )
+                .await?;
+                (mail.key, h)
+            }
         };
-        let mail = Inbound::parse(&raw, now);
-        let h = engine::handle_in(&engine.config, &mut tx, &mail, now).await?;
-        done.push((mail.key, h));
+        done.push(h);
     }
     tx.commit().await?;
     for (key, h) in &done {
@@ -202,11 +258,15 @@ async fn replay_alone(
     now: DateTime<Utc>,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let Some(raw) = read_source(source) else {
-        tally.errors += 1;
-        return Ok(());
+    let handled = match read_source(source, engine.config.mailbox.max_message_bytes, now) {
+        None => {
+            tally.errors += 1;
+            return Ok(());
+        }
+        Some(MailFile::Read(raw)) => engine.handle(&raw, now).await,
+        Some(MailFile::TooLarge(mail, size)) => too_large_alone(engine, &mail, size, now).await,
     };
-    match engine.handle(&raw, now).await {
+    match handled {
         Ok(h) => tally.add(&h),
         Err(e) if health::is_failing(&e) => {
             return Err(e.context("database write failed; replay stopped"));
@@ -219,10 +279,37 @@ async fn replay_alone(
     Ok(())
 }
 
-fn read_source(source: &Source) -> Option<Vec<u8>> {
-    source
-        .bytes()
-        .map_err(|e| tracing::error!(error = %format!("{e:#}"), "cannot read mail; skipped"))
+/// What the admins are told about where an oversized mail given to `replay` is: an archive is
+/// never changed, so it stays where it is.
+const REPLAY_LEAVES_IT: &str = "replay 不改动归档，原文件保留在原处";
+
+async fn too_large_alone(
+    engine: &Engine,
+    mail: &Inbound,
+    size: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Handled> {
+    let mut tx = engine.store.begin().await?;
+    let h = engine::record_too_large(&engine.config, &mut tx, mail, size, REPLAY_LEAVES_IT, now)
+        .await?;
+    tx.commit().await?;
+    engine::log(&mail.key, &h);
+    Ok(h)
+}
+
+/// The mail of `source`, unless it is over `max` bytes (a file's size is looked at before it
+/// is read); None when it cannot be read.
+fn read_source(source: &Source, max: u64, now: DateTime<Utc>) -> Option<MailFile> {
+    let read = match source {
+        Source::File(p) => oversize::read_file(p, max, now)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display())),
+        Source::Mbox(b) if b.len() as u64 > max => Ok(MailFile::TooLarge(
+            Box::new(oversize::from_bytes(b, now)),
+            b.len() as u64,
+        )),
+        Source::Mbox(_) => source.bytes().map(MailFile::Read),
+    };
+    read.map_err(|e| tracing::error!(error = %format!("{e:#}"), "cannot read mail; skipped"))
         .ok()
 }
 

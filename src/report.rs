@@ -115,6 +115,47 @@ pub async fn tracking(
     tracking::tracking(conn, person).await
 }
 
+/// `report tracking --format csv`: a header line, then one line per row, every cell made inert.
+pub fn tracking_csv(rows: &[tracking::TrackingRow]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "owner",
+        "project",
+        "date",
+        "engineer",
+        "result",
+        "content",
+        "message_id",
+        "project_name",
+    ])?;
+    for r in rows {
+        w.write_record(
+            [
+                &r.owner,
+                &r.project,
+                &r.date,
+                &r.engineer,
+                &r.result,
+                &r.content,
+                &r.message_id,
+                &r.project_name,
+            ]
+            .map(|c| csv_cell(c).into_owned()),
+        )?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// A cell a spreadsheet will not run (OWASP "CSV Injection"): text that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading `'`, so it is shown, not evaluated.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
 /// `outbox` rows.
 pub async fn outbox(
     conn: &mut SqliteConnection,
@@ -412,4 +453,54 @@ pub fn satisfaction_table(v: &serde_json::Value) -> String {
         ],
         &rows,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(content: &str) -> tracking::TrackingRow {
+        tracking::TrackingRow {
+            owner: "李四".into(),
+            project: "@SUM(1+1)*cmd|' /C calc'!A0".into(),
+            date: "2026-12-01T02:00:00Z".into(),
+            engineer: "张三".into(),
+            result: "成功".into(),
+            content: content.into(),
+            message_id: "<a@example.com>".into(),
+            project_name: "星河项目".into(),
+        }
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_evaluate_get_a_leading_quote() {
+        for (raw, cell) in [
+            ("=cmd|'/c calc'!A1", "'=cmd|'/c calc'!A1"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+        ] {
+            assert_eq!(csv_cell(raw), cell);
+        }
+        assert_eq!(csv_cell("a=b"), "a=b");
+        assert_eq!(csv_cell("调试成功"), "调试成功");
+        assert_eq!(csv_cell(""), "");
+    }
+
+    #[test]
+    fn report_tracking_csv_writes_no_cell_that_starts_a_formula() {
+        let text = tracking_csv(&[row("=cmd|'/c calc'!A1")]).unwrap_or_default();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let records: Vec<csv::StringRecord> = r.records().filter_map(Result::ok).collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!(&records[0][5], "'=cmd|'/c calc'!A1");
+        assert_eq!(&records[0][1], "'@SUM(1+1)*cmd|' /C calc'!A0");
+        assert!(
+            records[0]
+                .iter()
+                .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r']))
+        );
+    }
 }

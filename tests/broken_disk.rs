@@ -122,7 +122,7 @@ fn message_ids(site: &Site) -> Vec<String> {
 #[test]
 fn with_the_disk_full_process_stops_at_the_first_failed_write_exits_1_and_loses_nothing() {
     let site = site_with_db_in_db_folder();
-    let Some(_fs) = Tmpfs::mount(&site.path("db"), "4m") else {
+    let Some(_fs) = Tmpfs::mount(&site.path("db"), "16m") else {
         return;
     };
     let mails = golden();
@@ -251,7 +251,7 @@ fn with_the_disk_full_the_daemon_tells_the_admins_retries_and_carries_on_once_th
         ),
     )
     .expect("config");
-    let Some(_fs) = Tmpfs::mount(&site.path("db"), "4m") else {
+    let Some(_fs) = Tmpfs::mount(&site.path("db"), "16m") else {
         return;
     };
     let mails = golden();

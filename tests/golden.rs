@@ -75,7 +75,7 @@ fn to_crlf(raw: &[u8]) -> Vec<u8> {
 }
 
 async fn run_corpus(crlf: bool) {
-    let (bot, _dir) = common::spawn_bot().await;
+    let (bot, _dir) = common::spawn_corpus_bot().await;
     let cases = cases();
     assert!(cases.len() >= 40, "the corpus holds at least 40 mails");
     let mut failures = Vec::new();

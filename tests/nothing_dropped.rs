@@ -168,7 +168,7 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
 
 #[tokio::test]
 async fn nothing_a_known_sender_writes_in_a_workflow_format_is_dropped_without_an_answer() {
-    let (bot, _dir) = common::spawn_bot().await;
+    let (bot, _dir) = common::spawn_corpus_bot().await;
     let config = bot.config.clone();
     let mut failures = Vec::new();
     let mut checked = 0;

@@ -83,3 +83,35 @@ pub fn owners(presales: impl Iterator<Item = String>, rows: &[TrackingRow]) -> V
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader, Xlsx};
+
+    #[test]
+    fn a_formula_written_by_a_sender_is_a_string_cell_in_the_workbook() {
+        let row = TrackingRow {
+            owner: "李四".into(),
+            project: "=1+1".into(),
+            project_name: "=1+1".into(),
+            date: "2026-12-01T02:00:00Z".into(),
+            engineer: "张三".into(),
+            result: "成功".into(),
+            content: "=cmd|'/c calc'!A1".into(),
+            message_id: "<a@example.com>".into(),
+        };
+        let bytes =
+            workbook(&["李四".into()], &[row], chrono_tz::Asia::Shanghai).unwrap_or_default();
+        let mut wb: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx opens");
+        let sheet = wb.worksheet_range("李四").expect("sheet");
+        assert_eq!(sheet.get((1, 0)), Some(&Data::String("=1+1".into())));
+        assert_eq!(
+            sheet.get((1, 4)),
+            Some(&Data::String("=cmd|'/c calc'!A1".into()))
+        );
+        let formulas = wb.worksheet_formula("李四").expect("formulas");
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+    }
+}

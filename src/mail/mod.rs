@@ -4,6 +4,7 @@ pub mod auth;
 pub mod flowed;
 pub mod inbound;
 pub mod outbound;
+pub mod oversize;
 
 pub use inbound::Inbound;
 pub use outbound::{Outgoing, OutgoingKind};

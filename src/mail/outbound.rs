@@ -47,9 +47,75 @@ outgoing_kinds! {
     CalendarWarning => "calendar_warning",
     DeadLetter => "dead_letter",
     DeliveryFailed => "delivery_failed",
+    AdminAlert => "admin_alert",
     SatisfactionRequest => "satisfaction_request",
     SatisfactionReminder => "satisfaction_reminder",
     DissatisfactionAlert => "dissatisfaction_alert",
+}
+
+impl OutgoingKind {
+    /// Whether this is a reply to the incoming mail's sender, which the per-recipient cap
+    /// (`[limits]`, workflow.md §5 "Floods anyone") counts and may suppress.
+    ///
+    /// Capped: `ack`, `rejection`, `near_miss_hint`, `missing_recipients` — the answers anyone
+    /// on the directory can make the bot send by mailing it. Not capped: notices owed under the
+    /// regulation to someone other than the sender (`forward`, `initiation_request`,
+    /// `second_presales_notice`, `complaint_threshold`, `rd_cost_notice`, `support_may_stop`),
+    /// reminders, escalations and digests (the schedules send them, not incoming mail), and
+    /// mail to the admins (`calendar_warning`, `dead_letter`, `delivery_failed`, `admin_alert`). The match has no
+    /// catch-all so that a new kind cannot be added without deciding.
+    pub fn is_capped_reply(self) -> bool {
+        use OutgoingKind as K;
+        match self {
+            K::Ack | K::Rejection | K::NearMissHint | K::MissingRecipients => true,
+            K::Forward
+            | K::InitiationRequest
+            | K::UninitiatedReminder
+            | K::SupportMayStop
+            | K::SecondPresalesNotice
+            | K::OpenItemReminder
+            | K::OpenItemEscalation
+            | K::ComplaintThreshold
+            | K::RdCostNotice
+            | K::FaultReminder
+            | K::DailyDigest
+            | K::WeeklyDigest
+            | K::MonthlyDigest
+            | K::PersonalDigest
+            | K::CalendarWarning
+            | K::DeadLetter
+            | K::DeliveryFailed
+            | K::AdminAlert
+            | K::SatisfactionRequest
+            | K::SatisfactionReminder
+            | K::DissatisfactionAlert => false,
+        }
+    }
+}
+
+/// A subject echoed into a reply's subject is cut to this many characters (mail-formats.md
+/// "Limits on what is echoed").
+pub const SUBJECT_ECHO_CHARS: usize = 200;
+/// A field value echoed into a template is cut to this many characters.
+pub const FIELD_ECHO_CHARS: usize = 2_000;
+/// A reply's References keeps this many of the last IDs of the chain.
+pub const REFERENCES_ECHO_IDS: usize = 20;
+
+/// `text` cut to at most `max` characters (not bytes); a cut one ends in `…`.
+pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => text.into(),
+        Some(_) => {
+            let keep: String = text.chars().take(max.saturating_sub(1)).collect();
+            format!("{keep}…").into()
+        }
+    }
+}
+
+/// The last [`REFERENCES_ECHO_IDS`] of a References chain (the newest are last, RFC 5322
+/// §3.6.4), so a reply keeps its place in the thread however long the chain it answers.
+pub fn last_references<T>(chain: &[T]) -> &[T] {
+    &chain[chain.len().saturating_sub(REFERENCES_ECHO_IDS)..]
 }
 
 /// A mail the rules want sent; the engine adds the tag, Message-ID and threading headers.
@@ -188,5 +254,49 @@ impl Queued {
                 .singlepart(AttachmentPart::new(a.filename.clone()).body(a.content.clone(), ct));
         }
         Ok(Some(mixed))
+    }
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::OutgoingKind as K;
+    use super::{cut, last_references};
+
+    #[test]
+    fn an_echo_is_cut_in_characters_and_marked() {
+        assert_eq!(cut("短", 200), "短");
+        let long = "字".repeat(50_000);
+        let c = cut(&long, 200);
+        assert_eq!(c.chars().count(), 200);
+        assert!(c.ends_with('…'));
+        assert_eq!(cut(&"a".repeat(200), 200).len(), 200);
+        assert_eq!(cut("abc", 0), "…");
+    }
+
+    #[test]
+    fn a_references_chain_keeps_its_last_twenty_ids() {
+        let chain: Vec<usize> = (0..100_000).collect();
+        assert_eq!(last_references(&chain), &chain[99_980..]);
+        assert_eq!(last_references(&chain[..3]), &chain[..3]);
+    }
+
+    #[test]
+    fn only_answers_to_the_sender_are_capped_not_notices_digests_or_alerts() {
+        for k in [K::Ack, K::Rejection, K::NearMissHint, K::MissingRecipients] {
+            assert!(k.is_capped_reply(), "{k:?}");
+        }
+        for k in [
+            K::Forward,
+            K::InitiationRequest,
+            K::SecondPresalesNotice,
+            K::ComplaintThreshold,
+            K::OpenItemReminder,
+            K::DailyDigest,
+            K::MonthlyDigest,
+            K::DeadLetter,
+            K::AdminAlert,
+        ] {
+            assert!(!k.is_capped_reply(), "{k:?}");
+        }
     }
 }

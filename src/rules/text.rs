@@ -34,15 +34,21 @@ pub fn not_authorized(sender: &Person, rule: &str, article: &str) -> String {
 pub fn near_miss(subject: &str, kind: SubjectKind, hint: &str) -> String {
     format!(
         "您的邮件标题「{}」无法识别，未被记录。\n标准格式：{}\n您是否想写：{hint}\n\n请按标准格式修改标题后重新发送。{SIGNATURE}",
-        subject.trim(),
+        crate::mail::outbound::cut(subject.trim(), crate::mail::outbound::SUBJECT_ECHO_CHARS),
         kind.template()
     )
+}
+
+/// A value the sender wrote, as far as a reply echoes it (mail-formats.md "Limits on what is
+/// echoed"): a subject to 200 characters, anything else to 2,000.
+fn echo(value: &str) -> std::borrow::Cow<'_, str> {
+    crate::mail::outbound::cut(value, crate::mail::outbound::FIELD_ECHO_CHARS)
 }
 
 fn field_lines(names: &[&str], fields: &Fields) -> String {
     names
         .iter()
-        .map(|n| format!("{n}: {}\n", fields.get(n).unwrap_or_default().trim()))
+        .map(|n| format!("{n}: {}\n", echo(fields.get(n).unwrap_or_default().trim())))
         .collect()
 }
 
@@ -196,7 +202,10 @@ pub fn forward(mail: &Inbound, date: &str, sender: &str, why: &str) -> String {
     format!(
         "{sender} 的邮件未发给/抄送您。{why}，现代为转发：\n\n-----原始邮件-----\n发件人: {}\n时间: {date}\n主题: {}\n\n{}{SIGNATURE}",
         mail.from.as_deref().unwrap_or_default(),
-        mail.subject.trim(),
+        crate::mail::outbound::cut(
+            mail.subject.trim(),
+            crate::mail::outbound::SUBJECT_ECHO_CHARS
+        ),
         mail.body.trim()
     )
 }

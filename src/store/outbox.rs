@@ -29,10 +29,21 @@ pub async fn enqueue(
     mail: &Outgoing,
     env: &Envelope<'_>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    insert(conn, mail, env, "pending").await?;
+    Ok(())
+}
+
+/// Inserts a row with `status`; its id, or None when the Message-ID was queued before.
+async fn insert(
+    conn: &mut SqliteConnection,
+    mail: &Outgoing,
+    env: &Envelope<'_>,
+    status: &str,
+) -> anyhow::Result<Option<i64>> {
+    let done = sqlx::query(
         "INSERT INTO outbox (message, kind, to_addrs, cc_addrs, subject, body, message_id,
-                             in_reply_to, references_, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             in_reply_to, references_, created_at, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (message_id) DO NOTHING",
     )
     .bind(env.message)
@@ -45,9 +56,92 @@ pub async fn enqueue(
     .bind(env.in_reply_to)
     .bind(env.references)
     .bind(ts(env.created_at))
+    .bind(status)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok((done.rows_affected() > 0).then(|| done.last_insert_rowid()))
+}
+
+/// The per-recipient cap on replies to incoming mail (`[limits]`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyCap {
+    /// Replies one address may get in any hour.
+    pub per_hour: u32,
+    /// Replies one address may get in any 24 hours.
+    pub per_day: u32,
+}
+
+/// What [`enqueue_reply`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyQueued {
+    /// Queued to be sent, and counted against each recipient.
+    Pending,
+    /// Recorded with status `suppressed`, never to be sent: these recipients were at the cap.
+    Suppressed(Vec<String>),
+    /// That Message-ID was queued before: nothing changed.
+    Duplicate,
+}
+
+/// Queues a reply to incoming mail under the per-recipient cap: when any `to` address already
+/// had `per_hour` replies in the hour before `env.created_at` (the handling time), or `per_day`
+/// in the 24 hours before it, the row is recorded `suppressed`. Counted through the
+/// `reply_log (recipient, queued_at)` index; suppressed replies are not counted.
+pub async fn enqueue_reply(
+    conn: &mut SqliteConnection,
+    mail: &Outgoing,
+    env: &Envelope<'_>,
+    cap: ReplyCap,
+) -> anyhow::Result<ReplyQueued> {
+    let now = env.created_at;
+    let mut recipients: Vec<String> = mail.to.iter().map(|a| a.trim().to_lowercase()).collect();
+    recipients.sort();
+    recipients.dedup();
+    let mut over = Vec::new();
+    for r in &recipients {
+        let hour = replies_since(conn, r, now - chrono::Duration::hours(1), now).await?;
+        let day = replies_since(conn, r, now - chrono::Duration::days(1), now).await?;
+        if hour >= i64::from(cap.per_hour) || day >= i64::from(cap.per_day) {
+            over.push(r.clone());
+        }
+    }
+    let status = if over.is_empty() {
+        "pending"
+    } else {
+        "suppressed"
+    };
+    let Some(id) = insert(conn, mail, env, status).await? else {
+        return Ok(ReplyQueued::Duplicate);
+    };
+    if !over.is_empty() {
+        return Ok(ReplyQueued::Suppressed(over));
+    }
+    for r in &recipients {
+        sqlx::query("INSERT INTO reply_log (outbox, recipient, queued_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(r)
+            .bind(ts(now))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(ReplyQueued::Pending)
+}
+
+/// Replies counted against `recipient` (lowercase) queued in `(since, until]`.
+pub async fn replies_since(
+    conn: &mut SqliteConnection,
+    recipient: &str,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM reply_log WHERE recipient = ? AND queued_at > ? AND queued_at <= ?",
+    )
+    .bind(recipient)
+    .bind(ts(since))
+    .bind(ts(until))
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
 }
 
 /// A row of `outbox` (interface.md `outbox`).
@@ -63,7 +157,7 @@ pub struct OutboxRow {
     pub cc: Vec<String>,
     /// Subject with tag.
     pub subject: String,
-    /// pending / sent / failed.
+    /// pending / sent / failed / suppressed.
     pub status: String,
     /// Stable Message-ID.
     pub message_id: String,

@@ -59,6 +59,31 @@ impl MaildirIn {
     }
 }
 
+impl MaildirIn {
+    /// Where a mail that is not read is moved: the Maildir++ subfolder `.<folder>` (the IMAP
+    /// `dead_letter_folder`, so a server serving this Maildir shows it as that folder), into its
+    /// `new/` so a mail client shows it unread. Created if missing.
+    pub fn dead_letter_dir(&self, folder: &str) -> PathBuf {
+        self.root.join(format!(".{folder}"))
+    }
+
+    /// Moves a mail out of `new/` into [`MaildirIn::dead_letter_dir`]. Safe to repeat.
+    pub fn dead_letter(&self, path: &Path, folder: &str) -> anyhow::Result<PathBuf> {
+        let Some(name) = path.file_name() else {
+            anyhow::bail!("odd file name {}", path.display());
+        };
+        let dir = self.dead_letter_dir(folder);
+        create_dirs(&dir)?;
+        let target = dir.join("new").join(name);
+        match fs::rename(path, &target) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => Ok(target),
+            r => r
+                .map(|()| target.clone())
+                .with_context(|| format!("cannot move {} to {}", path.display(), dir.display())),
+        }
+    }
+}
+
 /// The Maildir the bot "sends" to.
 #[derive(Debug, Clone)]
 pub struct MaildirOut {

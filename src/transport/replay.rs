@@ -173,6 +173,17 @@ impl Sorted {
     }
 }
 
+/// The first bytes of a file, enough for its header block: a 200 MB file is not read whole to
+/// be sorted by its Date.
+fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    fs::File::open(path)?
+        .take(crate::mail::oversize::HEAD_BYTES as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
 fn date_of(raw: &[u8], now: DateTime<Utc>) -> i64 {
     MessageParser::new()
         .parse_headers(raw)
@@ -209,7 +220,7 @@ impl Rows {
     async fn file(&mut self, conn: &mut SqliteConnection, path: &Path) -> anyhow::Result<()> {
         let key = path.as_os_str().as_bytes().to_vec();
         if !is_mbox(path)? {
-            let date = fs::read(path).map_or(self.now.timestamp(), |b| date_of(&b, self.now));
+            let date = read_head(path).map_or(self.now.timestamp(), |b| date_of(&b, self.now));
             let row = Listed {
                 date,
                 path: key,

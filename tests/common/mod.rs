@@ -32,6 +32,18 @@ pub fn config_in(dir: &Path) -> Config {
     config
 }
 
+/// A bot for a corpus of months of mail handled at one `now`: the per-recipient reply cap
+/// (`[limits]`, which counts by handling time) is lifted, since the corpus is about what each mail
+/// is, and tests/flood.rs is about the cap.
+pub async fn spawn_corpus_bot() -> (Engine, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = config_in(dir.path());
+    config.limits.replies_per_recipient_hour = u32::MAX;
+    config.limits.replies_per_recipient_day = u32::MAX;
+    let engine = Engine::open(Arc::new(config)).await.expect("engine opens");
+    (engine, dir)
+}
+
 /// A bot on a fresh database in a new temporary folder.
 pub async fn spawn_bot() -> (Engine, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
