@@ -15,6 +15,7 @@ pub use initiation::ProjectSheet;
 pub use report::ReportRow;
 pub use text::fault_state_name;
 mod report;
+pub mod task;
 mod text;
 
 use crate::config::Config;
@@ -242,6 +243,7 @@ fn decide_mail(
             SubjectKind::ImprovementRequest => improvement::file(&ctx, w, facts),
             SubjectKind::FaultOrder => fault::file(&ctx, w, facts),
             SubjectKind::BugFeedback => bug::file(&ctx, w),
+            SubjectKind::TaskRequest => task::file(&ctx, w),
         },
         (MailKind::NearMiss, SubjectClass::NearMiss { kind: k, hint }) => {
             let mut d = Decision::new(kind, Outcome::Rejected);

@@ -22,6 +22,7 @@ pub fn decide(ctx: &Ctx<'_>, facts: &Facts) -> Decision {
     };
     match (&facts.item, &cmd) {
         (Some(ThreadItem::Fault(order)), _) => fault::command(ctx, order, &cmd),
+        (Some(ThreadItem::Task(task)), _) => super::task::command(ctx, task, &cmd),
         (Some(ThreadItem::Improvement(item)), Command::RdTime(hours)) => {
             if ctx.sender.has(crate::directory::Role::Rd)
                 || ctx.sender.has(crate::directory::Role::RdManager)

@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod projects;
 pub mod queries;
 pub mod schedule;
+pub mod tasks;
 pub mod tracking;
 
 use anyhow::Context;
