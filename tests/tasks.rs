@@ -361,3 +361,62 @@ async fn the_monthly_task_digest_counts_completed_delayed_and_on_time_per_engine
         );
     }
 }
+
+#[test]
+fn report_tasks_through_the_binary_gives_the_contract_fields_and_filters_by_state() {
+    let site = common::site::Site::new();
+    std::fs::create_dir_all(site.path("mail/new")).expect("maildir");
+    for (i, prefix) in ["01-", "04-", "06-"].iter().enumerate() {
+        let (name, _, _) = cases()
+            .into_iter()
+            .find(|(n, _, _)| n.starts_with(prefix))
+            .expect("fixture");
+        std::fs::copy(
+            dir().join(name),
+            site.path("mail/new")
+                .join(format!("17000000{i:02}.M1P1.test")),
+        )
+        .expect("deliver");
+    }
+    site.ok(&["process"]);
+    let all = site.json(&["report", "tasks", "--format", "json"]);
+    let all = all.as_array().expect("array");
+    assert_eq!(all.len(), 2, "{all:?}");
+    for field in [
+        "id",
+        "kind",
+        "project",
+        "sales",
+        "engineers",
+        "state",
+        "requested_at",
+        "due",
+        "contract_no",
+        "amount_yuan",
+        "delays",
+    ] {
+        assert!(all[0].get(field).is_some(), "report tasks lacks {field}");
+    }
+    let dispatched = site.json(&[
+        "report",
+        "tasks",
+        "--state",
+        "dispatched",
+        "--format",
+        "json",
+    ]);
+    let dispatched = dispatched.as_array().expect("array");
+    assert_eq!(dispatched.len(), 1);
+    assert_eq!(
+        dispatched[0]["engineers"],
+        serde_json::json!(["罗斌", "高翔"])
+    );
+    assert_eq!(dispatched[0]["owes"], serde_json::json!(["罗斌", "高翔"]));
+    let table = site.ok(&["report", "tasks"]);
+    assert!(
+        table.contains("任务申请") || table.contains("星河"),
+        "{table}"
+    );
+    let out = site.bot(&["report", "tasks", "--format", "xlsx"]);
+    assert!(!out.status.success(), "xlsx without --output is refused");
+}

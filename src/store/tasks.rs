@@ -3,6 +3,7 @@
 use super::{parse_ts, ts};
 use crate::rules::task::{NewTask, Task, TaskChange, TaskKind, TaskState};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
 fn day(s: Option<String>) -> Option<NaiveDate> {
@@ -46,6 +47,21 @@ pub async fn add(
     .last_insert_rowid())
 }
 
+/// The task of a row holding its columns (a stored state the schema allows always reads).
+fn task_from(r: &SqliteRow) -> anyhow::Result<Task> {
+    Ok(Task {
+        id: r.try_get("id")?,
+        thread: r.try_get("message")?,
+        kind: TaskKind::from_name(r.try_get("kind")?).unwrap_or(TaskKind::Design),
+        project: r.try_get("project_name")?,
+        sales: r.try_get("sales")?,
+        engineers: names(r.try_get("engineers")?),
+        state: r.try_get("state")?,
+        due: day(r.try_get("due")?),
+        requested_due: day(r.try_get("requested_due")?),
+    })
+}
+
 /// The task opened by message `thread`.
 pub async fn by_thread(conn: &mut SqliteConnection, thread: i64) -> anyhow::Result<Option<Task>> {
     let row = sqlx::query(
@@ -55,17 +71,7 @@ pub async fn by_thread(conn: &mut SqliteConnection, thread: i64) -> anyhow::Resu
     .bind(thread)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| Task {
-        id: r.get("id"),
-        thread: r.get("message"),
-        kind: TaskKind::from_name(r.get("kind")).unwrap_or(TaskKind::Design),
-        project: r.get("project_name"),
-        sales: r.get("sales"),
-        engineers: names(r.get("engineers")),
-        state: TaskState::from_name(r.get("state")).unwrap_or(TaskState::Requested),
-        due: day(r.get("due")),
-        requested_due: day(r.get("requested_due")),
-    }))
+    row.as_ref().map(task_from).transpose()
 }
 
 /// Moves a task and records what the move changes.
@@ -94,7 +100,7 @@ pub async fn move_to(
                 updated_at = ?7
          WHERE id = ?8",
     )
-    .bind(to.as_str())
+    .bind(to)
     .bind(engineers)
     .bind(c.started_on.map(|d| d.to_string()))
     .bind(c.requested_due.map(|d| d.to_string()))
@@ -143,34 +149,25 @@ pub async fn list(
          FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR project = ?2)
          ORDER BY requested_at, id",
     )
-    .bind(state.map(TaskState::as_str))
+    .bind(state)
     .bind(project)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| TaskRow {
-            task: Task {
-                id: r.get("id"),
-                thread: r.get("message"),
-                kind: TaskKind::from_name(r.get("kind")).unwrap_or(TaskKind::Design),
-                project: r.get("project_name"),
-                sales: r.get("sales"),
-                engineers: names(r.get("engineers")),
-                state: TaskState::from_name(r.get("state")).unwrap_or(TaskState::Requested),
-                due: day(r.get("due")),
-                requested_due: day(r.get("requested_due")),
-            },
-            content: r.get("content"),
-            contract_no: r.get("contract_no"),
-            amount_yuan: r.get("amount_yuan"),
-            delays: r.get("delays"),
-            delay_days: r.get("delay_days"),
-            requested_at: parse_ts(r.get("requested_at")),
-            updated_at: parse_ts(r.get("updated_at")),
-            completed_at: r
-                .get::<Option<String>, _>("completed_at")
-                .map(|t| parse_ts(&t)),
+    rows.iter()
+        .map(|r| {
+            Ok(TaskRow {
+                task: task_from(r)?,
+                content: r.try_get("content")?,
+                contract_no: r.try_get("contract_no")?,
+                amount_yuan: r.try_get("amount_yuan")?,
+                delays: r.try_get("delays")?,
+                delay_days: r.try_get("delay_days")?,
+                requested_at: parse_ts(r.try_get("requested_at")?),
+                updated_at: parse_ts(r.try_get("updated_at")?),
+                completed_at: r
+                    .try_get::<Option<String>, _>("completed_at")?
+                    .map(|t| parse_ts(&t)),
+            })
         })
-        .collect())
+        .collect()
 }

@@ -44,8 +44,9 @@ impl TaskKind {
     }
 }
 
-/// Where a task stands (任务状态).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a task stands (任务状态); stored as its snake_case name ([`TaskState::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(rename_all = "snake_case")]
 pub enum TaskState {
     /// 任务申请: waiting for the engineering manager's 派工 or 驳回.
     Requested,
