@@ -157,7 +157,13 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
         _ => {}
     }
     let key = subject.project.as_deref().and_then(ProjectKey::new);
-    if !reasons.is_empty() || key.is_none() {
+    if key.is_none() {
+        problem(
+            "missing_field:项目名称".into(),
+            "标题中的项目名称读不出来；请写如 任务申请-施工-星河项目".into(),
+        );
+    }
+    if !reasons.is_empty() {
         let reply = ctx.reply(
             OutgoingKind::Rejection,
             format!("已退回：{canonical}"),

@@ -181,6 +181,16 @@ fn the_thresholds_come_from_the_tasks_config() {
 }
 
 #[test]
+fn a_subject_whose_project_reads_as_no_name_is_rejected_not_filed() {
+    let d = request(
+        SUNLI,
+        "任务申请-施工-【】",
+        "任务内容: 安装\n工程金额: 1万\n",
+    );
+    assert_rejected(&d, &["missing_field:项目名称"]);
+}
+
+#[test]
 fn a_task_request_from_someone_who_is_not_a_sales_is_not_authorized() {
     let d = request(ZHANGSAN, DESIGN, "任务内容: 技术方案\n工程金额: 8万\n");
     assert_rejected(&d, &["not_authorized"]);
