@@ -1,7 +1,8 @@
 //! 集成部 task reminders (tasks.md «Time»), decided purely from the rows, the config and "now":
 //! a task `requested` for more than `dispatch_within_days` working days, `dispatched` for more
 //! than `start_within_days` without 开工, or `in_progress` past its 期望完工 without 延期申请 →
-//! one reminder to whoever owes the step ([`next_actor`](crate::rules::task::next_actor)), escalated to the engineering manager
+//! one reminder to whoever owes the step (asked of
+//! [`next_actor`](crate::rules::task::next_actor)), escalated to the engineering manager
 //! `escalate_after_days` working days later. Keyed by task, state and the moment it entered the
 //! state, so each is queued once, across ticks and restarts.
 
