@@ -149,6 +149,18 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// 集成部 tasks (tasks.md) with their state and who owes the next step.
+    Tasks {
+        /// Only tasks in this state.
+        #[arg(long, value_parser = ["requested", "dispatched", "in_progress", "delay_requested", "completion_requested", "completed", "rejected"])]
+        state: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write here instead of standard output (needed for xlsx).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Every distinct mail received and what became of it.
     Messages {
         /// Output format.
@@ -374,6 +386,37 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                 }
                 other => {
                     bail!("report satisfaction: format {other:?} is not offered; use table or json")
+                }
+            }
+        }
+        ReportCommand::Tasks {
+            state,
+            format,
+            output,
+        } => {
+            use crate::report::tasks;
+            let state = state
+                .as_deref()
+                .and_then(crate::rules::task::TaskState::from_name);
+            let lines = tasks::lines(&engine.config, &mut conn, state, None, Utc::now()).await?;
+            let cells = tasks::cells(&engine.config, &lines);
+            let bytes = match format {
+                Format::Json => (serde_json::to_string_pretty(&lines)? + "\n").into_bytes(),
+                Format::Table => report::table(&tasks::COLUMNS, &cells).into_bytes(),
+                Format::Csv => tasks::csv(&cells)?.into_bytes(),
+                Format::Xlsx => {
+                    if output.is_none() {
+                        bail!("report tasks --format xlsx needs --output FILE");
+                    }
+                    tasks::xlsx(&cells)?
+                }
+            };
+            match output {
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
                 }
             }
         }

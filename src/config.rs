@@ -42,6 +42,14 @@ pub const FIELD_NAMES: &[&str] = &[
     "日志",
     "尝试次数",
     "严重",
+    // 集成部任务申请 (tasks.md); 联系人 is read through 沟通人's synonyms.
+    "任务类型",
+    "任务内容",
+    "工程金额",
+    "设备金额",
+    "地点",
+    "期望开工",
+    "期望完工",
 ];
 
 /// `[mailbox]`: where mail comes in.
@@ -218,6 +226,37 @@ impl Default for LimitsConfig {
     }
 }
 
+/// `[tasks]`: the 集成部 task flow's thresholds and time limits (tasks.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TasksConfig {
+    /// 设计 (technical support) is for engineering projects of at least this many 万元 …
+    pub design_min_project_wan: f64,
+    /// … or equipment installation and commissioning of at least this many 万元 (seed ①).
+    pub design_min_equipment_wan: f64,
+    /// 施工 on a contract of this many 万元 or more must carry 合同号 (seed ②).
+    pub construction_contract_wan: f64,
+    /// Working days a task may stay `requested` before the engineering manager is reminded.
+    pub dispatch_within_days: u32,
+    /// Working days a task may stay `dispatched` without 开工 before its engineers are reminded.
+    pub start_within_days: u32,
+    /// Working days after a reminder until the engineering manager is told (escalation).
+    pub escalate_after_days: u32,
+}
+
+impl Default for TasksConfig {
+    fn default() -> Self {
+        Self {
+            design_min_project_wan: 5.0,
+            design_min_equipment_wan: 10.0,
+            construction_contract_wan: 5.0,
+            dispatch_within_days: 1,
+            start_within_days: 2,
+            escalate_after_days: 1,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -240,6 +279,8 @@ struct RawConfig {
     sla: SlaConfig,
     #[serde(default)]
     schedules: SchedulesConfig,
+    #[serde(default)]
+    tasks: TasksConfig,
     #[serde(default)]
     backup: Option<BackupConfig>,
 }
@@ -314,6 +355,8 @@ pub struct Config {
     pub schedules: Schedules,
     /// Daily database copies kept by `run` (`[backup]`), if configured.
     pub backup: Option<BackupConfig>,
+    /// The 集成部 task flow's thresholds and time limits (`[tasks]`).
+    pub tasks: TasksConfig,
 }
 
 impl Config {
@@ -379,6 +422,21 @@ impl Config {
         let calendar = Calendar::from_config(timezone, &raw.calendar)?;
         let sla = Sla::parse(&raw.sla)?;
         let schedules = Schedules::parse(&raw.schedules)?;
+        for (key, wan) in [
+            ("design_min_project_wan", raw.tasks.design_min_project_wan),
+            (
+                "design_min_equipment_wan",
+                raw.tasks.design_min_equipment_wan,
+            ),
+            (
+                "construction_contract_wan",
+                raw.tasks.construction_contract_wan,
+            ),
+        ] {
+            if !wan.is_finite() || wan < 0.0 {
+                bail!("tasks.{key} = {wan}: expected an amount in 万元, 0 or more");
+            }
+        }
         let config = Config {
             mailbox: raw.mailbox,
             mailbox_url,
@@ -396,6 +454,7 @@ impl Config {
             calendar,
             sla,
             schedules,
+            tasks: raw.tasks,
             backup: raw.backup,
         };
         check::meaning(&config, text)?;
@@ -441,6 +500,19 @@ mod tests {
         assert_eq!(
             shipped.rules.rd_cost_threshold_days,
             built_in.rd_cost_threshold_days
+        );
+    }
+
+    #[test]
+    fn a_negative_task_threshold_is_a_config_error() {
+        let text = include_str!("../config/default.toml").replace(
+            "construction_contract_wan = 5 ",
+            "construction_contract_wan = -5 ",
+        );
+        let err = Config::from_toml(&text).expect_err("negative amount is refused");
+        assert!(
+            err.to_string().contains("construction_contract_wan"),
+            "{err}"
         );
     }
 

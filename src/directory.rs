@@ -27,11 +27,15 @@ pub enum Role {
     TestGroup,
     /// 系统管理员
     Admin,
+    /// 工程技术部经理 (集成部): dispatches tasks, approves delays and completion (tasks.md).
+    EngineeringManager,
+    /// 工程师（集成/施工）: carries out tasks.
+    Engineer,
 }
 
 impl Role {
     /// Every role, in the order `check-config` prints them.
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 12] = [
         Role::Sales,
         Role::SalesHead,
         Role::Presales,
@@ -42,6 +46,8 @@ impl Role {
         Role::Rd,
         Role::TestGroup,
         Role::Admin,
+        Role::EngineeringManager,
+        Role::Engineer,
     ];
 
     /// The config key of the role.
@@ -57,6 +63,8 @@ impl Role {
             Role::Rd => "rd",
             Role::TestGroup => "test_group",
             Role::Admin => "admin",
+            Role::EngineeringManager => "engineering_manager",
+            Role::Engineer => "engineer",
         }
     }
 }

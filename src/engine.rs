@@ -293,6 +293,9 @@ async fn load_item(
         "complaint" => complaints::active_by_message(conn, thread)
             .await?
             .map(ThreadItem::Complaint),
+        "task_request" => crate::store::tasks::by_thread(conn, thread)
+            .await?
+            .map(ThreadItem::Task),
         _ => None,
     })
 }
@@ -503,6 +506,40 @@ async fn apply(
                     "satisfaction_answer",
                     json!({"satisfaction": follow_up, "answer": level.as_str(), "note": note}),
                 )
+            }
+            Effect::FileTask(task) => {
+                let item = crate::store::tasks::add(conn, id, actor, task, at).await?;
+                let line = HistoryLine {
+                    item_kind: "task",
+                    item_id: item,
+                    actor,
+                    action: "file",
+                    from: None,
+                    to: Some("requested"),
+                    note: Some(task.kind.as_str()),
+                };
+                items::history(conn, id, at, &line).await?;
+                continue;
+            }
+            Effect::MoveTask {
+                id: item,
+                from,
+                to,
+                change,
+            } => {
+                crate::store::tasks::move_to(conn, *item, *to, change, at).await?;
+                let engineers = change.engineers.as_ref().map(|e| e.join("、"));
+                let line = HistoryLine {
+                    item_kind: "task",
+                    item_id: *item,
+                    actor,
+                    action: "move",
+                    from: Some(from.as_str()),
+                    to: Some(to.as_str()),
+                    note: change.note.as_deref().or(engineers.as_deref()),
+                };
+                items::history(conn, id, at, &line).await?;
+                continue;
             }
             Effect::FileBug { topic, missing } => {
                 items::add_bug(conn, id, topic, actor, missing, at).await?;

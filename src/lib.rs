@@ -8,6 +8,9 @@
 //! - [`parse`]: subjects, bodies and project keys, from untrusted text to domain types.
 //! - [`mail`]: one inbound mail read from raw bytes ([`mail::Inbound`]), and outgoing mail.
 //! - [`rules`]: the regulation as pure functions: `(facts, mail) → decision`. No I/O, no clock.
+//!   Each workflow is a typed state machine in its own module: the fault order, and the 集成部
+//!   task ([`rules::task`]: `TaskState`, `transition`, `next_actor`), which [`store::tasks`],
+//!   [`schedule::tasks`], [`digest::tasks`] and [`report::tasks`] ask.
 //! - [`store`]: all SQL; one small function per query; migrations run at startup.
 //! - [`engine`]: one mail → one transaction: record, decide, apply, queue replies.
 //! - [`transport`]: Maildir in and out (the embedded default), IMAP in, SMTP out; replay sources.

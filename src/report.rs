@@ -1,6 +1,8 @@
 //! What `report …`, `outbox` and `check-config` print: tables for people, JSON for scripts
 //! (interface.md "JSON output" — those field names are a contract).
 
+pub mod tasks;
+
 use crate::config::Config;
 use crate::directory::Role;
 use crate::rules::complaint::Tally;

@@ -4,6 +4,7 @@
 
 mod activity;
 mod build;
+pub mod tasks;
 pub mod xlsx;
 
 pub use build::build;

@@ -39,6 +39,9 @@ outgoing_kinds! {
     ComplaintThreshold => "complaint_threshold",
     RdCostNotice => "rd_cost_notice",
     FaultReminder => "fault_reminder",
+    TaskAck => "task_ack",
+    TaskReminder => "task_reminder",
+    TaskEscalation => "task_escalation",
     DailyDigest => "daily_digest",
     WeeklyDigest => "weekly_digest",
     MonthlyDigest => "monthly_digest",
@@ -61,7 +64,9 @@ impl OutgoingKind {
     /// on the directory can make the bot send by mailing it. Not capped: notices owed under the
     /// regulation to someone other than the sender (`forward`, `initiation_request`,
     /// `second_presales_notice`, `complaint_threshold`, `rd_cost_notice`, `support_may_stop`),
-    /// reminders, escalations and digests (the schedules send them, not incoming mail), and
+    /// `task_ack` (tasks.md: owed to the sales, the engineers and the engineering manager),
+    /// `dissatisfaction_alert` (to the presales manager), reminders, escalations, 满意度回访
+    /// requests and digests (the schedules send them, not incoming mail), and
     /// mail to the admins (`calendar_warning`, `dead_letter`, `delivery_failed`, `admin_alert`). The match has no
     /// catch-all so that a new kind cannot be added without deciding.
     pub fn is_capped_reply(self) -> bool {
@@ -88,7 +93,10 @@ impl OutgoingKind {
             | K::AdminAlert
             | K::SatisfactionRequest
             | K::SatisfactionReminder
-            | K::DissatisfactionAlert => false,
+            | K::DissatisfactionAlert
+            | K::TaskAck
+            | K::TaskReminder
+            | K::TaskEscalation => false,
         }
     }
 }

@@ -28,6 +28,18 @@ pub enum Command {
     Withdraw,
     /// 满意度: 满意 | 基本满意 | 不满意 — the customer's answer to the follow-up after closure.
     Satisfaction(SatisfactionLevel),
+    /// 派工: 姓名[, 姓名…] — the engineering manager dispatches a task to engineers (tasks.md).
+    Dispatch(Vec<String>),
+    /// 开工 (optionally `开工: 日期`): an assigned engineer starts the task.
+    Start(Option<String>),
+    /// 延期申请: 日期, 理由 — as written; the rules read the date.
+    DelayRequest(String),
+    /// 完工申请 (optionally with a 完工说明 after the colon).
+    CompletionRequest(Option<String>),
+    /// 确认完工: the engineering manager (or the requesting sales) accepts the completion.
+    ConfirmCompletion,
+    /// 未完工: 理由 — the completion is sent back.
+    NotCompleted(String),
 }
 
 /// The customer's answer in a 满意度回访 (workflow.md "Satisfaction follow-up").
@@ -78,6 +90,12 @@ impl Command {
             Command::RdTime(_) => "研发工时",
             Command::Withdraw => "撤销",
             Command::Satisfaction(_) => "满意度",
+            Command::Dispatch(_) => "派工",
+            Command::Start(_) => "开工",
+            Command::DelayRequest(_) => "延期申请",
+            Command::CompletionRequest(_) => "完工申请",
+            Command::ConfirmCompletion => "确认完工",
+            Command::NotCompleted(_) => "未完工",
         }
     }
 }
@@ -108,6 +126,14 @@ pub fn parse_command(first_line: &str, hours_per_day: f64) -> Option<Command> {
         "转定制" => Some(Command::Convert),
         "已解决" => Some(Command::Solved),
         "撤销" | "撤销投诉" => Some(Command::Withdraw),
+        "派工" => Some(names(arg))
+            .filter(|n| !n.is_empty())
+            .map(Command::Dispatch),
+        "开工" => Some(Command::Start(text_arg())),
+        "延期申请" | "申请延期" => text_arg().map(Command::DelayRequest),
+        "完工申请" | "申请完工" => Some(Command::CompletionRequest(text_arg())),
+        "确认完工" => Some(Command::ConfirmCompletion),
+        "未完工" => Some(Command::NotCompleted(text_arg().unwrap_or_default())),
         "研发工时" => rd_hours(&simplified(arg), hours_per_day).map(Command::RdTime),
         "满意度" => {
             let level: String = simplified(arg)
@@ -118,6 +144,18 @@ pub fn parse_command(first_line: &str, hours_per_day: f64) -> Option<Command> {
         }
         _ => None,
     }
+}
+
+/// `冯磊, 陈工`, `冯磊、陈工`, `冯磊 陈工` → the names, in order, once each.
+fn names(arg: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in arg.split([',', '，', '、', ';', '；', ' ', '/']) {
+        let n = n.trim();
+        if !n.is_empty() && !out.iter().any(|o| o == n) {
+            out.push(n.to_string());
+        }
+    }
+    out
 }
 
 /// `3天`, `1.5 天`, `16小时`, `16h`, `2d` → hours.
@@ -209,6 +247,37 @@ mod tests {
         );
         assert_eq!(parse_command("研发工时: 很多", 8.0), None);
         assert_eq!(parse_command("研发工时: -3天", 8.0), None);
+    }
+
+    #[test]
+    fn task_commands_read_with_their_arguments() {
+        assert_eq!(
+            parse_command("派工：冯工程、陈工程, 冯工程", 8.0),
+            Some(Command::Dispatch(vec!["冯工程".into(), "陈工程".into()]))
+        );
+        assert_eq!(parse_command("派工:", 8.0), None);
+        assert_eq!(parse_command("開工", 8.0), Some(Command::Start(None)));
+        assert_eq!(
+            parse_command("开工: 2026-12-03", 8.0),
+            Some(Command::Start(Some("2026-12-03".into())))
+        );
+        assert_eq!(
+            parse_command("延期申請：2026-12-20，设备未到货", 8.0),
+            Some(Command::DelayRequest("2026-12-20,设备未到货".into()))
+        );
+        assert_eq!(parse_command("延期申请", 8.0), None);
+        assert_eq!(
+            parse_command("完工申请", 8.0),
+            Some(Command::CompletionRequest(None))
+        );
+        assert_eq!(
+            parse_command("确认完工。", 8.0),
+            Some(Command::ConfirmCompletion)
+        );
+        assert_eq!(
+            parse_command("未完工: 机柜未封堵", 8.0),
+            Some(Command::NotCompleted("机柜未封堵".into()))
+        );
     }
 
     #[test]

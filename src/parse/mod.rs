@@ -8,6 +8,7 @@ pub mod body;
 pub mod command;
 pub mod project;
 pub mod subject;
+pub mod values;
 
 pub use body::{FieldSchema, Fields, first_line, parse_fields, strip_quoted};
 pub use command::{Command, SatisfactionLevel, parse_command};

@@ -1,4 +1,4 @@
-//! Workflow subjects (邮件主题): which of the seven formats a subject is, and what it names.
+//! Workflow subjects (邮件主题): which of the eight formats a subject is, and what it names.
 
 use std::sync::LazyLock;
 
@@ -6,7 +6,7 @@ use regex::Regex;
 
 use super::{nfkc, simplified};
 
-/// The seven subject formats staff write (mail-formats.md, «Subjects»).
+/// The eight subject formats staff write (mail-formats.md, «Subjects»; tasks.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SubjectKind {
     /// 立项 (第九条).
@@ -23,10 +23,12 @@ pub enum SubjectKind {
     FaultOrder,
     /// 内部bug反馈表 (第八条).
     BugFeedback,
+    /// 集成部任务申请 (设计 or 施工, tasks.md).
+    TaskRequest,
 }
 
 impl SubjectKind {
-    /// JSON name: "initiation" "report" "complaint" "complaint_withdrawal" "improvement_request" "fault_order" "bug_feedback"
+    /// JSON name: "initiation" "report" "complaint" "complaint_withdrawal" "improvement_request" "fault_order" "bug_feedback" "task_request"
     pub fn as_str(self) -> &'static str {
         match self {
             SubjectKind::Initiation => "initiation",
@@ -36,6 +38,7 @@ impl SubjectKind {
             SubjectKind::ImprovementRequest => "improvement_request",
             SubjectKind::FaultOrder => "fault_order",
             SubjectKind::BugFeedback => "bug_feedback",
+            SubjectKind::TaskRequest => "task_request",
         }
     }
 
@@ -75,6 +78,17 @@ impl SubjectKind {
                 "严重",
                 "优先级",
             ],
+            SubjectKind::TaskRequest => &[
+                "任务类型",
+                "项目名称",
+                "任务内容",
+                "工程金额",
+                "设备金额",
+                "合同号",
+                "地点",
+                "期望开工",
+                "期望完工",
+            ],
             SubjectKind::ComplaintWithdrawal
             | SubjectKind::ImprovementRequest
             | SubjectKind::BugFeedback => &[],
@@ -100,7 +114,7 @@ impl SubjectKind {
     }
 
     /// Every kind.
-    pub const ALL: [SubjectKind; 7] = [
+    pub const ALL: [SubjectKind; 8] = [
         SubjectKind::Initiation,
         SubjectKind::Report,
         SubjectKind::Complaint,
@@ -108,6 +122,7 @@ impl SubjectKind {
         SubjectKind::ImprovementRequest,
         SubjectKind::FaultOrder,
         SubjectKind::BugFeedback,
+        SubjectKind::TaskRequest,
     ];
 
     /// Canonical subject template, e.g. "客户沟通-项目名称-技服人员名字".
@@ -120,6 +135,7 @@ impl SubjectKind {
             SubjectKind::ImprovementRequest => "产品改进申请-项目名称",
             SubjectKind::FaultOrder => "故障处理-项目名称",
             SubjectKind::BugFeedback => "bug反馈-产品或模块名",
+            SubjectKind::TaskRequest => "任务申请-任务类型-项目名称",
         }
     }
 }
@@ -133,7 +149,7 @@ pub struct WorkflowSubject {
     pub project: Option<String>,
     /// Report only: the engineer's name as typed (NFKC, trimmed).
     pub engineer: Option<String>,
-    /// BugFeedback only: product or module name.
+    /// BugFeedback: product or module name; TaskRequest: the task type, `设计` or `施工`.
     pub topic: Option<String>,
 }
 
@@ -141,6 +157,7 @@ pub struct WorkflowSubject {
 const PROJECT_PLACEHOLDER: &str = "项目名称";
 const ENGINEER_PLACEHOLDER: &str = "技服人员名字";
 const TOPIC_PLACEHOLDER: &str = "产品或模块名";
+const TASK_TYPE_PLACEHOLDER: &str = "任务类型";
 
 impl WorkflowSubject {
     /// The canonical subject, e.g. "客户沟通-星河项目-张三"; missing parts show as placeholders.
@@ -161,6 +178,10 @@ impl WorkflowSubject {
                     "bug反馈-{}",
                     self.topic.as_deref().unwrap_or(TOPIC_PLACEHOLDER)
                 )
+            }
+            SubjectKind::TaskRequest => {
+                let kind = self.topic.as_deref().unwrap_or(TASK_TYPE_PLACEHOLDER);
+                format!("任务申请-{kind}-{project}")
             }
         }
     }
@@ -237,6 +258,10 @@ const KEYWORDS: &[(&str, SubjectKind)] = &[
     ("內部bug反饋", SubjectKind::BugFeedback),
     ("bug反饋表", SubjectKind::BugFeedback),
     ("bug反饋", SubjectKind::BugFeedback),
+    ("任务申请单", SubjectKind::TaskRequest),
+    ("任务申请", SubjectKind::TaskRequest),
+    ("任務申請單", SubjectKind::TaskRequest),
+    ("任務申請", SubjectKind::TaskRequest),
     ("客户沟通", SubjectKind::Report),
     ("客戶溝通", SubjectKind::Report),
     ("立项", SubjectKind::Initiation),
@@ -388,6 +413,15 @@ fn classify(text: &str) -> SubjectClass {
     }
 }
 
+/// The task type a subject segment names: 设计 (also 技术支持) or 施工, in Simplified.
+pub fn task_type(segment: &str) -> Option<&'static str> {
+    match simplified(segment.trim()).as_str() {
+        "设计" | "技术支持" | "设计任务" => Some("设计"),
+        "施工" | "施工任务" => Some("施工"),
+        _ => None,
+    }
+}
+
 /// Whether text glued to a keyword names a project: it holds 项目 (or 項目).
 fn names_a_project(text: &str) -> bool {
     simplified(text).contains("项目")
@@ -445,6 +479,15 @@ fn read(kind: SubjectKind, body: &str) -> Result<WorkflowSubject, String> {
         SubjectKind::Initiation | SubjectKind::ImprovementRequest | SubjectKind::FaultOrder => {
             subject.project = Some(parts.join(joiner)).filter(|p| !p.is_empty());
         }
+        SubjectKind::TaskRequest => {
+            // 任务申请-设计-星河项目: the type first; 技术支持 is the seed's other name for 设计.
+            let kind = parts.first().and_then(|first| task_type(first));
+            if kind.is_some() {
+                parts.remove(0);
+            }
+            subject.topic = kind.map(str::to_owned);
+            subject.project = Some(parts.join(joiner)).filter(|p| !p.is_empty());
+        }
     }
     let is_placeholder = |field: &Option<String>, placeholder: &str| {
         field.as_deref().is_none_or(|value| value == placeholder)
@@ -455,6 +498,9 @@ fn read(kind: SubjectKind, body: &str) -> Result<WorkflowSubject, String> {
                 || is_placeholder(&subject.engineer, ENGINEER_PLACEHOLDER)
         }
         SubjectKind::BugFeedback => is_placeholder(&subject.topic, TOPIC_PLACEHOLDER),
+        SubjectKind::TaskRequest => {
+            subject.topic.is_none() || is_placeholder(&subject.project, PROJECT_PLACEHOLDER)
+        }
         _ => is_placeholder(&subject.project, PROJECT_PLACEHOLDER),
     };
     if incomplete {
@@ -693,6 +739,40 @@ mod tests {
             assert_eq!(WorkflowSubject::empty(*kind).canonical(), kind.template());
             assert!(!kind.as_str().is_empty());
         }
+    }
+
+    fn task(kind: &str, project: &str) -> SubjectClass {
+        SubjectClass::Workflow(WorkflowSubject {
+            topic: Some(kind.into()),
+            project: Some(project.into()),
+            ..WorkflowSubject::empty(SubjectKind::TaskRequest)
+        })
+    }
+
+    #[test]
+    fn a_task_request_reads_its_type_and_project_in_any_spelling() {
+        assert_eq!(class("任务申请-设计-星河项目"), task("设计", "星河项目"));
+        assert_eq!(class("任务申请－施工－星河项目"), task("施工", "星河项目"));
+        assert_eq!(
+            class("回复: 任務申請 施工 星河項目"),
+            task("施工", "星河項目")
+        );
+        assert_eq!(
+            class("[SB-4] 已记录：任务申请单_技术支持_星河-二期"),
+            task("设计", "星河-二期")
+        );
+    }
+
+    #[test]
+    fn a_task_request_without_a_known_type_is_a_near_miss_with_the_hint() {
+        assert_eq!(
+            class("任务申请-星河项目"),
+            near_miss(SubjectKind::TaskRequest, "任务申请-任务类型-星河项目")
+        );
+        assert_eq!(
+            class("任务申请-设计"),
+            near_miss(SubjectKind::TaskRequest, "任务申请-设计-项目名称")
+        );
     }
 
     #[test]

@@ -116,6 +116,19 @@ pub enum Effect {
         /// The 说明 line, as written.
         note: Option<String>,
     },
+    /// 集成部任务申请 accepted: the task is filed, waiting for 派工.
+    FileTask(super::task::request::NewTask),
+    /// A task moves (tasks.md «Thread commands»).
+    MoveTask {
+        /// Row id.
+        id: i64,
+        /// From.
+        from: super::task::TaskState,
+        /// To.
+        to: super::task::TaskState,
+        /// What else changes.
+        change: super::task::TaskChange,
+    },
     /// A complaint-threshold notice sent (or revoked when `sent` is false).
     Notice {
         /// (engineer, scope, period, level)

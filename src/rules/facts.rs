@@ -169,6 +169,8 @@ pub enum ThreadItem {
     OpenItem(OpenItemRef),
     /// An active 投诉.
     Complaint(ActiveComplaint),
+    /// 集成部任务.
+    Task(super::task::Task),
 }
 
 /// A complaint-threshold notice already sent (第十四条), so none is sent twice.

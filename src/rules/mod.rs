@@ -16,6 +16,7 @@ pub use report::ReportRow;
 pub use text::fault_state_name;
 mod report;
 pub mod satisfaction;
+pub mod task;
 mod text;
 
 use crate::config::Config;
@@ -243,6 +244,7 @@ fn decide_mail(
             SubjectKind::ImprovementRequest => improvement::file(&ctx, w, facts),
             SubjectKind::FaultOrder => fault::file(&ctx, w, facts),
             SubjectKind::BugFeedback => bug::file(&ctx, w),
+            SubjectKind::TaskRequest => task::file(&ctx, w),
         },
         (MailKind::NearMiss, SubjectClass::NearMiss { kind: k, hint }) => {
             let mut d = Decision::new(kind, Outcome::Rejected);

@@ -33,6 +33,7 @@ pub fn decide(ctx: &Ctx<'_>, facts: &Facts) -> Decision {
             }
         }
         (Some(ThreadItem::Fault(order)), _) => fault::command(ctx, order, &cmd),
+        (Some(ThreadItem::Task(task)), _) => super::task::command(ctx, task, &cmd),
         (Some(ThreadItem::Improvement(item)), Command::RdTime(hours)) => {
             if ctx.sender.has(crate::directory::Role::Rd)
                 || ctx.sender.has(crate::directory::Role::RdManager)

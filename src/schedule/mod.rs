@@ -6,6 +6,7 @@
 pub mod occurrences;
 pub mod reminders;
 pub mod settings;
+pub mod tasks;
 
 use crate::config::Config;
 use crate::digest;
@@ -67,6 +68,8 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
     ));
     let follow_ups = crate::store::satisfaction::unanswered(&mut tx).await?;
     reminders.extend(reminders::satisfaction(config, &follow_ups, now));
+    let task_rows = crate::store::tasks::list(&mut tx, None, None).await?;
+    reminders.extend(tasks::due(config, &task_rows, now));
     for r in reminders {
         let p = Prepared {
             mail: r.mail,
@@ -100,6 +103,20 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
             continue;
         }
         let Some(p) = digest::build(config, &mut tx, &o, now).await? else {
+            continue;
+        };
+        queue(config, &mut tx, &o.key, &o.schedule, o.due_at, now, &p).await?;
+        outcome.queued += 1;
+    }
+    // The engineering manager's task digests ride on the daily and monthly schedules.
+    for o in digest_occurrences(config, now)
+        .into_iter()
+        .filter_map(digest::tasks::occurrence)
+    {
+        if !is_new(&mut tx, &o).await? {
+            continue;
+        }
+        let Some(p) = digest::tasks::build(config, &mut tx, &o, now).await? else {
             continue;
         };
         queue(config, &mut tx, &o.key, &o.schedule, o.due_at, now, &p).await?;

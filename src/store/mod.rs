@@ -11,6 +11,7 @@ pub mod projects;
 pub mod queries;
 pub mod satisfaction;
 pub mod schedule;
+pub mod tasks;
 pub mod tracking;
 
 use anyhow::Context;
