@@ -163,7 +163,8 @@ async fn after_a_long_outage_each_digest_is_queued_once_for_the_latest_period() 
         daily[1].subject
     );
     assert_eq!(of_kind(&bot, "weekly_digest").await.len(), 2);
-    assert_eq!(of_kind(&bot, "monthly_digest").await.len(), 1);
+    // No mail ever came in: October's monthly digest would report a month before the bot ran.
+    assert_eq!(of_kind(&bot, "monthly_digest").await.len(), 0);
     assert_eq!(of_kind(&bot, "personal_digest").await.len(), 6);
 }
 

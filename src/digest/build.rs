@@ -59,6 +59,11 @@ pub async fn build(
             )
         }
         What::Monthly => {
+            // A month that ended before the bot's first mail has nothing to report (workflow.md §4).
+            let first = store::first_mail_at(conn).await?;
+            if first.is_none_or(|f| f >= start_of(config, o.to)) {
+                return Ok(None);
+            }
             let (d, book) = monthly(config, conn, o).await?;
             let mut to = addresses(Role::PresalesManager);
             to.extend(addresses(Role::TechDirector));

@@ -26,6 +26,14 @@ pub async fn last_due(
     Ok(row.and_then(|(t,)| t).map(|t| parse_ts(&t)))
 }
 
+/// The event time of the first mail the bot recorded, if any.
+pub async fn first_mail_at(conn: &mut SqliteConnection) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT min(event_at) FROM messages")
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(|(t,)| t).map(|t| parse_ts(&t)))
+}
+
 /// Records a due event as queued.
 pub async fn record_due(
     conn: &mut SqliteConnection,
@@ -194,7 +202,8 @@ pub struct ReportMail {
     pub project: Option<String>,
 }
 
-/// Report mails whose event time is in `[from, to)`.
+/// Report mails whose event time is in `[from, to)` that were accepted or rejected (ignored
+/// mail, such as the bot's own or an unauthenticated sender's, is not a report).
 pub async fn report_mails(
     conn: &mut SqliteConnection,
     from: DateTime<Utc>,
@@ -202,7 +211,8 @@ pub async fn report_mails(
 ) -> anyhow::Result<Vec<ReportMail>> {
     let rows = sqlx::query(
         "SELECT sender, outcome, reasons, flags, project FROM messages
-         WHERE kind = 'report' AND event_at >= ? AND event_at < ? ORDER BY event_at, id",
+         WHERE kind = 'report' AND outcome IN ('accepted', 'rejected')
+           AND event_at >= ? AND event_at < ? ORDER BY event_at, id",
     )
     .bind(ts(from))
     .bind(ts(to))
