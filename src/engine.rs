@@ -186,6 +186,7 @@ async fn load_facts(
         if let Some(ThreadItem::Complaint(c)) = &facts.item {
             let targets = [c.target.clone()];
             facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
+            facts.target_complaints = complaints::active_of(conn, &targets).await?;
             facts.notices = complaints::notices_of(conn, &targets).await?;
         }
     }
@@ -206,6 +207,7 @@ async fn load_facts(
                     complaints::active_on_project(conn, key.as_str()).await?;
                 let targets = rules::complaint::targets(config, mail, &facts);
                 facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
+                facts.target_complaints = complaints::active_of(conn, &targets).await?;
                 facts.notices = complaints::notices_of(conn, &targets).await?;
             }
             SubjectKind::ImprovementRequest => {

@@ -209,34 +209,136 @@ pub fn missing_recipients(names: &[&str]) -> String {
     )
 }
 
-/// 第十四条: a level crossed (or taken back by a withdrawal).
-pub fn threshold(
-    target: &str,
-    scope: &str,
-    month: &str,
-    now: Tally,
-    raised: bool,
-    level: i64,
-) -> String {
-    let what = if scope == SCOPE_MONTH {
-        format!(
-            "{month} 月投诉次数为 {}：每 2 次当月绩效工资扣发 1 级，当月应扣发 {} 级",
-            now.month_count,
-            now.levels_docked()
-        )
+/// A project as people name it: 「星河项目」 for the key 「星河」 (第九条 names projects 「…项目」).
+pub fn project_name(key_or_name: &str) -> String {
+    let name = key_or_name.trim();
+    if name.ends_with("项目") || name.ends_with("項目") {
+        name.to_string()
     } else {
+        format!("{name}项目")
+    }
+}
+
+/// 2026年11月26日.
+pub fn date_cn(d: chrono::NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
+}
+
+/// `YYYY-MM` as 2026年11月 (as written when it is not a month).
+pub fn month_cn(month: &str) -> String {
+    match month.split_once('-') {
+        Some((y, m)) if m.parse::<u32>().is_ok() => {
+            format!("{y}年{}月", m.trim_start_matches('0'))
+        }
+        _ => month.to_string(),
+    }
+}
+
+/// 第十四条: levels crossed by one complaint (or taken back by a withdrawal), told to the
+/// engineer in one mail.
+pub struct Threshold<'a> {
+    /// The engineer complained about.
+    pub target: &'a str,
+    /// The complaint's month, `YYYY-MM`.
+    pub month: &'a str,
+    /// The counts after this mail.
+    pub now: Tally,
+    /// Levels reached (true) or taken back (false).
+    pub raised: bool,
+    /// What was crossed: (scope, period, level).
+    pub crossed: &'a [super::complaint::Crossing],
+    /// The complaints counted, oldest first.
+    pub listed: &'a [&'a super::ComplaintEntry],
+    /// The presales manager's name, whom to ask.
+    pub manager: &'a str,
+    /// The department's time zone, for the complaints' dates.
+    pub timezone: chrono_tz::Tz,
+}
+
+impl Threshold<'_> {
+    fn parts(&self) -> Vec<String> {
+        let month = month_cn(self.month);
+        self.crossed
+            .iter()
+            .map(|(scope, _, level)| {
+                if *scope == SCOPE_MONTH {
+                    if self.raised {
+                        format!(
+                            "您{month}被投诉{}次，{month}的绩效工资扣发{}级",
+                            self.now.month_count,
+                            self.now.levels_docked()
+                        )
+                    } else {
+                        format!("{month}绩效工资扣发的第{level}级")
+                    }
+                } else if self.raised {
+                    format!(
+                        "您累计被投诉{}次，绩效工资永久降{}级",
+                        self.now.cumulative_count,
+                        self.now.permanent_levels()
+                    )
+                } else {
+                    format!("绩效工资永久降的第{level}级")
+                }
+            })
+            .collect()
+    }
+
+    /// The subject.
+    pub fn subject(&self) -> String {
+        if self.raised {
+            format!(
+                "通知：您的投诉次数已达第十四条的扣发标准（{}）",
+                month_cn(self.month)
+            )
+        } else {
+            format!(
+                "通知：投诉撤销后，第十四条的扣发已变更（{}）",
+                month_cn(self.month)
+            )
+        }
+    }
+
+    /// The text.
+    pub fn body(&self) -> String {
+        let head = if self.raised {
+            format!(
+                "按《技术支持工作管理流程》第十四条：{}。",
+                self.parts().join("；")
+            )
+        } else {
+            format!(
+                "因一次投诉被撤销，按第十四条，{}不再执行。",
+                self.parts().join("、")
+            )
+        };
+        let list: String = if self.listed.is_empty() {
+            "（无）\n".to_string()
+        } else {
+            self.listed
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    format!(
+                        "{}. {}，{}投诉（{}）\n",
+                        i + 1,
+                        date_cn(c.filed_at.with_timezone(&self.timezone).date_naive()),
+                        c.complainant,
+                        project_name(&c.project)
+                    )
+                })
+                .collect()
+        };
+        let ask = if self.manager.is_empty() {
+            "如有疑问，请联系售前经理。".to_string()
+        } else {
+            format!("如有疑问，或认为投诉不实，请联系售前经理{}。", self.manager)
+        };
         format!(
-            "累计投诉次数为 {}：每 4 次绩效工资永久降 1 级，应永久降 {} 级",
-            now.cumulative_count,
-            now.permanent_levels()
+            "{}：\n\n{head}\n\n计入的投诉：\n{list}\n第十四条规定：同一月内每被投诉2次，当月绩效工资扣发1级；累计每被投诉4次，绩效工资永久降1级。\n{ask}{SIGNATURE}",
+            self.target
         )
-    };
-    let head = if raised {
-        format!("{target} 的投诉达到第 {level} 级（第十四条）。")
-    } else {
-        format!("因投诉被撤销，{target} 的第 {level} 级不再成立（第十四条）。")
-    };
-    format!("{head}\n{what}。{SIGNATURE}")
+    }
 }
 
 /// 撤销投诉 recorded.
