@@ -390,10 +390,13 @@ async fn apply(
                 project,
                 priority,
                 state,
+                text,
+                attachments,
             } => {
                 let item =
                     items::add_fault(conn, id, project.as_str(), actor, priority, *state, at)
                         .await?;
+                items::set_fault_text(conn, item, text, *attachments).await?;
                 crate::schedule::stamp_fault_order(config, conn, item, priority, at).await?;
                 let line = HistoryLine {
                     item_kind: "fault_order",

@@ -148,3 +148,89 @@ async fn the_second_complaint_of_a_month_lists_that_months_complaints_to_the_eng
         n.text
     );
 }
+
+// --- 第四十四条–第四十七条 -----------------------------------------------------------------------
+
+/// The `.eml` files of a scenario in tests/fixtures/threads/, in order.
+fn scenario(folder: &str) -> Vec<Vec<u8>> {
+    let dir = common::root().join("tests/fixtures/threads").join(folder);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenario folder")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).expect("eml"))
+        .collect()
+}
+
+const FENGLEI: &str = "fenglei@example.com";
+const ZHENGHAO: &str = "zhenghao@example.com";
+
+#[tokio::test]
+async fn the_rd_lead_is_sent_the_whole_fault_order_and_whoever_must_act_is_in_to() {
+    let mails = scenario("fault-lifecycle");
+    // Filed: the 售前经理 must approve, so she is in To and the filer copied.
+    let (bot, _dir) = fed(&mails[..2]).await;
+    let all = outbox_of(&bot).await;
+    let ack = of_kind(&all, "ack").pop().expect("the order's ack");
+    assert_eq!(ack.to, vec![WANGFANG.to_string()], "{ack:?}");
+    assert!(ack.copies(ZHANGSAN), "{ack:?}");
+    assert!(
+        ack.text.contains("王芳：请审阅后在本邮件回复「同意」"),
+        "{}",
+        ack.text
+    );
+    // Approved, then assigned to 冯磊, who was never on the original mail.
+    for m in &mails[2..4] {
+        bot.handle(m, common::now()).await.expect("handled");
+    }
+    let all = outbox_of(&bot).await;
+    let assigned = all
+        .iter()
+        .find(|r| r.reaches_to(FENGLEI))
+        .expect("a notice to the R&D lead");
+    assert_eq!(assigned.to, vec![FENGLEI.to_string()], "{assigned:?}");
+    for filed in [
+        "环境: 堡垒机 V3.8，CentOS 7.9，双机 HA",
+        "操作过程: 主机断电后备机接管；按手册重启 rdp-proxy 服务三次",
+        "现象: 备机接管后 RDP 会话全部断开且无法重连",
+        "日志: ha.log 第 2031 行起：proxy: session table lost",
+        "尝试次数: 3",
+        "优先级: 重要",
+    ] {
+        assert!(
+            assigned.text.contains(filed),
+            "{filed} in {}",
+            assigned.text
+        );
+    }
+    assert!(
+        assigned.text.contains("冯磊：您已被指定为研发负责人"),
+        "{}",
+        assigned.text
+    );
+    // Closed: both managers are told.
+    for m in &mails[4..] {
+        bot.handle(m, common::now()).await.expect("handled");
+    }
+    let all = outbox_of(&bot).await;
+    let closed = all
+        .iter()
+        .find(|r| r.subject.contains("已关闭"))
+        .expect("a closing notice");
+    let reached: Vec<&String> = closed.to.iter().chain(&closed.cc).collect();
+    for who in [WANGFANG, ZHENGHAO, FENGLEI, ZHANGSAN] {
+        assert!(reached.iter().any(|a| *a == who), "{who} told: {closed:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_fault_orders_notice_says_how_many_files_the_original_mail_carried() {
+    let (bot, _dir) = fed(&scenario("fault-log-attached")).await;
+    let all = outbox_of(&bot).await;
+    let ack = of_kind(&all, "ack").pop().expect("the order's ack");
+    assert!(ack.text.contains("原邮件带有1个附件"), "{}", ack.text);
+}

@@ -152,6 +152,12 @@ pub struct FaultOrder {
     pub lead: Option<String>,
     /// The lead proposed 转定制 and waits for the proposer's agreement.
     pub conversion_proposed: bool,
+    /// 紧急 / 重要 / 一般.
+    pub priority: String,
+    /// Its fields as filed (第四十四条), one 「名称: 内容」 a line.
+    pub filed_text: String,
+    /// Files attached to the original mail.
+    pub attachments: i64,
 }
 
 /// An improvement request as the rules see it, with its project's R&D time so far.

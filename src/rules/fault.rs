@@ -75,32 +75,57 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
     };
     let mut d = Decision::new(KIND, Outcome::Accepted);
     d.project = key.clone();
+    let filed_text = text::fault_fields(&fields);
+    let attachments = i64::try_from(ctx.mail.attachments).unwrap_or(i64::MAX);
     if let Some(project) = key {
         d.effects.push(Effect::FileFault {
             project,
-            priority,
+            priority: priority.clone(),
             state,
+            text: filed_text.clone(),
+            attachments,
         });
     }
-    let (to, cc) = if manager {
-        (
-            ctx.addresses(Role::RdManager),
-            vec![s.address().to_string()],
-        )
+    // Whoever must act next is in To: the 售前经理 to approve, or the 研发经理 to assign.
+    let to = if manager {
+        ctx.addresses(Role::RdManager)
     } else {
-        (
-            vec![ctx.mail.from.clone().unwrap_or_default()],
-            ctx.addresses(Role::PresalesManager),
-        )
+        ctx.addresses(Role::PresalesManager)
     };
+    let from = ctx.mail.from.clone().unwrap_or_default();
+    let cc = if to.iter().any(|a| a.eq_ignore_ascii_case(&from)) {
+        Vec::new()
+    } else {
+        vec![from]
+    };
+    let manager_name = names(ctx, Role::PresalesManager);
+    let rd_manager_name = names(ctx, Role::RdManager);
     d.outgoing.push(Outgoing {
         kind: OutgoingKind::Ack,
         to,
         cc,
         subject: format!("已记录：{canonical}"),
-        body: text::fault_filed(state),
+        body: text::fault_filed(
+            state,
+            &s.name,
+            &text::project_name(subject.project.as_deref().unwrap_or_default()),
+            &manager_name,
+            &rd_manager_name,
+            &filed_text,
+            attachments,
+        ),
     });
     d
+}
+
+/// The names of everyone with `role`, 「、」-joined.
+fn names(ctx: &Ctx<'_>, role: Role) -> String {
+    ctx.config
+        .directory
+        .with_role(role)
+        .map(|p| p.name.clone())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// The people a fault order's mail goes to, by name.
@@ -221,22 +246,37 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
         .lead
         .as_deref()
         .filter(|_| order.state == WithRdManager);
-    let mut to_addrs = addresses(ctx, &[step.told, newly_assigned]);
-    if step.to == WithRdManager {
-        to_addrs.extend(ctx.addresses(Role::RdManager));
-    }
+    // Whoever must act next is in To; everyone else who must hear of it is copied.
+    let to_addrs: Vec<String> = match step.to {
+        WithRdManager => ctx.addresses(Role::RdManager),
+        Assigned if newly_assigned.is_some() => addresses(ctx, &[newly_assigned]),
+        Assigned if step.conversion_proposed => addresses(ctx, &[proposer]),
+        Assigned => addresses(ctx, &[lead]),
+        ClosureRequested => addresses(ctx, &[proposer]),
+        _ => addresses(ctx, &[step.told]),
+    };
     let from = ctx.mail.from.clone().unwrap_or_default();
+    let mut cc: Vec<String> = addresses(ctx, &[step.told]);
+    cc.push(from);
+    if step.to == Closed {
+        // Both managers hear that an order closed.
+        cc.extend(ctx.addresses(Role::PresalesManager));
+        cc.extend(ctx.addresses(Role::RdManager));
+    }
+    let mut copied: Vec<String> = Vec::new();
+    for a in cc {
+        let known = |v: &[String]| v.iter().any(|x| x.eq_ignore_ascii_case(&a));
+        if !known(&to_addrs) && !known(&copied) {
+            copied.push(a);
+        }
+    }
     d.outgoing.push(Outgoing {
         kind: OutgoingKind::Ack,
-        cc: if to_addrs.contains(&from) {
-            Vec::new()
-        } else {
-            vec![from]
-        },
+        cc: copied,
         to: to_addrs,
         subject: format!(
-            "通知：故障处理工作单 {} {}",
-            order.project,
+            "通知：{}的故障处理工作单{}",
+            text::project_name(&order.project),
             text::fault_state_name(step.to)
         ),
         body: text::fault_moved(

@@ -428,16 +428,63 @@ pub fn fault_who(state: super::FaultState, cmd: &crate::parse::Command) -> Strin
     )
 }
 
-/// A fault order filed.
-pub fn fault_filed(state: super::FaultState) -> String {
-    let next = if state == super::FaultState::PendingApproval {
-        "请售前经理在本邮件回复「同意」后转研发经理处理（第四十四条）。"
+/// The fields of a fault order as filed (第四十四条), one 「名称: 内容」 a line.
+pub fn fault_fields(fields: &Fields) -> String {
+    [
+        "环境",
+        "操作过程",
+        "现象",
+        "日志",
+        "尝试次数",
+        "严重",
+        "优先级",
+    ]
+    .iter()
+    .filter_map(|n| {
+        let v = fields.get(n)?.trim();
+        (!v.is_empty()).then(|| format!("{n}: {v}\n"))
+    })
+    .collect()
+}
+
+/// The order as filed, for whoever was not on the original mail.
+fn fault_order_text(proposer: &str, text: &str, attachments: i64) -> String {
+    let files = if attachments > 0 {
+        format!(
+            "\n原邮件带有{attachments}个附件（日志等），见{proposer}的原邮件；如未收到，请向{proposer}索取。"
+        )
     } else {
-        "请研发经理在本邮件回复「分配: 研发负责人姓名」或「驳回: 理由」（第四十五条）。"
+        String::new()
     };
     format!(
-        "故障处理工作单已记录，状态：{}。\n{next}{SIGNATURE}",
-        fault_state_name(state)
+        "\n\n-----工作单原文（{proposer}提交）-----\n{}{files}",
+        text.trim_end()
+    )
+}
+
+/// A fault order filed: to whoever must act next.
+pub fn fault_filed(
+    state: super::FaultState,
+    proposer: &str,
+    project: &str,
+    manager: &str,
+    rd_manager: &str,
+    text: &str,
+    attachments: i64,
+) -> String {
+    let next = if state == super::FaultState::PendingApproval {
+        format!(
+            "{manager}：请审阅后在本邮件回复「同意」（转研发经理{rd_manager}处理）或「驳回: 理由」（第四十四条）。"
+        )
+    } else {
+        format!(
+            "{rd_manager}：请在本邮件回复「分配: 研发负责人姓名」或「驳回: 理由」（第四十五条）。"
+        )
+    };
+    format!(
+        "{proposer}提交的{project}故障处理工作单已记录，状态：{}。\n{next}{}{SIGNATURE}",
+        fault_state_name(state),
+        fault_order_text(proposer, text, attachments)
     )
 }
 
@@ -459,22 +506,28 @@ pub fn fault_moved(
             "研发负责人建议转定制。请故障提出人 {} 回复「同意」（第四十七条）。",
             order.proposer
         ),
+        Assigned if order.state == WithRdManager => format!(
+            "{}：您已被指定为研发负责人，负责整个故障的处理；解决后请在本邮件回复「申请关闭」（第四十六条）。工作单全文如下。{}",
+            lead.unwrap_or(""),
+            fault_order_text(&order.proposer, &order.filed_text, order.attachments)
+        ),
         Assigned => format!(
-            "研发负责人 {} 负责整个故障的处理；解决后回复「申请关闭」（第四十六条）。",
+            "研发负责人{}负责整个故障的处理；解决后回复「申请关闭」（第四十六条）。",
             lead.unwrap_or("")
         ),
         ClosureRequested => format!(
             "请故障提出人 {} 确认：回复「确认关闭」或「未解决」（第四十六条）。",
             order.proposer
         ),
-        Closed => "故障已关闭。".to_string(),
+        Closed => "故障已关闭（第四十六条）。".to_string(),
         Rejected => format!("驳回意见：{}（第四十五条）", note.unwrap_or("（未写理由）")),
         Converted => "问题已转入定制研发流程（第四十七条）。".to_string(),
         PendingApproval => String::new(),
     };
     format!(
-        "项目「{}」的故障处理工作单：{by} 操作后状态为「{}」。\n{next}{SIGNATURE}",
-        order.project,
+        "{}的故障处理工作单（优先级：{}）：{by}操作后，状态为「{}」。\n{next}{SIGNATURE}",
+        project_name(&order.project),
+        order.priority,
         fault_state_name(to)
     )
 }
