@@ -234,3 +234,39 @@ async fn a_fault_orders_notice_says_how_many_files_the_original_mail_carried() {
     let ack = of_kind(&all, "ack").pop().expect("the order's ack");
     assert!(ack.text.contains("原邮件带有1个附件"), "{}", ack.text);
 }
+
+// --- thread commands refused: who may act now, the state, one article -------------------------
+
+#[tokio::test]
+async fn an_approval_by_someone_else_says_who_may_approve_and_asks_nothing_of_the_sender() {
+    let (bot, _dir) = fed(&scenario("fault-presales-approves")).await;
+    let all = outbox_of(&bot).await;
+    let r = of_kind(&all, "rejection").pop().expect("a rejection");
+    assert_eq!(r.to, vec![ZHANGSAN.to_string()]);
+    assert!(
+        r.text
+            .contains("「同意」须由售前经理王芳回复（第四十四条），您无需操作"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("待售前经理同意"), "{}", r.text);
+    for wrong in [
+        "请修改后重新发送",
+        "按以下格式更正",
+        "第四十四条–第四十七条",
+    ] {
+        assert!(!r.text.contains(wrong), "{wrong} in {}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn a_presales_third_improvement_request_is_sent_to_the_manager_by_name_and_copies_her() {
+    let mails = scenario("improvement-numbering");
+    let (bot, _dir) = fed(&mails[..4]).await;
+    let all = outbox_of(&bot).await;
+    let r = of_kind(&all, "rejection").pop().expect("a rejection");
+    assert!(r.copies(WANGFANG), "{r:?}");
+    assert!(r.text.contains("由售前经理王芳发出"), "{}", r.text);
+    assert!(r.text.contains("第二十一条"), "{}", r.text);
+    assert!(!r.text.contains("请修改后重新发送"), "{}", r.text);
+}

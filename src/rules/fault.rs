@@ -188,8 +188,12 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
                 .lookup(name)
                 .filter(|p| p.has(Role::Rd))
             else {
-                let problem = format!("「分配」须写研发人员的名字，「{name}」不是人员名单中的研发");
-                return reject(ctx, order, "invalid_value:分配", problem);
+                return reject(
+                    ctx,
+                    order,
+                    "invalid_value:分配",
+                    text::fault_assign_unknown(name),
+                );
             };
             step(
                 is_rd_manager,
@@ -215,22 +219,10 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
         (ClosureRequested, Command::NotSolved) => {
             step(is_proposer, Assigned, lead, false, None, lead)
         }
-        _ => {
-            let problem = format!(
-                "工作单当前状态为「{}」，不能执行「{}」",
-                text::fault_state_name(order.state),
-                cmd.word()
-            );
-            return reject(ctx, order, "invalid_state", problem);
-        }
+        _ => return refuse(ctx, order, cmd, "invalid_state"),
     };
     if !step.allowed {
-        return reject(
-            ctx,
-            order,
-            "not_authorized",
-            text::fault_who(order.state, cmd),
-        );
+        return refuse(ctx, order, cmd, "not_authorized");
     }
     let mut d = Decision::new(MailKind::ThreadCommand, Outcome::Accepted);
     d.project = ProjectKey::new(&order.project);
@@ -291,14 +283,88 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
     d
 }
 
-fn reject(ctx: &Ctx<'_>, order: &FaultOrder, code: &str, problem: String) -> Decision {
+fn reject(ctx: &Ctx<'_>, order: &FaultOrder, code: &str, body: String) -> Decision {
     let mut d = Decision::rejected(
         MailKind::ThreadCommand,
         vec![code.to_string()],
         ctx.reply(
             OutgoingKind::Rejection,
-            format!("已退回：故障处理工作单 {}", order.project),
-            text::rejection("故障处理指令", &[problem], "在本邮件线程回复一行指令，例如：同意 / 驳回: 理由 / 分配: 姓名 / 申请关闭 / 确认关闭 / 未解决 / 转定制"),
+            format!(
+                "未执行：{}的故障处理工作单",
+                text::project_name(&order.project)
+            ),
+            body,
+        ),
+    );
+    d.project = ProjectKey::new(&order.project);
+    d
+}
+
+/// Who acts next on `order` in its state, by name, and the article that says so.
+fn next_step(ctx: &Ctx<'_>, order: &FaultOrder) -> Option<text::NextStep> {
+    use FaultState::*;
+    let by_role = |r: Role| names(ctx, r);
+    let (role, name, action, article) = match order.state {
+        PendingApproval => (
+            "售前经理",
+            by_role(Role::PresalesManager),
+            "回复「同意」或「驳回: 理由」",
+            "第四十四条",
+        ),
+        WithRdManager => (
+            "研发经理",
+            by_role(Role::RdManager),
+            "回复「分配: 研发负责人姓名」或「驳回: 理由」",
+            "第四十五条",
+        ),
+        Assigned if order.conversion_proposed => (
+            "故障提出人",
+            order.proposer.clone(),
+            "回复「同意」转定制",
+            "第四十七条",
+        ),
+        Assigned => (
+            "研发负责人",
+            order.lead.clone().unwrap_or_default(),
+            "解决后回复「申请关闭」",
+            "第四十六条",
+        ),
+        ClosureRequested => (
+            "故障提出人",
+            order.proposer.clone(),
+            "回复「确认关闭」或「未解决」",
+            "第四十六条",
+        ),
+        Closed | Rejected | Converted => return None,
+    };
+    Some(text::NextStep {
+        role,
+        name,
+        action,
+        article,
+    })
+}
+
+/// A command the sender may not give, or not now: who may, and the state; nothing to fix.
+fn refuse(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command, code: &str) -> Decision {
+    let next = next_step(ctx, order);
+    let wrong_person = code == "not_authorized";
+    let mut d = Decision::rejected(
+        MailKind::ThreadCommand,
+        vec![code.to_string()],
+        ctx.reply(
+            OutgoingKind::Rejection,
+            format!(
+                "未执行：{}的故障处理工作单",
+                text::project_name(&order.project)
+            ),
+            text::command_refused(
+                "该故障处理工作单",
+                cmd.word(),
+                text::fault_state_name(order.state),
+                next.as_ref(),
+                !wrong_person,
+            ),
         ),
     );
     d.project = ProjectKey::new(&order.project);

@@ -10,6 +10,13 @@ use crate::parse::{Fields, SubjectKind, WorkflowSubject};
 
 const SIGNATURE: &str = "\n\n—— 技术支持流程机器人（本邮件由系统自动发送）";
 
+/// 分配 naming someone who is not in R&D: the R&D manager can fix it on the thread.
+pub fn fault_assign_unknown(name: &str) -> String {
+    format!(
+        "「分配」须写研发人员的名字，「{name}」不是人员名单中的研发。请在本邮件回复「分配: 研发人员姓名」（第四十五条）。{SIGNATURE}"
+    )
+}
+
 /// A rejection: every problem, then the corrected template filled with what was written.
 pub fn rejection(what: &str, problems: &[String], template: &str) -> String {
     let list: String = problems
@@ -362,6 +369,55 @@ pub fn improvement_ack(project: &str, number: i64) -> String {
     )
 }
 
+/// 第二十一条: a presales' third (or later) 产品改进申请 goes through the 售前经理.
+pub fn improvement_through_manager(
+    sender: &str,
+    project: &str,
+    count: i64,
+    manager: &str,
+) -> String {
+    format!(
+        "{sender}：{project}已提交{count}次产品改进申请单。按第二十一条，第三次起须由销售、责任售前与售前经理沟通后，由售前经理{manager}发出，售前发出无效，因此本申请未登记。\n请与{manager}沟通；本邮件已抄送{manager}。{SIGNATURE}",
+        project = project_name(project)
+    )
+}
+
+/// A thread command that is not the sender's to give, or not now: who may act now, the state,
+/// and the one article it comes from. Nothing for the sender to fix.
+pub fn command_refused(
+    what: &str,
+    cmd: &str,
+    state: &str,
+    next: Option<&NextStep>,
+    own_turn: bool,
+) -> String {
+    let body = match next {
+        Some(n) if !own_turn => format!(
+            "「{cmd}」须由{}{}回复（{}），您无需操作。{what}当前状态：{state}。",
+            n.role, n.name, n.article
+        ),
+        Some(n) => format!(
+            "{what}当前状态为「{state}」，此时不能「{cmd}」。下一步由{}{}{}（{}），您无需操作。",
+            n.role, n.name, n.action, n.article
+        ),
+        None => format!("{what}已{state}，无需再操作。"),
+    };
+    format!("{body}{SIGNATURE}")
+}
+
+/// Who acts next on an item, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextStep {
+    /// The role as people say it: 售前经理, 研发经理, 研发负责人, 故障提出人.
+    pub role: &'static str,
+    /// The person's name.
+    pub name: String,
+    /// What they do: 回复「同意」或「驳回: 理由」.
+    pub action: &'static str,
+    /// The one article it comes from.
+    pub article: &'static str,
+}
+
 /// 研发工时 recorded.
 pub fn rd_time_ack(number: i64, hours: f64, total: f64, per_day: f64) -> String {
     format!(
@@ -408,24 +464,6 @@ pub fn fault_state_name(state: super::FaultState) -> &'static str {
         Rejected => "已驳回",
         Converted => "已转定制",
     }
-}
-
-/// Who may give `cmd` in `state`.
-pub fn fault_who(state: super::FaultState, cmd: &crate::parse::Command) -> String {
-    use super::FaultState::*;
-    let who = match state {
-        PendingApproval => "售前经理",
-        WithRdManager => "研发经理",
-        Assigned if matches!(cmd, crate::parse::Command::Approve) => "故障提出人",
-        Assigned => "研发负责人（转定制须征得故障提出人同意）",
-        ClosureRequested => "故障提出人",
-        _ => "（无人）",
-    };
-    format!(
-        "工作单处于「{}」时，「{}」只能由{who}发出（第四十四条–第四十七条）",
-        fault_state_name(state),
-        cmd.word()
-    )
 }
 
 /// The fields of a fault order as filed (第四十四条), one 「名称: 内容」 a line.
