@@ -270,3 +270,81 @@ async fn a_presales_third_improvement_request_is_sent_to_the_manager_by_name_and
     assert!(r.text.contains("第二十一条"), "{}", r.text);
     assert!(!r.text.contains("请修改后重新发送"), "{}", r.text);
 }
+
+// --- 第十七条–第十九条: 问题遗留 ----------------------------------------------------------------
+
+const LISI: &str = "lisi@example.com";
+
+fn leftover_by_lisi() -> Vec<u8> {
+    mail(
+        "李四 <lisi@example.com>",
+        "客户沟通-星河项目-李四",
+        "Fri, 27 Nov 2026 17:00:00 +0800",
+        "lisi-leftover",
+        "沟通结果: 问题遗留\r\n项目名称: 星河项目\r\n沟通人: 客户王工\r\n沟通方式: 电话\r\n\
+         沟通的具体问题: 确认客户防火墙放行 3389 端口并配置审计策略\r\n\
+         遗留的问题描述: 客户要求导出审计日志为 Excel\r\n优先级: 紧急\r\n",
+    )
+}
+
+#[tokio::test]
+async fn a_leftover_ack_gives_the_next_steps_and_copies_the_first_presales() {
+    let (bot, _dir) = fed(&[
+        initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+        leftover_by_lisi(),
+    ])
+    .await;
+    let all = outbox_of(&bot).await;
+    let ack = all
+        .iter()
+        .find(|r| r.kind == "ack" && r.reaches_to(LISI))
+        .expect("the report's ack");
+    assert!(ack.copies(ZHANGSAN), "the 第一售前 is copied: {ack:?}");
+    for step in [
+        "立即启动内部处理流程（第十七条）",
+        "向销售汇报",
+        "（第十八条）",
+        "产品改进申请单或故障处理工作单（第十九条）",
+    ] {
+        assert!(ack.text.contains(step), "{step} in {}", ack.text);
+    }
+}
+
+#[tokio::test]
+async fn a_reply_of_solved_to_an_open_item_reminder_closes_that_item() {
+    let (bot, _dir) = fed(&[
+        initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+        leftover_by_lisi(),
+    ])
+    .await;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:00:00+08:00")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    supportbot::schedule::run_due(&bot, at).await.expect("tick");
+    let all = outbox_of(&bot).await;
+    let reminder = of_kind(&all, "open_item_reminder")
+        .pop()
+        .expect("a reminder");
+    assert_eq!(reminder.to, vec![LISI.to_string()]);
+    // The report is mail 2: its thread tag and the item's number.
+    assert!(
+        reminder.subject.starts_with("[SB-2] "),
+        "{}",
+        reminder.subject
+    );
+    assert!(reminder.subject.contains("#2"), "{}", reminder.subject);
+    assert!(reminder.text.contains("#2"), "{}", reminder.text);
+    let reply = mail(
+        "李四 <lisi@example.com>",
+        &format!("Re: {}", reminder.subject),
+        "Mon, 30 Nov 2026 11:00:00 +0800",
+        "lisi-solved",
+        "已解决\r\n\r\n> 提醒",
+    );
+    bot.handle(&reply, common::now()).await.expect("handled");
+    let mut conn = bot.store.connection().await.expect("reader");
+    let open = supportbot::store::schedule::open_items(&mut conn, None)
+        .await
+        .expect("items");
+    assert!(open.is_empty(), "the item is closed: {open:?}");
+}

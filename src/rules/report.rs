@@ -235,6 +235,14 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
                 text::report_ack(&row, first, &project_name, &closed, &still_open),
             );
             ack.cc.extend(others);
+            // 问题遗留: the 第一售前, who coordinates the project (第六条), hears of it too.
+            if row.leftover.is_some()
+                && first != me
+                && let Some(a) = first.and_then(|f| ctx.address_of(f))
+                && !ack.cc.contains(&a)
+            {
+                ack.cc.push(a);
+            }
             d.outgoing.push(ack);
             if me == second
                 && let Some(first_addr) = first.and_then(|f| ctx.address_of(f))

@@ -124,18 +124,24 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
     for i in rows {
         let engineer = address_of(config, &i.engineer);
         let what = format!(
-            "项目「{}」的遗留问题（{}，{} 提出）：{}",
+            "{}的遗留问题 #{}（优先级：{}，{}提出）：{}",
             i.project,
+            i.thread,
             i.priority,
             local(config, i.opened_at),
             i.description
         );
+        // The item's thread tag: a reply to the reminder acts on that item (workflow.md §4).
+        let tag = format!("[SB-{}]", i.thread);
         if i.resolution_due <= now {
             let mail = Outgoing {
                 kind: OutgoingKind::OpenItemEscalation,
                 to: role(config, Role::PresalesManager),
                 cc: engineer.iter().cloned().collect(),
-                subject: format!("升级：项目「{}」遗留问题超过解决时限", i.project),
+                subject: format!(
+                    "{tag} 提醒：{}的遗留问题 #{} 已超过解决时限",
+                    i.project, i.thread
+                ),
                 body: format!(
                     "{what}\n\n解决时限 {} 已过，问题仍未关闭（第七条、第十七条）。负责人：{}。\n",
                     local(config, i.resolution_due),
@@ -158,10 +164,10 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
                 kind: OutgoingKind::OpenItemReminder,
                 to: vec![a],
                 cc: Vec::new(),
-                subject: format!("提醒：项目「{}」遗留问题待跟进", i.project),
+                subject: format!("{tag} 提醒：{}的遗留问题 #{} 待跟进", i.project, i.thread),
                 body: format!(
                     "{what}\n\n响应时限 {} 已到，尚无跟进报告（第七条）。请跟进并发送客户沟通报告；\
-                     解决时限为 {}。\n",
+                     解决时限为 {}。\n已解决的，请直接回复本邮件「已解决」（第十七条）。\n",
                     local(config, i.response_due),
                     local(config, i.resolution_due)
                 ),

@@ -94,6 +94,8 @@ pub async fn items_without_deadlines(
 pub struct OpenItemRow {
     /// Row id.
     pub id: i64,
+    /// Its thread: the report that opened it (the n of `[SB-n]` and of 「#n」).
+    pub thread: i64,
     /// Project name.
     pub project: String,
     /// Engineer (name) who reported it.
@@ -118,7 +120,8 @@ pub async fn open_items(
     engineer: Option<&str>,
 ) -> anyhow::Result<Vec<OpenItemRow>> {
     let rows = sqlx::query(
-        "SELECT o.id, p.name AS project, o.engineer, o.description, o.priority, o.opened_at,
+        "SELECT o.id, (SELECT message FROM reports WHERE id = o.report) AS thread,
+                p.name AS project, o.engineer, o.description, o.priority, o.opened_at,
                 coalesce(o.response_due, o.opened_at) AS response_due,
                 coalesce(o.resolution_due, o.opened_at) AS resolution_due,
                 EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
@@ -134,6 +137,7 @@ pub async fn open_items(
         .into_iter()
         .map(|r| OpenItemRow {
             id: r.get("id"),
+            thread: r.get("thread"),
             project: r.get("project"),
             engineer: r.get("engineer"),
             description: r.get("description"),
