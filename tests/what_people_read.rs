@@ -348,3 +348,56 @@ async fn a_reply_of_solved_to_an_open_item_reminder_closes_that_item() {
         .expect("items");
     assert!(open.is_empty(), "the item is closed: {open:?}");
 }
+
+// --- 第十二条 -----------------------------------------------------------------------------------
+
+const SUNLI: &str = "sunli@example.com";
+
+#[tokio::test]
+async fn a_report_not_sent_to_the_responsible_sales_is_forwarded_to_her_and_the_ack_says_so() {
+    let (bot, _dir) = fed(&[
+        initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+        common::mail::report("星河", "Tue, 3 Nov 2026 10:00:00 +0800", "r1", None),
+    ])
+    .await;
+    let all = outbox_of(&bot).await;
+    let forwards = of_kind(&all, "forward");
+    assert_eq!(forwards.len(), 1, "{all:#?}");
+    assert_eq!(forwards[0].to, vec![SUNLI.to_string()]);
+    assert!(
+        forwards[0].text.contains("确认客户防火墙放行 3389 端口"),
+        "the report itself: {}",
+        forwards[0].text
+    );
+    let ack = of_kind(&all, "ack").pop().expect("ack");
+    assert!(
+        ack.text.contains("本汇报未发给责任销售孙丽，已代为转发"),
+        "{}",
+        ack.text
+    );
+}
+
+#[tokio::test]
+async fn a_report_copied_to_the_responsible_sales_is_not_forwarded() {
+    let raw = String::from_utf8(common::mail::report(
+        "星河",
+        "Tue, 3 Nov 2026 10:00:00 +0800",
+        "r1",
+        None,
+    ))
+    .expect("utf-8")
+    .replacen(
+        "To: supportbot@example.com\r\n",
+        "To: supportbot@example.com\r\nCc: 孙丽 <SunLi@example.com>\r\n",
+        1,
+    );
+    let (bot, _dir) = fed(&[
+        initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+        raw.into_bytes(),
+    ])
+    .await;
+    let all = outbox_of(&bot).await;
+    assert!(of_kind(&all, "forward").is_empty(), "{all:#?}");
+    let ack = of_kind(&all, "ack").pop().expect("ack");
+    assert!(!ack.text.contains("代为转发"), "{}", ack.text);
+}

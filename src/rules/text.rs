@@ -150,6 +150,17 @@ pub fn report_ack(
     )
 }
 
+/// 第十二条: the ack of a report forwarded to the 责任销售 says so.
+pub fn with_forward_note(ack: &str, sales: &str) -> String {
+    let note = format!(
+        "\n本汇报未发给责任销售{sales}，已代为转发（第十二条）；以后请直接发给或抄送{sales}。"
+    );
+    match ack.strip_suffix(SIGNATURE) {
+        Some(head) => format!("{head}{note}{SIGNATURE}"),
+        None => format!("{ack}{note}"),
+    }
+}
+
 /// 第十一条: ask for the missing 立项.
 pub fn initiation_request(project: &str, engineer: &str, sales: Option<&str>) -> String {
     let ask = match sales {
