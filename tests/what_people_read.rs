@@ -401,3 +401,83 @@ async fn a_report_copied_to_the_responsible_sales_is_not_forwarded() {
     let ack = of_kind(&all, "ack").pop().expect("ack");
     assert!(!ack.text.contains("代为转发"), "{}", ack.text);
 }
+
+// --- contradictions and overstatement ----------------------------------------------------------
+
+#[tokio::test]
+async fn the_initiation_ack_does_not_ask_the_first_presales_to_fill_the_tracking_table_by_hand() {
+    let (bot, _dir) = fed(&[initiation("Mon, 2 Nov 2026 09:00:00 +0800")]).await;
+    let all = outbox_of(&bot).await;
+    let ack = of_kind(&all, "ack").pop().expect("ack");
+    assert!(!ack.text.contains("请填写项目跟踪表"), "{}", ack.text);
+    assert!(ack.text.contains("无需手工填写"), "{}", ack.text);
+}
+
+#[tokio::test]
+async fn the_initiation_request_blames_no_one_and_its_reminder_says_something_new_with_a_template()
+{
+    let (bot, _dir) = fed(&[common::mail::report(
+        "东方",
+        "Fri, 13 Nov 2026 10:00:00 +0800",
+        "u1",
+        None,
+    )])
+    .await;
+    let all = outbox_of(&bot).await;
+    let request = of_kind(&all, "initiation_request").pop().expect("request");
+    assert_eq!(request.to, vec![SUNLI.to_string()]);
+    assert!(!request.text.contains("承担"), "{}", request.text);
+    assert!(!request.text.contains("责任由"), "{}", request.text);
+    assert!(
+        request.text.contains("标题：立项-东方项目"),
+        "{}",
+        request.text
+    );
+    assert!(request.text.contains("支持内容: "), "{}", request.text);
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-18T10:00:00+08:00")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    supportbot::schedule::run_due(&bot, at).await.expect("tick");
+    let all = outbox_of(&bot).await;
+    let reminder = of_kind(&all, "uninitiated_reminder")
+        .pop()
+        .expect("reminder");
+    let first_line = |t: &str| t.lines().next().unwrap_or_default().to_string();
+    assert_ne!(first_line(&reminder.text), first_line(&request.text));
+    assert!(reminder.text.contains("再次提醒"), "{}", reminder.text);
+    assert!(
+        reminder.text.contains("标题：立项-东方项目"),
+        "{}",
+        reminder.text
+    );
+    assert!(
+        reminder.text.contains("2026年11月13日"),
+        "{}",
+        reminder.text
+    );
+}
+
+#[tokio::test]
+async fn a_complaint_naming_no_one_says_the_target_was_inferred_and_how_to_correct_it() {
+    let (bot, _dir) = fed(&[
+        initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+        mail(
+            "孙丽 <sunli@example.com>",
+            "投诉-星河项目沟通问题",
+            "Tue, 3 Nov 2026 10:00:00 +0800",
+            "c1",
+            "情况说明: 客户反映回复不及时",
+        ),
+    ])
+    .await;
+    let all = outbox_of(&bot).await;
+    let ack = all
+        .iter()
+        .find(|r| r.kind == "ack" && r.reaches_to(SUNLI) && r.subject.contains("投诉"))
+        .expect("the complaint's ack");
+    assert!(ack.text.contains("对张三的投诉已记录"), "{}", ack.text);
+    assert!(ack.text.contains("没有写明被投诉人"), "{}", ack.text);
+    assert!(ack.text.contains("第一售前张三"), "{}", ack.text);
+    assert!(ack.text.contains("撤销投诉-星河项目"), "{}", ack.text);
+    assert!(ack.text.contains("被投诉人: 姓名"), "{}", ack.text);
+}

@@ -193,7 +193,12 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
     d.outgoing.push(ctx.reply(
         OutgoingKind::Ack,
         format!("已记录：{canonical}"),
-        text::complaint_ack(&target, !missing.is_empty()),
+        text::complaint_ack(
+            &target,
+            !missing.is_empty(),
+            named.is_none(),
+            subject.project.as_deref().unwrap_or_default(),
+        ),
     ));
     if !missing.is_empty() {
         d.outgoing.push(Outgoing {

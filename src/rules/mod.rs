@@ -15,7 +15,7 @@ pub use initiation::ProjectSheet;
 pub use report::ReportRow;
 pub use text::fault_state_name;
 mod report;
-mod text;
+pub mod text;
 
 use crate::config::Config;
 use crate::directory::{Person, Role};

@@ -161,19 +161,27 @@ pub fn with_forward_note(ack: &str, sales: &str) -> String {
     }
 }
 
-/// 第十一条: ask for the missing 立项.
+/// A blank 立项 (第九条) for `project`, with the 责任销售 when known.
+pub fn initiation_blank(project: &str, sales: Option<&str>) -> String {
+    let project = project_name(project);
+    format!(
+        "标题：立项-{project}\n项目名称: {project}\n责任销售: {}\n第一售前: \n第二售前: \n支持类型: \n支持内容: \n（支持类型：售前交流/客户培训/技术文档/产品测试/产品实施/售后服务；第二售前可不填）",
+        sales.unwrap_or_default()
+    )
+}
+
+/// 第十一条: ask for the missing 立项. No blame yet: that comes only after a reminder is ignored.
 pub fn initiation_request(project: &str, engineer: &str, sales: Option<&str>) -> String {
+    let name = project_name(project);
     let ask = match sales {
-        Some(s) => {
-            format!("{s}：技术支持人员 {engineer} 已介入项目「{project}」，但该项目尚未立项。")
-        }
+        Some(s) => format!(
+            "{s}：技术支持人员{engineer}已开始支持{name}，该项目还没有立项。请发送立项邮件（第九条、第十一条），可直接复制下面的模板填写："
+        ),
         None => format!(
-            "{engineer}：项目「{project}」尚未立项，且汇报中没有写明责任销售。请将本邮件转给该项目的责任销售。\n\n"
+            "{engineer}：{name}还没有立项，汇报中也没有写明责任销售。请把本邮件转给该项目的责任销售，请其发送立项邮件（第十一条），模板如下："
         ),
     };
-    format!(
-        "{ask}请责任销售尽快发送立项邮件（标题：立项-{project}），写明第一售前、支持类型和支持内容（第九条、第十一条）。\n未立项期间如出现延误，由销售承担责任（第十一条）。{SIGNATURE}"
-    )
+    format!("{ask}\n\n{}{SIGNATURE}", initiation_blank(project, sales))
 }
 
 /// 第六条 / 第十六条: what the 第二售前 did, for the 第一售前's tracking table.
@@ -193,7 +201,7 @@ pub fn initiation_ack(sheet: &ProjectSheet, existed: bool) -> String {
     let verb = if existed { "已更新" } else { "已登记" };
     let second = sheet.second_presales.as_deref().unwrap_or("（无）");
     format!(
-        "项目「{}」立项{verb}。\n责任销售：{}\n第一售前：{}\n第二售前：{second}\n支持类型：{}\n支持内容：{}\n\n第一售前请填写项目跟踪表；之后的客户沟通汇报标题为：客户沟通-{}-技服人员名字（第十条、第十二条）。{SIGNATURE}",
+        "{}立项{verb}。\n责任销售：{}\n第一售前：{}\n第二售前：{second}\n支持类型：{}\n支持内容：{}\n\n之后每份客户沟通汇报由机器人记入第一售前的项目跟踪表（第十六条），无需手工填写。汇报标题为：客户沟通-{}-汇报人姓名（第十二条）。{SIGNATURE}",
         sheet.name,
         sheet.responsible_sales,
         sheet.first_presales,
@@ -204,13 +212,22 @@ pub fn initiation_ack(sheet: &ProjectSheet, existed: bool) -> String {
 }
 
 /// Complaint recorded.
-pub fn complaint_ack(target: &str, forwarded: bool) -> String {
+pub fn complaint_ack(target: &str, forwarded: bool, inferred: bool, project: &str) -> String {
     let fwd = if forwarded {
         "\n按第十三条投诉应发给技术支持部经理并抄送技术总监；本邮件未发给其中的人，已代为转发。"
     } else {
         ""
     };
-    format!("对 {target} 的投诉已记录（第十三条、第十四条）。{fwd}{SIGNATURE}")
+    let guess = if inferred {
+        format!(
+            "\n投诉中没有写明被投诉人，已按{}的第一售前{target}记录。如不是{target}，请发送「撤销投诉-{}」，再重新投诉并写明「被投诉人: 姓名」。",
+            project_name(project),
+            project_name(project)
+        )
+    } else {
+        String::new()
+    };
+    format!("对{target}的投诉已记录（第十三条、第十四条）。{guess}{fwd}{SIGNATURE}")
 }
 
 /// A mail forwarded to whoever it should have gone to, and why.

@@ -96,12 +96,16 @@ pub fn uninitiated(config: &Config, rows: &[UninitiatedRow], now: DateTime<Utc>)
                 ),
             };
             let body = format!(
-                "项目「{}」自 {} 起仍未立项（第十一条）。{}。\n\
-                 满 {} 个工作日仍未立项时，技术支持可能暂停，延误由销售方负责。\n",
+                "再次提醒：{}自{}开始技术支持，至今仍未立项（第十一条）。{}。\n\
+                 按第十一条，已提醒而仍未立项的，技术支持可以停止；满{}个工作日仍未立项时，\
+                 技术支持可能暂停，项目由此出现的延误由销售自己承担。\n\n{}\n",
                 p.name,
-                local(config, p.created_at),
+                crate::rules::text::date_cn(
+                    p.created_at.with_timezone(&config.timezone).date_naive()
+                ),
                 ask,
-                s.stop_support_after
+                s.stop_support_after,
+                crate::rules::text::initiation_blank(&p.name, p.responsible_sales.as_deref())
             );
             let mail = Outgoing {
                 kind: OutgoingKind::UninitiatedReminder,
