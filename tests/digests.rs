@@ -85,11 +85,11 @@ fn one<'a>(all: &'a [(String, Queued)], kind: &str, to: &str) -> &'a Queued {
 async fn the_daily_digest_shows_yesterdays_reports_rejections_and_open_items() {
     let (_bot, _dir, all) = december_first().await;
     let d = one(&all, "daily_digest", "wangfang@example.com");
-    assert!(d.subject.contains("2026-11-30"), "{}", d.subject);
+    assert!(d.subject.contains("2026年11月30日"), "{}", d.subject);
     assert!(d.body.contains("收到的报告：3"), "{}", d.body);
     assert!(d.body.contains("退回：1"), "{}", d.body);
     assert!(
-        d.body.contains("missing_field:沟通的具体问题"),
+        d.body.contains("缺少字段：沟通的具体问题（第十五条）"),
         "{}",
         d.body
     );
@@ -144,7 +144,7 @@ async fn the_monthly_workbook_opens_with_a_sheet_per_presales_holding_their_rows
     let (_bot, _dir, all) = december_first().await;
     let m = one(&all, "monthly_digest", "wangfang@example.com");
     assert_eq!(m.to.len(), 2, "manager and director");
-    assert!(m.subject.contains("2026-11"));
+    assert!(m.subject.contains("2026年11月"), "{}", m.subject);
     assert_eq!(m.attachments.len(), 1);
     let cursor = std::io::Cursor::new(m.attachments[0].content.clone());
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(cursor).expect("xlsx opens");

@@ -158,7 +158,7 @@ async fn after_a_long_outage_each_digest_is_queued_once_for_the_latest_period() 
     let daily = of_kind(&bot, "daily_digest").await;
     assert_eq!(daily.len(), 2);
     assert!(
-        daily[1].subject.contains("2026-11-19"),
+        daily[1].subject.contains("2026年11月19日"),
         "{}",
         daily[1].subject
     );
@@ -183,7 +183,7 @@ async fn a_digest_is_not_due_a_minute_before_its_time_nor_on_a_holiday() {
     let daily = of_kind(&bot, "daily_digest").await;
     assert_eq!(daily.len(), 1);
     assert!(
-        daily[0].subject.contains("2026-09-29"),
+        daily[0].subject.contains("2026年9月29日"),
         "{}",
         daily[0].subject
     );
@@ -191,7 +191,7 @@ async fn a_digest_is_not_due_a_minute_before_its_time_nor_on_a_holiday() {
     let daily = of_kind(&bot, "daily_digest").await;
     assert_eq!(daily.len(), 2);
     assert!(
-        daily[1].subject.contains("2026-09-30 至 2026-10-07"),
+        daily[1].subject.contains("2026年9月30日至2026年10月7日"),
         "{}",
         daily[1].subject
     );

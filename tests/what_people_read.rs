@@ -481,3 +481,109 @@ async fn a_complaint_naming_no_one_says_the_target_was_inferred_and_how_to_corre
     assert!(ack.text.contains("撤销投诉-星河项目"), "{}", ack.text);
     assert!(ack.text.contains("被投诉人: 姓名"), "{}", ack.text);
 }
+
+// --- machine-looking text ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn digests_read_as_office_chinese_without_zone_ids_codes_or_commands() {
+    let (bot, _dir) = fed(&[
+        initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+        common::mail::report(
+            "星河",
+            "Fri, 27 Nov 2026 17:00:00 +0800",
+            "r1",
+            Some("紧急"),
+        ),
+        mail(
+            "张三 <zhangsan@example.com>",
+            "客户沟通-星河项目-张三",
+            "Mon, 30 Nov 2026 11:00:00 +0800",
+            "r3",
+            "沟通结果: 成功\r\n项目名称: 星河项目\r\n沟通人: 客户王工\r\n沟通方式: 电话",
+        ),
+    ])
+    .await;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    supportbot::schedule::run_due(&bot, at).await.expect("tick");
+    let all = outbox_of(&bot).await;
+    let daily = of_kind(&all, "daily_digest").pop().expect("daily");
+    assert!(
+        daily.subject.contains("2026年11月30日"),
+        "{}",
+        daily.subject
+    );
+    assert!(daily.text.contains("北京时间"), "{}", daily.text);
+    assert!(daily.text.contains("时限状态"), "{}", daily.text);
+    assert!(daily.text.contains("1个工作日2小时"), "{}", daily.text);
+    assert!(
+        daily.text.contains("缺少字段：沟通的具体问题（第十五条）"),
+        "{}",
+        daily.text
+    );
+    for machine in [
+        "Asia/Shanghai",
+        "SLA",
+        "missing_field",
+        "2026-11-",
+        "小时00分",
+    ] {
+        assert!(!daily.text.contains(machine), "{machine} in {}", daily.text);
+    }
+    let monthly = of_kind(&all, "monthly_digest").pop().expect("monthly");
+    assert!(
+        monthly.subject.contains("2026年11月"),
+        "{}",
+        monthly.subject
+    );
+    assert!(!monthly.text.contains("supportbot "), "{}", monthly.text);
+}
+
+#[tokio::test]
+async fn the_monthly_workbook_shows_contact_method_and_leftover_but_no_message_id() {
+    use calamine::{Reader, Xlsx};
+    let (bot, _dir) = fed(&[
+        initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+        common::mail::report(
+            "星河",
+            "Fri, 27 Nov 2026 17:00:00 +0800",
+            "r1",
+            Some("紧急"),
+        ),
+    ])
+    .await;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    supportbot::schedule::run_due(&bot, at).await.expect("tick");
+    let mut conn = bot.store.connection().await.expect("reader");
+    let queued = outbox::pending(&mut conn, 0, 1000).await.expect("pending");
+    let book = queued
+        .iter()
+        .find_map(|q| q.attachments.first())
+        .expect("the monthly workbook");
+    let mut wb: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(book.content.clone())).expect("xlsx");
+    let rows: Vec<Vec<String>> = wb
+        .worksheet_range("张三")
+        .expect("sheet")
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    for h in ["沟通人", "沟通方式", "遗留的问题描述"] {
+        assert!(rows[0].iter().any(|c| c == h), "{h} in {:?}", rows[0]);
+    }
+    assert!(
+        !rows[0].iter().any(|c| c.contains("Message")),
+        "{:?}",
+        rows[0]
+    );
+    assert!(rows[1].iter().any(|c| c == "客户王工"), "{:?}", rows[1]);
+    assert!(rows[1].iter().any(|c| c == "电话"), "{:?}", rows[1]);
+    assert!(
+        rows[1].iter().any(|c| c == "客户要求导出审计日志为 Excel"),
+        "{:?}",
+        rows[1]
+    );
+}

@@ -258,6 +258,65 @@ pub fn project_name(key_or_name: &str) -> String {
     }
 }
 
+/// The time zone as people say it: 北京时间 for Asia/Shanghai (and the other zones of China).
+pub fn zone_name(tz: chrono_tz::Tz) -> String {
+    match tz.name() {
+        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Harbin" | "PRC" => "北京时间".into(),
+        "Asia/Hong_Kong" => "香港时间".into(),
+        "Asia/Taipei" => "台北时间".into(),
+        "Asia/Tokyo" => "东京时间".into(),
+        "Asia/Singapore" => "新加坡时间".into(),
+        "UTC" | "Etc/UTC" => "协调世界时".into(),
+        other => format!("当地时间（{}）", other.rsplit('/').next().unwrap_or(other)),
+    }
+}
+
+/// 2026年11月26日 10:00 in `tz`.
+pub fn datetime_cn(t: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    let l = t.with_timezone(&tz);
+    format!("{} {}", date_cn(l.date_naive()), l.format("%H:%M"))
+}
+
+/// Working time as people say it: 「3个工作日5小时」, 「5小时20分」, given the working day's length.
+pub fn working_duration(d: chrono::Duration, day: chrono::Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    let day_minutes = day.num_minutes().max(1);
+    let (days, rest) = (minutes / day_minutes, minutes % day_minutes);
+    let (h, m) = (rest / 60, rest % 60);
+    let mut s = String::new();
+    if days > 0 {
+        s += &format!("{days}个工作日");
+    }
+    if h > 0 {
+        s += &format!("{h}小时");
+    }
+    if m > 0 && days == 0 {
+        s += &format!("{m}分");
+    }
+    if s.is_empty() {
+        s = "不到1分钟".into();
+    }
+    s
+}
+
+/// A reason code (interface.md) as people read it: Chinese, with the article it comes from.
+pub fn reason(code: &str) -> String {
+    let (head, arg) = code.split_once(':').unwrap_or((code, ""));
+    match head {
+        "missing_field" => format!("缺少字段：{arg}（第十五条）"),
+        "invalid_value" => format!("填写有误：{arg}（第十五条）"),
+        "vague_content" => "沟通的具体问题写得笼统（第十五条）".into(),
+        "project_mismatch" => "标题与项目名称中的项目不一致（第十二条）".into(),
+        "sender_mismatch" => "发件人不是标题中的技服人员（第十二条）".into(),
+        "not_authorized" => "发件人无权发送此类邮件".into(),
+        "unknown_project" => "项目尚未立项（第十一条）".into(),
+        "unauthenticated" => "发件人未通过认证".into(),
+        "limit_exceeded" => "第三次起须由售前经理发出（第二十一条）".into(),
+        "invalid_state" => "当前状态下不能执行".into(),
+        _ => "格式有误".into(),
+    }
+}
+
 /// 2026年11月26日.
 pub fn date_cn(d: chrono::NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
