@@ -1,4 +1,21 @@
 //! The words of the bot's mail: Chinese, short, one purpose each (mail-formats.md "Replies").
+//!
+//! Every template people read lives here (the schedule's reminders and the digests take their
+//! dates, durations, project names and reasons from here too), in natural office Chinese, in the
+//! second person to whoever receives the mail, citing the one article a rule comes from
+//! (the regulation's clean copy). Glossary of the terms the templates use:
+//!
+//! - **技服人员**: a technical-support engineer (a presales in the directory) who talks to the
+//!   customer and sends the 客户沟通 report (第十二条); the subject names them.
+//! - **第一售前 / 第二售前**: the presales named in a project's 立项 (第九条). The 第一售前
+//!   coordinates the project (第六条) and owns its 项目跟踪表; the 第二售前 helps.
+//! - **项目跟踪表**: each 第一售前's table of reports on their projects (第十六条), the basis of
+//!   project bonuses. The bot fills it from accepted reports; nobody fills it by hand.
+//! - **遗留问题**: what a report with 沟通结果「问题遗留」 leaves open (第十七条–第十九条); it has a
+//!   number (#n, the n of the report's [SB-n]) and stays open until someone replies 「已解决」.
+//! - **工作日**: a working day of the configured calendar (Monday–Friday, public holidays and
+//!   调休 applied), working hours 09:00–18:00 by default; every deadline and duration counts
+//!   working time only (「3个工作日5小时」).
 
 use super::ActiveComplaint;
 use super::complaint::{SCOPE_MONTH, Tally};
