@@ -294,7 +294,7 @@ async fn the_presales_manager_files_the_third_improvement_request() {
     let ack = bot.sent_one(third.id).await;
     assert_eq!((ack.kind.as_str(), ack.to), ("ack", names(&["王芳"])));
     assert!(
-        ack.body.contains("第 3 号"),
+        ack.body.contains("第3号"),
         "the ack gives the number: {}",
         ack.body
     );

@@ -279,16 +279,21 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
                     kind: OutgoingKind::SecondPresalesNotice,
                     to: vec![first_addr.clone()],
                     cc: cc.into_iter().filter(|a| *a != first_addr).collect(),
-                    subject: format!("通知：第二售前支持记录 {project_name}"),
+                    subject: format!(
+                        "通知：第二售前{}支持了{}",
+                        row.engineer,
+                        text::project_name(&project.name)
+                    ),
                     body: text::second_presales_notice(
                         &row,
-                        &ctx.mail
-                            .date
-                            .with_timezone(&ctx.config.timezone)
-                            .format("%Y-%m-%d")
-                            .to_string(),
+                        &text::date_cn(
+                            ctx.mail
+                                .date
+                                .with_timezone(&ctx.config.timezone)
+                                .date_naive(),
+                        ),
                         first.unwrap_or_default(),
-                        &project_name,
+                        &project.name,
                     ),
                 });
             }

@@ -398,7 +398,7 @@ fn a_report_from_the_second_presales_is_sent_on_to_the_first_presales_copying_th
     let notice = the_one(&d, OutgoingKind::SecondPresalesNotice);
     assert_eq!(notice.to, strings(&[ZHANGSAN]));
     assert_eq!(notice.cc, strings(&[WANGFANG]));
-    assert!(notice.body.contains("2026-11-16"), "{}", notice.body);
+    assert!(notice.body.contains("2026年11月16日"), "{}", notice.body);
     assert!(notice.body.contains(CONCRETE), "{}", notice.body);
     assert!(d.effects.iter().any(
         |e| matches!(e, Effect::AddReport(r) if r.engineer == "李四" && r.project == key("星河"))
@@ -448,7 +448,7 @@ fn the_second_presales_notice_dates_the_support_in_the_department_time_zone() {
     let d = run(&m, &initiated());
     let notice = the_one(&d, OutgoingKind::SecondPresalesNotice);
     assert!(
-        notice.body.contains("支持日期：2026-11-17"),
+        notice.body.contains("支持日期：2026年11月17日"),
         "{}",
         notice.body
     );

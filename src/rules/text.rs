@@ -27,6 +27,11 @@ use crate::parse::{Fields, SubjectKind, WorkflowSubject};
 
 const SIGNATURE: &str = "\n\n—— 技术支持流程机器人（本邮件由系统自动发送）";
 
+/// A thread command that could not be carried out: why, and nothing to re-send.
+pub fn command_not_done(problem: &str) -> String {
+    format!("您的指令未执行：{problem}。{SIGNATURE}")
+}
+
 /// 分配 naming someone who is not in R&D: the R&D manager can fix it on the thread.
 pub fn fault_assign_unknown(name: &str) -> String {
     format!(
@@ -162,8 +167,10 @@ pub fn report_ack(
         ),
     };
     format!(
-        "{project} 的客户沟通汇报已记录{owner}。\n沟通结果：{}\n沟通的具体问题：{}{open}{closed}{asked}{SIGNATURE}",
-        row.result, row.content
+        "{}的客户沟通汇报已记录{owner}。\n沟通结果：{}\n沟通的具体问题：{}{open}{closed}{asked}{SIGNATURE}",
+        project_name(project),
+        row.result,
+        row.content
     )
 }
 
@@ -204,8 +211,9 @@ pub fn initiation_request(project: &str, engineer: &str, sales: Option<&str>) ->
 /// 第六条 / 第十六条: what the 第二售前 did, for the 第一售前's tracking table.
 pub fn second_presales_notice(row: &ReportRow, date: &str, first: &str, project: &str) -> String {
     format!(
-        "{first}：第二售前 {} 支持了项目「{project}」，已代为记入您的项目跟踪表（第十六条）。\n支持日期：{}\n沟通结果：{}\n沟通的具体问题：{}\n遗留的问题描述：{}\n之后此项目的协调仍由第一售前负责（第六条）。{SIGNATURE}",
+        "{first}：第二售前{}支持了{}，已代为记入您的项目跟踪表（第十六条）。\n支持日期：{}\n沟通结果：{}\n沟通的具体问题：{}\n遗留的问题描述：{}\n之后此项目的协调仍由第一售前负责（第六条）。{SIGNATURE}",
         row.engineer,
+        project_name(project),
         date,
         row.result,
         row.content,
@@ -250,7 +258,7 @@ pub fn complaint_ack(target: &str, forwarded: bool, inferred: bool, project: &st
 /// A mail forwarded to whoever it should have gone to, and why.
 pub fn forward(mail: &Inbound, date: &str, sender: &str, why: &str) -> String {
     format!(
-        "{sender} 的邮件未发给/抄送您。{why}，现代为转发：\n\n-----原始邮件-----\n发件人: {}\n时间: {date}\n主题: {}\n\n{}{SIGNATURE}",
+        "{sender}的邮件未发给或抄送您。{why}，现代为转发：\n\n-----原始邮件-----\n发件人: {}\n时间: {date}\n主题: {}\n\n{}{SIGNATURE}",
         mail.from.as_deref().unwrap_or_default(),
         mail.subject.trim(),
         mail.body.trim()
@@ -460,8 +468,10 @@ impl Threshold<'_> {
 pub fn withdrawal_ack(c: &ActiveComplaint, voided: bool) -> String {
     let verb = if voided { "已作废" } else { "已撤销" };
     format!(
-        "{} 对 {} 的投诉（{} 月）{verb}，不再计入第十四条的统计。{SIGNATURE}",
-        c.complainant, c.target, c.month
+        "{}对{}的投诉（{}）{verb}，不再计入第十四条的统计。{SIGNATURE}",
+        c.complainant,
+        c.target,
+        month_cn(&c.month)
     )
 }
 
@@ -473,7 +483,8 @@ pub fn improvement_ack(project: &str, number: i64) -> String {
         ""
     };
     format!(
-        "项目「{project}」的第 {number} 号产品改进申请单已记录，已抄送研发经理（第十九条）。\n研发人员请在本邮件回复「研发工时: N天」或「研发工时: N小时」登记净研发时间（第二十二条）。{next}{SIGNATURE}"
+        "{}第{number}号产品改进申请单已记录，已抄送研发经理（第十九条）。\n研发人员请在本邮件回复「研发工时: N天」或「研发工时: N小时」登记净研发时间（第二十二条）。{next}{SIGNATURE}",
+        project_name(project)
     )
 }
 
@@ -649,7 +660,7 @@ pub fn fault_moved(
             "请研发经理回复「分配: 研发负责人姓名」或「驳回: 理由」（第四十五条）。".to_string()
         }
         Assigned if conversion_proposed => format!(
-            "研发负责人建议转定制。请故障提出人 {} 回复「同意」（第四十七条）。",
+            "研发负责人建议转定制。请故障提出人{}回复「同意」（第四十七条）。",
             order.proposer
         ),
         Assigned if order.state == WithRdManager => format!(
@@ -662,7 +673,7 @@ pub fn fault_moved(
             lead.unwrap_or("")
         ),
         ClosureRequested => format!(
-            "请故障提出人 {} 确认：回复「确认关闭」或「未解决」（第四十六条）。",
+            "请故障提出人{}确认：回复「确认关闭」或「未解决」（第四十六条）。",
             order.proposer
         ),
         Closed => "故障已关闭（第四十六条）。".to_string(),
@@ -680,5 +691,8 @@ pub fn fault_moved(
 
 /// 第十七条: an open item closed.
 pub fn open_item_closed(project: &str, how: &str) -> String {
-    format!("项目「{project}」的遗留问题已关闭（{how}，第十七条）。{SIGNATURE}")
+    format!(
+        "{}的遗留问题已关闭（{how}，第十七条）。{SIGNATURE}",
+        project_name(project)
+    )
 }

@@ -21,9 +21,7 @@ pub struct Due {
 }
 
 fn local(config: &Config, t: DateTime<Utc>) -> String {
-    t.with_timezone(&config.timezone)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::rules::text::datetime_cn(t, config.timezone)
 }
 
 fn address_of(config: &Config, name: &str) -> Option<String> {
@@ -193,7 +191,7 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
 pub struct FaultStep {
     /// The order's id.
     pub id: i64,
-    /// Its title or project, for the subject.
+    /// The project's name, for the subject.
     pub title: String,
     /// The state the order is in (`pending_approval`, `closure_requested`, …).
     pub state: String,
@@ -219,10 +217,15 @@ pub fn faults(config: &Config, steps: &[FaultStep], now: DateTime<Utc>) -> Vec<D
                     .into_iter()
                     .filter(|a| !f.owners.contains(a))
                     .collect(),
-                subject: format!("提醒：故障处理工作单「{}」待处理", f.title),
+                // The order's thread tag: a reply to the reminder acts on that order.
+                subject: format!(
+                    "[SB-{}] 提醒：{}的故障处理工作单 #{} 待您处理",
+                    f.id, f.title, f.id
+                ),
                 body: format!(
-                    "故障处理工作单「{}」自 {} 起处于「{}」，时限 {} 已到，下一步由您处理。\n",
+                    "{}的故障处理工作单 #{} 自{}起处于「{}」，时限{}已到，下一步由您处理。\n可直接回复本邮件给出指令。\n",
                     f.title,
+                    f.id,
                     local(config, f.since),
                     f.state,
                     local(config, f.due_at)
