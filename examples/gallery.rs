@@ -101,25 +101,42 @@ async fn main() -> anyhow::Result<()> {
     for s in SCENARIOS {
         mails.extend(emls(&root.join("tests/fixtures/threads").join(s))?);
     }
-    let arrived = Utc
-        .with_ymd_and_hms(2026, 12, 5, 0, 0, 0)
-        .single()
-        .context("date")?;
-    for m in &mails {
-        let raw = std::fs::read(m)?;
-        if let Err(e) = bot.handle(&raw, arrived).await {
-            eprintln!("{}: {e:#}", m.display());
-        }
+    // Each mail arrives at its Date; the ticks due before it run first, so every digest shows
+    // the state at its own time.
+    let mut dated: Vec<(DateTime<Utc>, Vec<u8>, PathBuf)> = Vec::new();
+    for m in mails {
+        let raw = std::fs::read(&m)?;
+        let at = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .and_then(|p| p.date().map(|d| d.to_timestamp()))
+            .and_then(|t| Utc.timestamp_opt(t, 0).single())
+            .unwrap_or_default();
+        dated.push((at, raw, m));
     }
+    dated.sort_by_key(|(at, _, _)| *at);
     // A tick at 10:00 and 17:30 Beijing time (02:00 and 09:30 UTC) on every day of the month.
     let start: DateTime<Utc> = Utc
         .with_ymd_and_hms(2026, 11, 2, 2, 0, 0)
         .single()
         .context("date")?;
-    for day in 0..30 {
-        for offset in [Duration::zero(), Duration::minutes(7 * 60 + 30)] {
-            supportbot::schedule::run_due(&bot, start + Duration::days(day) + offset).await?;
+    let ticks: Vec<DateTime<Utc>> = (0..30)
+        .flat_map(|day| {
+            [Duration::zero(), Duration::minutes(7 * 60 + 30)]
+                .map(|offset| start + Duration::days(day) + offset)
+        })
+        .collect();
+    let mut next_tick = 0;
+    for (at, raw, path) in &dated {
+        while next_tick < ticks.len() && ticks[next_tick] <= *at {
+            supportbot::schedule::run_due(&bot, ticks[next_tick]).await?;
+            next_tick += 1;
         }
+        if let Err(e) = bot.handle(raw, *at + Duration::minutes(1)).await {
+            eprintln!("{}: {e:#}", path.display());
+        }
+    }
+    for t in &ticks[next_tick..] {
+        supportbot::schedule::run_due(&bot, *t).await?;
     }
 
     let mut conn = bot.store.connection().await?;
