@@ -187,7 +187,10 @@ async fn personal(
         })
         .collect();
     Ok(Digest {
-        title: format!("{name}的项目跟踪表与遗留问题"),
+        title: format!(
+            "{name}的项目跟踪表与遗留问题（截至{}）",
+            crate::rules::text::date_cn(now.with_timezone(&config.timezone).date_naive())
+        ),
         intro: format!(
             "截至{}：您作为第一售前的项目跟踪表（第十六条）和您负责的未关闭遗留问题（第十七条）。",
             crate::rules::text::datetime_cn(now, config.timezone)
