@@ -243,6 +243,7 @@ async fn load_facts(
         if let Some(ThreadItem::Complaint(c)) = &facts.item {
             let targets = [c.target.clone()];
             facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
+            facts.target_complaints = complaints::active_of(conn, &targets).await?;
             facts.notices = complaints::notices_of(conn, &targets).await?;
         }
     }
@@ -263,6 +264,7 @@ async fn load_facts(
                     complaints::active_on_project(conn, key.as_str()).await?;
                 let targets = rules::complaint::targets(config, mail, &facts);
                 facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
+                facts.target_complaints = complaints::active_of(conn, &targets).await?;
                 facts.notices = complaints::notices_of(conn, &targets).await?;
             }
             SubjectKind::ImprovementRequest => {
@@ -449,10 +451,13 @@ async fn apply(
                 project,
                 priority,
                 state,
+                text,
+                attachments,
             } => {
                 let item =
                     items::add_fault(conn, id, project.as_str(), actor, priority, *state, at)
                         .await?;
+                items::set_fault_text(conn, item, text, *attachments).await?;
                 crate::schedule::stamp_fault_order(config, conn, item, priority, at).await?;
                 let line = HistoryLine {
                     item_kind: "fault_order",

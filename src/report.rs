@@ -129,6 +129,9 @@ pub fn tracking_csv(rows: &[tracking::TrackingRow]) -> anyhow::Result<String> {
         "content",
         "message_id",
         "project_name",
+        "contact",
+        "method",
+        "leftover",
     ])?;
     for r in rows {
         w.write_record(
@@ -141,6 +144,9 @@ pub fn tracking_csv(rows: &[tracking::TrackingRow]) -> anyhow::Result<String> {
                 &r.content,
                 &r.message_id,
                 &r.project_name,
+                &r.contact,
+                &r.method,
+                r.leftover.as_deref().unwrap_or_default(),
             ]
             .map(|c| csv_cell(c).into_owned()),
         )?;
@@ -471,6 +477,9 @@ mod tests {
             content: content.into(),
             message_id: "<a@example.com>".into(),
             project_name: "星河项目".into(),
+            contact: "客户王工".into(),
+            method: "电话".into(),
+            leftover: None,
         }
     }
 

@@ -89,11 +89,11 @@ fn one<'a>(all: &'a [(String, Queued)], kind: &str, to: &str) -> &'a Queued {
 async fn the_daily_digest_shows_yesterdays_reports_rejections_and_open_items() {
     let (_bot, _dir, all) = december_first().await;
     let d = one(&all, "daily_digest", "wangfang@example.com");
-    assert!(d.subject.contains("2026-11-30"), "{}", d.subject);
+    assert!(d.subject.contains("2026年11月30日"), "{}", d.subject);
     assert!(d.body.contains("收到的报告：3"), "{}", d.body);
     assert!(d.body.contains("退回：1"), "{}", d.body);
     assert!(
-        d.body.contains("missing_field:沟通的具体问题"),
+        d.body.contains("缺少字段：沟通的具体问题（第十五条）"),
         "{}",
         d.body
     );
@@ -148,7 +148,7 @@ async fn the_monthly_workbook_opens_with_a_sheet_per_presales_holding_their_rows
     let (_bot, _dir, all) = december_first().await;
     let m = one(&all, "monthly_digest", "wangfang@example.com");
     assert_eq!(m.to.len(), 2, "manager and director");
-    assert!(m.subject.contains("2026-11"));
+    assert!(m.subject.contains("2026年11月"), "{}", m.subject);
     assert_eq!(m.attachments.len(), 1);
     let cursor = std::io::Cursor::new(m.attachments[0].content.clone());
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(cursor).expect("xlsx opens");
@@ -291,4 +291,64 @@ async fn mail_ignored_as_unauthenticated_is_reported_in_the_daily_digest() {
         .find(|l| l.contains("zhangsan@example.com"))
         .expect("listed");
     assert!(line.contains("客户沟通-星河项目-张三"), "{line}");
+}
+
+#[tokio::test]
+async fn a_digest_counts_only_reports_from_staff_never_the_bots_own_or_ignored_mail() {
+    let own = mail(
+        "技术支持流程 <supportbot@example.com>",
+        "客户沟通-星河项目-张三",
+        "Mon, 30 Nov 2026 12:00:00 +0800",
+        "own",
+        "沟通结果: 成功\r\n项目名称: 星河项目\r\n沟通人: 客户王工\r\n沟通方式: 电话",
+    );
+    let stranger = mail(
+        "某人 <someone@elsewhere.example.net>",
+        "客户沟通-星河项目-张三",
+        "Mon, 30 Nov 2026 13:00:00 +0800",
+        "stranger",
+        "沟通结果: 成功\r\n项目名称: 星河项目\r\n沟通人: 客户王工\r\n沟通方式: 电话",
+    );
+    let (_bot, _dir, all) = ticked_after(
+        &[
+            initiation("Mon, 2 Nov 2026 09:00:00 +0800"),
+            report("星河", "Mon, 30 Nov 2026 10:00:00 +0800", "ok", None),
+            own,
+            stranger,
+        ],
+        bj("2026-12-01T10:00:00"),
+    )
+    .await;
+    let d = one(&all, "daily_digest", "wangfang@example.com");
+    assert!(!d.body.contains("supportbot@"), "{}", d.body);
+    assert!(!d.body.contains("someone@"), "{}", d.body);
+    let figure = |label: &str| -> usize {
+        d.body
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("{label}：")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{label} in {}", d.body))
+    };
+    assert_eq!(figure("收到的报告"), 1, "{}", d.body);
+    assert_eq!(
+        figure("收到的报告"),
+        figure("接受") + figure("退回"),
+        "{}",
+        d.body
+    );
+}
+
+#[tokio::test]
+async fn no_monthly_digest_is_sent_for_a_month_that_ended_before_the_bots_first_mail() {
+    let (_bot, _dir, all) = ticked_after(
+        &[initiation("Mon, 2 Nov 2026 09:00:00 +0800")],
+        bj("2026-11-02T10:00:00"),
+    )
+    .await;
+    assert!(
+        !all.iter().any(|(k, _)| k == "monthly_digest"),
+        "October's digest queued: {:?}",
+        all.iter().map(|(k, q)| (k, &q.subject)).collect::<Vec<_>>()
+    );
+    assert!(all.iter().any(|(k, _)| k == "daily_digest"));
 }

@@ -294,7 +294,7 @@ async fn the_presales_manager_files_the_third_improvement_request() {
     let ack = bot.sent_one(third.id).await;
     assert_eq!((ack.kind.as_str(), ack.to), ("ack", names(&["王芳"])));
     assert!(
-        ack.body.contains("第 3 号"),
+        ack.body.contains("第3号"),
         "the ack gives the number: {}",
         ack.body
     );
@@ -496,8 +496,12 @@ async fn a_fault_order_is_approved_assigned_sent_back_and_closed_by_the_entitled
             Some("冯磊"),
             &["冯磊", "张三"],
         ),
-        // 张三 确认关闭 → closed
-        (FaultState::Closed, Some("冯磊"), &["张三", "冯磊"]),
+        // 张三 确认关闭 → closed; both managers are told (issue 19)
+        (
+            FaultState::Closed,
+            Some("冯磊"),
+            &["张三", "冯磊", "王芳", "郑浩"],
+        ),
     ];
     for (state, lead, concerned) in steps {
         let r = bot.feed().await;

@@ -3,6 +3,7 @@
 use super::Digest;
 use super::Table;
 use crate::config::Config;
+use crate::rules::text::{date_cn, datetime_cn, reason, working_duration, zone_name};
 use crate::schedule::occurrences::Occurrence;
 use crate::store::schedule::{self as store, OpenItemRow, ReportMail};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -28,15 +29,10 @@ fn list(json: &str) -> Vec<String> {
 fn period(o: &Occurrence) -> String {
     let last = o.to.pred_opt().unwrap_or(o.to);
     if last == o.from {
-        format!("{}", o.from)
+        date_cn(o.from)
     } else {
-        format!("{} 至 {}", o.from, last)
+        format!("{}至{}", date_cn(o.from), date_cn(last))
     }
-}
-
-/// Working time as 「N小时M分」.
-fn hours(d: chrono::Duration) -> String {
-    format!("{}小时{:02}分", d.num_hours(), d.num_minutes() % 60)
 }
 
 /// SLA state of an open item at `now`.
@@ -58,25 +54,25 @@ pub(super) fn open_item_table(config: &Config, items: &[OpenItemRow], now: DateT
                 i.project.clone(),
                 i.engineer.clone(),
                 i.priority.clone(),
-                i.opened_at
-                    .with_timezone(&config.timezone)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
-                hours(config.calendar.working_time_between(i.opened_at, now)),
+                datetime_cn(i.opened_at, config.timezone),
+                working_duration(
+                    config.calendar.working_time_between(i.opened_at, now),
+                    config.calendar.day_length(),
+                ),
                 sla_state(i, now).into(),
                 i.description.clone(),
             ]
         })
         .collect();
     Table::new(
-        "遗留问题（按时长与 SLA 状态）",
+        "遗留问题（第十七条）",
         &[
             "项目",
             "负责人",
             "优先级",
             "提出时间",
             "已过工作时间",
-            "SLA 状态",
+            "时限状态",
             "问题",
         ],
         rows,
@@ -150,8 +146,15 @@ pub(super) async fn activity(
         .map(|m| {
             vec![
                 name_of(config, &m.sender),
-                m.project.clone().unwrap_or_default(),
-                list(&m.reasons).join("、"),
+                m.project
+                    .as_deref()
+                    .map(crate::rules::text::project_name)
+                    .unwrap_or_default(),
+                list(&m.reasons)
+                    .iter()
+                    .map(|r| reason(r))
+                    .collect::<Vec<_>>()
+                    .join("；"),
             ]
         })
         .collect();
@@ -165,7 +168,7 @@ pub(super) async fn activity(
                 if f == "not_assigned" {
                     "未指派（第四条）".to_string()
                 } else if f == "late" {
-                    "迟报".into()
+                    "迟报（第十二条）".into()
                 } else {
                     f
                 },
@@ -184,10 +187,7 @@ pub(super) async fn activity(
                 u.responsible_sales
                     .clone()
                     .unwrap_or_else(|| "（未知）".into()),
-                u.created_at
-                    .with_timezone(&config.timezone)
-                    .format("%Y-%m-%d")
-                    .to_string(),
+                date_cn(u.created_at.with_timezone(&config.timezone).date_naive()),
                 if u.support_stopped {
                     "可能暂停支持".into()
                 } else {
@@ -199,10 +199,10 @@ pub(super) async fn activity(
     Ok(Digest {
         title: format!("技术支持{label}：{}", period(o)),
         intro: format!(
-            "统计期间 {}（{}），状态截至 {}。",
+            "统计期间：{}（{}）；各项状态截至{}。",
             period(o),
-            config.timezone,
-            now.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M")
+            zone_name(config.timezone),
+            datetime_cn(now, config.timezone)
         ),
         figures,
         tables: vec![
@@ -214,7 +214,7 @@ pub(super) async fn activity(
             Table::new("被退回的报告", &["发送人", "项目", "原因"], rejected),
             open_item_table(config, &items, now),
             Table::new(
-                "故障处理工作单（按状态，第四十四条–第四十七条）",
+                "未完成的故障处理工作单",
                 &[
                     "项目",
                     "编号",
@@ -239,8 +239,8 @@ pub(super) async fn activity(
                 unauthenticated
                     .into_iter()
                     .map(|(sender, subject, at)| {
-                        let at = crate::store::parse_ts(&at).with_timezone(&config.timezone);
-                        vec![sender, subject, at.format("%Y-%m-%d %H:%M").to_string()]
+                        let at = crate::store::parse_ts(&at);
+                        vec![sender, subject, datetime_cn(at, config.timezone)]
                     })
                     .collect(),
             ),
@@ -264,15 +264,15 @@ async fn open_faults(
             let name = crate::rules::FaultState::from_name(&f.state).map_or(f.state.clone(), |s| {
                 crate::rules::fault_state_name(s).to_string()
             });
-            let since = crate::store::parse_ts(&f.updated_at).with_timezone(&config.timezone);
+            let since = crate::store::parse_ts(&f.updated_at);
             rows.push(vec![
-                f.project.clone(),
+                crate::rules::text::project_name(&f.project),
                 format!("#{}", f.thread),
                 name,
                 crate::report::fault_owes(config, &f).join("、"),
                 f.lead.clone().unwrap_or_default(),
                 f.priority.clone(),
-                since.format("%Y-%m-%d %H:%M").to_string(),
+                datetime_cn(since, config.timezone),
             ]);
         }
     }

@@ -59,6 +59,11 @@ pub async fn build(
             )
         }
         What::Monthly => {
+            // A month that ended before the bot's first mail has nothing to report (workflow.md §4).
+            let first = store::first_mail_at(conn).await?;
+            if first.is_none_or(|f| f >= start_of(config, o.to)) {
+                return Ok(None);
+            }
             let (d, book) = monthly(config, conn, o).await?;
             let mut to = addresses(Role::PresalesManager);
             to.extend(addresses(Role::TechDirector));
@@ -99,6 +104,7 @@ async fn monthly(
     o: &Occurrence,
 ) -> anyhow::Result<(Digest, Attachment)> {
     let month = o.from.format("%Y-%m").to_string();
+    let month_cn = crate::rules::text::month_cn(&month);
     let lines = report::tally(config, conn, &month).await?;
     // The month's rows: the whole table (`report tracking`) grows without end, and as an
     // attachment it would pass mail servers' size limits within a year or two.
@@ -123,9 +129,9 @@ async fn monthly(
         })
         .collect();
     let digest = Digest {
-        title: format!("技术支持月报：{month}"),
+        title: format!("技术支持月报：{month_cn}"),
         intro: format!(
-            "{month} 投诉统计（第十四条：每月每 2 次扣发当月绩效一级，累计每 4 次永久降一级），及各售前当月的项目跟踪表记录（第十六条，见附件；完整的表用 supportbot report tracking 导出）。"
+            "{month_cn}的投诉统计（第十四条：每月每收到2次投诉，当月绩效工资扣发1级；累计每收到4次，绩效工资永久降1级），及各售前当月的项目跟踪表记录（第十六条，见附件，每人一页）。"
         ),
         figures: vec![
             (
@@ -152,7 +158,7 @@ async fn monthly(
         ],
     };
     let attachment = Attachment {
-        filename: format!("项目跟踪表-{month}.xlsx"),
+        filename: format!("项目跟踪表-{month_cn}.xlsx"),
         content_type: xlsx::CONTENT_TYPE.into(),
         content: book,
     };
@@ -173,7 +179,7 @@ async fn personal(
         .map(|r| {
             vec![
                 r.project_name.clone(),
-                xlsx::local(config.timezone, &r.date),
+                crate::rules::text::datetime_cn(crate::store::parse_ts(&r.date), config.timezone),
                 r.engineer.clone(),
                 r.result.clone(),
                 r.content.clone(),
@@ -181,10 +187,13 @@ async fn personal(
         })
         .collect();
     Ok(Digest {
-        title: format!("{name} 的项目跟踪表与遗留问题"),
+        title: format!(
+            "{name}的项目跟踪表与遗留问题（截至{}）",
+            crate::rules::text::date_cn(now.with_timezone(&config.timezone).date_naive())
+        ),
         intro: format!(
-            "截至 {}：您作为第一售前的项目跟踪表（第十六条）和您负责的未关闭遗留问题（第十七条）。",
-            now.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M")
+            "截至{}：您作为第一售前的项目跟踪表（第十六条）和您负责的未关闭遗留问题（第十七条）。",
+            crate::rules::text::datetime_cn(now, config.timezone)
         ),
         figures: vec![
             ("跟踪表记录".into(), rows.len().to_string()),

@@ -10,13 +10,15 @@ use rust_xlsxwriter::{Format, Workbook};
 pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Column headings of a sheet.
-pub const HEADERS: [&str; 6] = [
+pub const HEADERS: [&str; 8] = [
     "项目",
     "日期",
     "技服人员",
     "结果",
+    "沟通人",
+    "沟通方式",
     "沟通的具体问题",
-    "Message-ID",
+    "遗留的问题描述",
 ];
 
 /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
@@ -59,14 +61,19 @@ pub fn workbook(owners: &[String], rows: &[TrackingRow], tz: Tz) -> anyhow::Resu
                 local(tz, &r.date),
                 r.engineer.clone(),
                 r.result.clone(),
+                r.contact.clone(),
+                r.method.clone(),
                 r.content.clone(),
-                r.message_id.clone(),
+                r.leftover.clone().unwrap_or_default(),
             ];
             for (c, v) in cells.iter().enumerate() {
                 ws.write_string(row, c as u16, v)?;
             }
         }
-        for (c, w) in [16.0, 17.0, 10.0, 10.0, 60.0, 36.0].iter().enumerate() {
+        for (c, w) in [16.0, 17.0, 10.0, 10.0, 12.0, 10.0, 60.0, 40.0]
+            .iter()
+            .enumerate()
+        {
             ws.set_column_width(c as u16, *w)?;
         }
     }
@@ -95,6 +102,9 @@ mod tests {
             owner: "李四".into(),
             project: "=1+1".into(),
             project_name: "=1+1".into(),
+            contact: "客户王工".into(),
+            method: "电话".into(),
+            leftover: None,
             date: "2026-12-01T02:00:00Z".into(),
             engineer: "张三".into(),
             result: "成功".into(),
@@ -108,7 +118,7 @@ mod tests {
         let sheet = wb.worksheet_range("李四").expect("sheet");
         assert_eq!(sheet.get((1, 0)), Some(&Data::String("=1+1".into())));
         assert_eq!(
-            sheet.get((1, 4)),
+            sheet.get((1, 6)),
             Some(&Data::String("=cmd|'/c calc'!A1".into()))
         );
         let formulas = wb.worksheet_formula("李四").expect("formulas");

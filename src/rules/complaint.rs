@@ -1,7 +1,10 @@
 //! 投诉 (第十三条–第十四条): who may complain, whom it counts against, the monthly and
 //! permanent levels, and 撤销投诉.
 
-use super::{ActiveComplaint, Ctx, Decision, Effect, Facts, MailKind, NoticeKey, Outcome, text};
+use super::{
+    ActiveComplaint, ComplaintEntry, Ctx, Decision, Effect, Facts, MailKind, NoticeKey, Outcome,
+    text,
+};
 use crate::config::Config;
 use crate::directory::Role;
 use crate::mail::{Inbound, Outgoing, OutgoingKind};
@@ -190,7 +193,12 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
     d.outgoing.push(ctx.reply(
         OutgoingKind::Ack,
         format!("已记录：{canonical}"),
-        text::complaint_ack(&target, !missing.is_empty()),
+        text::complaint_ack(
+            &target,
+            !missing.is_empty(),
+            named.is_none(),
+            subject.project.as_deref().unwrap_or_default(),
+        ),
     ));
     if !missing.is_empty() {
         d.outgoing.push(Outgoing {
@@ -206,11 +214,26 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
             ),
         });
     }
-    crossings(ctx, facts, &target, &month, before, after, &mut d);
+    let mut counted = facts.target_complaints.clone();
+    counted.push(ComplaintEntry {
+        id: 0,
+        project: subject.project.clone().unwrap_or_default(),
+        complainant: s.name.clone(),
+        target: target.clone(),
+        month: month.clone(),
+        filed_at: ctx.mail.date,
+    });
+    crossings(ctx, facts, &target, &month, before, after, &counted, &mut d);
     d
 }
 
-/// One notice per level crossed (up or, after a withdrawal, down), never twice for the same.
+/// A level crossed: (scope, period, level).
+pub type Crossing = (&'static str, String, i64);
+
+/// One notice per crossing (up or, after a withdrawal, down) — one mail even when the month level
+/// and the permanent level are crossed together — never twice for the same level. `counted`:
+/// the target's active complaints after this mail, oldest first.
+#[allow(clippy::too_many_arguments)]
 fn crossings(
     ctx: &Ctx<'_>,
     facts: &Facts,
@@ -218,6 +241,7 @@ fn crossings(
     month: &str,
     before: Tally,
     after: Tally,
+    counted: &[ComplaintEntry],
     d: &mut Decision,
 ) {
     let steps = [
@@ -234,31 +258,66 @@ fn crossings(
             after.permanent_levels(),
         ),
     ];
+    let mut crossed: Vec<Crossing> = Vec::new();
+    let mut raised = true;
     for (scope, period, old, new) in steps {
         if old == new {
             continue;
         }
-        let raised = new > old;
+        raised = new > old;
         let level = old.max(new);
         let key: NoticeKey = (target.to_string(), scope.to_string(), period.clone(), level);
         if facts.notices.contains(&key) == raised {
             continue; // already sent (raised), or never sent so nothing to take back
         }
         d.effects.push(Effect::Notice { key, sent: raised });
-        let to = ctx.address_of(target).into_iter().collect::<Vec<_>>();
-        let cc = [Role::PresalesManager, Role::TechDirector]
-            .iter()
-            .flat_map(|r| ctx.addresses(*r))
-            .filter(|a| !to.contains(a))
-            .collect();
-        d.outgoing.push(Outgoing {
-            kind: OutgoingKind::ComplaintThreshold,
-            to,
-            cc,
-            subject: format!("通知：{target} 投诉次数达到第十四条标准"),
-            body: text::threshold(target, scope, month, after, raised, level),
-        });
+        crossed.push((scope, period, level));
     }
+    if crossed.is_empty() {
+        return;
+    }
+    let permanent = crossed.iter().any(|c| c.0 == SCOPE_PERMANENT);
+    let first = window_start(month, ctx.config.rules.complaint_cumulative_window_months);
+    let listed: Vec<&ComplaintEntry> = counted
+        .iter()
+        .filter(|c| c.target == target && c.month.as_str() <= month)
+        .filter(|c| {
+            if permanent {
+                first.as_deref().is_none_or(|f| c.month.as_str() >= f)
+            } else {
+                c.month == month
+            }
+        })
+        .collect();
+    let manager: Vec<String> = ctx
+        .config
+        .directory
+        .with_role(Role::PresalesManager)
+        .map(|p| p.name.clone())
+        .collect();
+    let to = ctx.address_of(target).into_iter().collect::<Vec<_>>();
+    let cc = [Role::PresalesManager, Role::TechDirector]
+        .iter()
+        .flat_map(|r| ctx.addresses(*r))
+        .filter(|a| !to.contains(a))
+        .collect();
+    let notice = text::Threshold {
+        target,
+        month,
+        now: after,
+        raised,
+        crossed: &crossed,
+        listed: &listed,
+        manager: &manager.join("、"),
+        timezone: ctx.config.timezone,
+    };
+    d.outgoing.push(Outgoing {
+        kind: OutgoingKind::ComplaintThreshold,
+        to,
+        cc,
+        subject: notice.subject(),
+        body: notice.body(),
+    });
 }
 
 /// 撤销投诉: the complainant withdraws their latest complaint on the project, or the presales
@@ -348,7 +407,15 @@ fn end(
         month_count: before.month_count - 1,
         cumulative_count: before.cumulative_count - 1,
     };
-    crossings(ctx, facts, &c.target, &c.month, before, after, &mut d);
+    let counted: Vec<ComplaintEntry> = facts
+        .target_complaints
+        .iter()
+        .filter(|e| e.id != c.id)
+        .cloned()
+        .collect();
+    crossings(
+        ctx, facts, &c.target, &c.month, before, after, &counted, &mut d,
+    );
     d
 }
 

@@ -84,6 +84,10 @@ pub enum Effect {
         priority: String,
         /// First state.
         state: FaultState,
+        /// The order's fields as filed (第四十四条), one 「名称: 内容」 a line.
+        text: String,
+        /// Files attached to the original mail.
+        attachments: i64,
     },
     /// 第四十五条–第四十七条: a fault order moves.
     MoveFault {

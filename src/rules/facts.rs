@@ -36,6 +36,23 @@ pub struct ActiveComplaint {
     pub month: String,
 }
 
+/// One active complaint against an engineer, as a 第十四条 notice lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintEntry {
+    /// Row id.
+    pub id: i64,
+    /// Project key.
+    pub project: String,
+    /// Who filed it (name).
+    pub complainant: String,
+    /// Against whom (name).
+    pub target: String,
+    /// `YYYY-MM` in the department's time zone.
+    pub month: String,
+    /// When it was filed (the mail's date).
+    pub filed_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// The thread a reply belongs to: the mail the `[SB-n]` tag or In-Reply-To points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThreadRef {
@@ -135,6 +152,12 @@ pub struct FaultOrder {
     pub lead: Option<String>,
     /// The lead proposed 转定制 and waits for the proposer's agreement.
     pub conversion_proposed: bool,
+    /// 紧急 / 重要 / 一般.
+    pub priority: String,
+    /// Its fields as filed (第四十四条), one 「名称: 内容」 a line.
+    pub filed_text: String,
+    /// Files attached to the original mail.
+    pub attachments: i64,
 }
 
 /// An improvement request as the rules see it, with its project's R&D time so far.
@@ -183,6 +206,9 @@ pub struct Facts {
     pub project: Option<Project>,
     /// Active complaints counted per (target, month).
     pub complaint_months: Vec<(String, String, i64)>,
+    /// Active complaints against the engineers in `complaint_months`, oldest first (第十四条
+    /// notices list them).
+    pub target_complaints: Vec<ComplaintEntry>,
     /// Active complaints on the subject's project, newest first.
     pub project_complaints: Vec<ActiveComplaint>,
     /// Complaint-threshold notices in force: (engineer, scope, period, level).

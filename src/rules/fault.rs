@@ -75,32 +75,57 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
     };
     let mut d = Decision::new(KIND, Outcome::Accepted);
     d.project = key.clone();
+    let filed_text = text::fault_fields(&fields);
+    let attachments = i64::try_from(ctx.mail.attachments).unwrap_or(i64::MAX);
     if let Some(project) = key {
         d.effects.push(Effect::FileFault {
             project,
-            priority,
+            priority: priority.clone(),
             state,
+            text: filed_text.clone(),
+            attachments,
         });
     }
-    let (to, cc) = if manager {
-        (
-            ctx.addresses(Role::RdManager),
-            vec![s.address().to_string()],
-        )
+    // Whoever must act next is in To: the 售前经理 to approve, or the 研发经理 to assign.
+    let to = if manager {
+        ctx.addresses(Role::RdManager)
     } else {
-        (
-            vec![ctx.mail.from.clone().unwrap_or_default()],
-            ctx.addresses(Role::PresalesManager),
-        )
+        ctx.addresses(Role::PresalesManager)
     };
+    let from = ctx.mail.from.clone().unwrap_or_default();
+    let cc = if to.iter().any(|a| a.eq_ignore_ascii_case(&from)) {
+        Vec::new()
+    } else {
+        vec![from]
+    };
+    let manager_name = names(ctx, Role::PresalesManager);
+    let rd_manager_name = names(ctx, Role::RdManager);
     d.outgoing.push(Outgoing {
         kind: OutgoingKind::Ack,
         to,
         cc,
         subject: format!("已记录：{canonical}"),
-        body: text::fault_filed(state),
+        body: text::fault_filed(
+            state,
+            &s.name,
+            &text::project_name(subject.project.as_deref().unwrap_or_default()),
+            &manager_name,
+            &rd_manager_name,
+            &filed_text,
+            attachments,
+        ),
     });
     d
+}
+
+/// The names of everyone with `role`, 「、」-joined.
+fn names(ctx: &Ctx<'_>, role: Role) -> String {
+    ctx.config
+        .directory
+        .with_role(role)
+        .map(|p| p.name.clone())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// The people a fault order's mail goes to, by name.
@@ -163,8 +188,12 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
                 .lookup(name)
                 .filter(|p| p.has(Role::Rd))
             else {
-                let problem = format!("「分配」须写研发人员的名字，「{name}」不是人员名单中的研发");
-                return reject(ctx, order, "invalid_value:分配", problem);
+                return reject(
+                    ctx,
+                    order,
+                    "invalid_value:分配",
+                    text::fault_assign_unknown(name),
+                );
             };
             step(
                 is_rd_manager,
@@ -190,22 +219,10 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
         (ClosureRequested, Command::NotSolved) => {
             step(is_proposer, Assigned, lead, false, None, lead)
         }
-        _ => {
-            let problem = format!(
-                "工作单当前状态为「{}」，不能执行「{}」",
-                text::fault_state_name(order.state),
-                cmd.word()
-            );
-            return reject(ctx, order, "invalid_state", problem);
-        }
+        _ => return refuse(ctx, order, cmd, "invalid_state"),
     };
     if !step.allowed {
-        return reject(
-            ctx,
-            order,
-            "not_authorized",
-            text::fault_who(order.state, cmd),
-        );
+        return refuse(ctx, order, cmd, "not_authorized");
     }
     let mut d = Decision::new(MailKind::ThreadCommand, Outcome::Accepted);
     d.project = ProjectKey::new(&order.project);
@@ -221,22 +238,37 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
         .lead
         .as_deref()
         .filter(|_| order.state == WithRdManager);
-    let mut to_addrs = addresses(ctx, &[step.told, newly_assigned]);
-    if step.to == WithRdManager {
-        to_addrs.extend(ctx.addresses(Role::RdManager));
-    }
+    // Whoever must act next is in To; everyone else who must hear of it is copied.
+    let to_addrs: Vec<String> = match step.to {
+        WithRdManager => ctx.addresses(Role::RdManager),
+        Assigned if newly_assigned.is_some() => addresses(ctx, &[newly_assigned]),
+        Assigned if step.conversion_proposed => addresses(ctx, &[proposer]),
+        Assigned => addresses(ctx, &[lead]),
+        ClosureRequested => addresses(ctx, &[proposer]),
+        _ => addresses(ctx, &[step.told]),
+    };
     let from = ctx.mail.from.clone().unwrap_or_default();
+    let mut cc: Vec<String> = addresses(ctx, &[step.told]);
+    cc.push(from);
+    if step.to == Closed {
+        // Both managers hear that an order closed.
+        cc.extend(ctx.addresses(Role::PresalesManager));
+        cc.extend(ctx.addresses(Role::RdManager));
+    }
+    let mut copied: Vec<String> = Vec::new();
+    for a in cc {
+        let known = |v: &[String]| v.iter().any(|x| x.eq_ignore_ascii_case(&a));
+        if !known(&to_addrs) && !known(&copied) {
+            copied.push(a);
+        }
+    }
     d.outgoing.push(Outgoing {
         kind: OutgoingKind::Ack,
-        cc: if to_addrs.contains(&from) {
-            Vec::new()
-        } else {
-            vec![from]
-        },
+        cc: copied,
         to: to_addrs,
         subject: format!(
-            "通知：故障处理工作单 {} {}",
-            order.project,
+            "通知：{}的故障处理工作单{}",
+            text::project_name(&order.project),
             text::fault_state_name(step.to)
         ),
         body: text::fault_moved(
@@ -251,14 +283,88 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
     d
 }
 
-fn reject(ctx: &Ctx<'_>, order: &FaultOrder, code: &str, problem: String) -> Decision {
+fn reject(ctx: &Ctx<'_>, order: &FaultOrder, code: &str, body: String) -> Decision {
     let mut d = Decision::rejected(
         MailKind::ThreadCommand,
         vec![code.to_string()],
         ctx.reply(
             OutgoingKind::Rejection,
-            format!("已退回：故障处理工作单 {}", order.project),
-            text::rejection("故障处理指令", &[problem], "在本邮件线程回复一行指令，例如：同意 / 驳回: 理由 / 分配: 姓名 / 申请关闭 / 确认关闭 / 未解决 / 转定制"),
+            format!(
+                "未执行：{}的故障处理工作单",
+                text::project_name(&order.project)
+            ),
+            body,
+        ),
+    );
+    d.project = ProjectKey::new(&order.project);
+    d
+}
+
+/// Who acts next on `order` in its state, by name, and the article that says so.
+fn next_step(ctx: &Ctx<'_>, order: &FaultOrder) -> Option<text::NextStep> {
+    use FaultState::*;
+    let by_role = |r: Role| names(ctx, r);
+    let (role, name, action, article) = match order.state {
+        PendingApproval => (
+            "售前经理",
+            by_role(Role::PresalesManager),
+            "回复「同意」或「驳回: 理由」",
+            "第四十四条",
+        ),
+        WithRdManager => (
+            "研发经理",
+            by_role(Role::RdManager),
+            "回复「分配: 研发负责人姓名」或「驳回: 理由」",
+            "第四十五条",
+        ),
+        Assigned if order.conversion_proposed => (
+            "故障提出人",
+            order.proposer.clone(),
+            "回复「同意」转定制",
+            "第四十七条",
+        ),
+        Assigned => (
+            "研发负责人",
+            order.lead.clone().unwrap_or_default(),
+            "解决后回复「申请关闭」",
+            "第四十六条",
+        ),
+        ClosureRequested => (
+            "故障提出人",
+            order.proposer.clone(),
+            "回复「确认关闭」或「未解决」",
+            "第四十六条",
+        ),
+        Closed | Rejected | Converted => return None,
+    };
+    Some(text::NextStep {
+        role,
+        name,
+        action,
+        article,
+    })
+}
+
+/// A command the sender may not give, or not now: who may, and the state; nothing to fix.
+fn refuse(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command, code: &str) -> Decision {
+    let next = next_step(ctx, order);
+    let wrong_person = code == "not_authorized";
+    let mut d = Decision::rejected(
+        MailKind::ThreadCommand,
+        vec![code.to_string()],
+        ctx.reply(
+            OutgoingKind::Rejection,
+            format!(
+                "未执行：{}的故障处理工作单",
+                text::project_name(&order.project)
+            ),
+            text::command_refused(
+                "该故障处理工作单",
+                cmd.word(),
+                text::fault_state_name(order.state),
+                next.as_ref(),
+                !wrong_person,
+            ),
         ),
     );
     d.project = ProjectKey::new(&order.project);

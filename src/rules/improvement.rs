@@ -40,13 +40,29 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
         );
     }
     if !manager && facts.improvement_count >= PRESALES_LIMIT {
-        return reject(
-            "limit_exceeded",
-            format!(
-                "本项目已提交 {} 次产品改进申请单。第二十一条：第三次以后须由销售、责任售前与售前经理沟通，由售前经理发出，售前发出无效",
-                facts.improvement_count
+        // Replying cannot fix this: it goes through the 售前经理, who is copied.
+        let managers: Vec<String> = ctx
+            .config
+            .directory
+            .with_role(Role::PresalesManager)
+            .map(|p| p.name.clone())
+            .collect();
+        let mut reply = ctx.reply(
+            OutgoingKind::Rejection,
+            format!("未登记：{canonical}"),
+            text::improvement_through_manager(
+                &s.name,
+                &project.name,
+                facts.improvement_count,
+                &managers.join("、"),
             ),
         );
+        reply.cc = ctx
+            .addresses(Role::PresalesManager)
+            .into_iter()
+            .filter(|a| !reply.to.iter().any(|t| t.eq_ignore_ascii_case(a)))
+            .collect();
+        return Decision::rejected(KIND, vec!["limit_exceeded".to_string()], reply);
     }
     let number = facts.improvement_count + 1;
     let mut d = Decision::new(KIND, Outcome::Accepted);

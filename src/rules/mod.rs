@@ -17,7 +17,7 @@ pub use text::fault_state_name;
 mod report;
 pub mod satisfaction;
 pub mod task;
-mod text;
+pub mod text;
 
 use crate::config::Config;
 use crate::directory::{Person, Role};

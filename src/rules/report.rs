@@ -229,13 +229,47 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
                 // 第四条: others need approval; recorded, and flagged for the digest.
                 d.flags.push("not_assigned".into());
             }
-            let mut ack = ctx.reply(
-                OutgoingKind::Ack,
-                format!("已记录：{canonical}"),
-                text::report_ack(&row, first, &project_name, &closed, &still_open),
-            );
+            // 第十二条: the report goes to the project's 责任销售; forward it when it did not.
+            let sales = project
+                .responsible_sales
+                .as_deref()
+                .and_then(|n| ctx.config.directory.by_name(n))
+                .filter(|p| {
+                    p.name != ctx.sender.name
+                        && !p
+                            .emails
+                            .iter()
+                            .any(|e| ctx.mail.recipients().any(|r| r.eq_ignore_ascii_case(e)))
+                });
+            let mut body = text::report_ack(&row, first, &project.name, &closed, &still_open);
+            let mut forward = None;
+            if let Some(p) = sales {
+                body = text::with_forward_note(&body, &p.name);
+                forward = Some(crate::mail::Outgoing {
+                    kind: OutgoingKind::Forward,
+                    to: vec![p.address().to_string()],
+                    cc: Vec::new(),
+                    subject: format!("已转发：{}", ctx.mail.subject.trim()),
+                    body: text::forward(
+                        ctx.mail,
+                        &ctx.local_time(),
+                        &ctx.sender.name,
+                        "第十二条：客户沟通汇报须发给项目的责任销售",
+                    ),
+                });
+            }
+            let mut ack = ctx.reply(OutgoingKind::Ack, format!("已记录：{canonical}"), body);
             ack.cc.extend(others);
+            // 问题遗留: the 第一售前, who coordinates the project (第六条), hears of it too.
+            if row.leftover.is_some()
+                && first != me
+                && let Some(a) = first.and_then(|f| ctx.address_of(f))
+                && !ack.cc.contains(&a)
+            {
+                ack.cc.push(a);
+            }
             d.outgoing.push(ack);
+            d.outgoing.extend(forward);
             if me == second
                 && let Some(first_addr) = first.and_then(|f| ctx.address_of(f))
             {
@@ -245,16 +279,21 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
                     kind: OutgoingKind::SecondPresalesNotice,
                     to: vec![first_addr.clone()],
                     cc: cc.into_iter().filter(|a| *a != first_addr).collect(),
-                    subject: format!("通知：第二售前支持记录 {project_name}"),
+                    subject: format!(
+                        "通知：第二售前{}支持了{}",
+                        row.engineer,
+                        text::project_name(&project.name)
+                    ),
                     body: text::second_presales_notice(
                         &row,
-                        &ctx.mail
-                            .date
-                            .with_timezone(&ctx.config.timezone)
-                            .format("%Y-%m-%d")
-                            .to_string(),
+                        &text::date_cn(
+                            ctx.mail
+                                .date
+                                .with_timezone(&ctx.config.timezone)
+                                .date_naive(),
+                        ),
                         first.unwrap_or_default(),
-                        &project_name,
+                        &project.name,
                     ),
                 });
             }

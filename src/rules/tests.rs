@@ -388,13 +388,17 @@ fn a_report_from_the_second_presales_is_sent_on_to_the_first_presales_copying_th
     assert!(d.flags.is_empty());
     assert_eq!(
         kinds(&d),
-        vec![OutgoingKind::Ack, OutgoingKind::SecondPresalesNotice]
+        vec![
+            OutgoingKind::Ack,
+            OutgoingKind::Forward,
+            OutgoingKind::SecondPresalesNotice
+        ]
     );
     assert_eq!(the_one(&d, OutgoingKind::Ack).to, strings(&[LISI]));
     let notice = the_one(&d, OutgoingKind::SecondPresalesNotice);
     assert_eq!(notice.to, strings(&[ZHANGSAN]));
     assert_eq!(notice.cc, strings(&[WANGFANG]));
-    assert!(notice.body.contains("2026-11-16"), "{}", notice.body);
+    assert!(notice.body.contains("2026年11月16日"), "{}", notice.body);
     assert!(notice.body.contains(CONCRETE), "{}", notice.body);
     assert!(d.effects.iter().any(
         |e| matches!(e, Effect::AddReport(r) if r.engineer == "李四" && r.project == key("星河"))
@@ -414,7 +418,11 @@ fn a_report_from_the_first_presales_is_only_acknowledged() {
     );
     assert_eq!(d.outcome, Outcome::Accepted, "{d:?}");
     assert_eq!(d.project, Some(key("星河")));
-    assert_eq!(kinds(&d), vec![OutgoingKind::Ack]);
+    assert_eq!(
+        kinds(&d),
+        vec![OutgoingKind::Ack, OutgoingKind::Forward],
+        "第十二条: the 责任销售 was not on the mail"
+    );
     assert_eq!(d.outgoing[0].to, strings(&[ZHANGSAN]));
     assert_eq!(
         d.effects,
@@ -440,7 +448,7 @@ fn the_second_presales_notice_dates_the_support_in_the_department_time_zone() {
     let d = run(&m, &initiated());
     let notice = the_one(&d, OutgoingKind::SecondPresalesNotice);
     assert!(
-        notice.body.contains("支持日期：2026-11-17"),
+        notice.body.contains("支持日期：2026年11月17日"),
         "{}",
         notice.body
     );
@@ -462,7 +470,11 @@ fn a_report_from_a_presales_not_assigned_to_the_project_is_recorded_and_flagged(
             .iter()
             .any(|e| matches!(e, Effect::AddReport(r) if r.engineer == "王五"))
     );
-    assert_eq!(kinds(&d), vec![OutgoingKind::Ack]);
+    assert_eq!(
+        kinds(&d),
+        vec![OutgoingKind::Ack, OutgoingKind::Forward],
+        "第十二条: the 责任销售 was not on the mail"
+    );
 }
 
 // --- 第十七条: 问题遗留 opens an item -----------------------------------------------------------
@@ -1105,7 +1117,11 @@ fn a_reply_that_carries_a_new_report_is_a_report_and_is_acknowledged() {
     );
     assert_eq!(d.kind, MailKind::Workflow(SubjectKind::Report));
     assert_eq!(d.outcome, Outcome::Accepted);
-    assert_eq!(kinds(&d), vec![OutgoingKind::Ack]);
+    assert_eq!(
+        kinds(&d),
+        vec![OutgoingKind::Ack, OutgoingKind::Forward],
+        "第十二条: the 责任销售 was not on the mail"
+    );
 }
 
 #[test]

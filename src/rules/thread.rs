@@ -93,10 +93,7 @@ fn solved(ctx: &Ctx<'_>, item: &OpenItemRef) -> Decision {
         return reject(
             ctx,
             "not_authorized",
-            format!(
-                "遗留问题由汇报它的技服人员 {} 标记「已解决」",
-                item.engineer
-            ),
+            format!("遗留问题由汇报它的技服人员{}标记「已解决」", item.engineer),
             Some(&item.project),
         );
     }
@@ -128,12 +125,8 @@ fn reject(ctx: &Ctx<'_>, code: &str, problem: String, project: Option<&str>) -> 
         vec![code.to_string()],
         ctx.reply(
             OutgoingKind::Rejection,
-            format!("已退回：{}", ctx.mail.subject.trim()),
-            text::rejection(
-                "指令",
-                &[problem],
-                "在本邮件线程回复一行指令，例如：同意 / 已解决 / 研发工时: 3天 / 撤销",
-            ),
+            format!("未执行：{}", ctx.mail.subject.trim()),
+            text::command_not_done(&problem),
         ),
     );
     d.project = project.and_then(ProjectKey::new);

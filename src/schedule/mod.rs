@@ -273,7 +273,7 @@ async fn fault_steps(
                 .sla
                 .deadlines(&config.calendar, &f.priority, since)
                 .response;
-            let title = format!("{} #{}", f.project, f.thread);
+            let title = crate::rules::text::project_name(&f.project);
             let state = crate::rules::FaultState::from_name(&f.state)
                 .map_or(f.state.clone(), |s| {
                     crate::rules::fault_state_name(s).to_string()

@@ -32,9 +32,7 @@ pub enum Mark {
 }
 
 fn local(config: &Config, t: DateTime<Utc>) -> String {
-    t.with_timezone(&config.timezone)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::rules::text::datetime_cn(t, config.timezone)
 }
 
 fn address_of(config: &Config, name: &str) -> Option<String> {
@@ -108,12 +106,16 @@ pub fn uninitiated(config: &Config, rows: &[UninitiatedRow], now: DateTime<Utc>)
                 ),
             };
             let body = format!(
-                "项目「{}」自 {} 起仍未立项（第十一条）。{}。\n\
-                 满 {} 个工作日仍未立项时，技术支持可能暂停，延误由销售方负责。\n",
+                "再次提醒：{}自{}开始技术支持，至今仍未立项（第十一条）。{}。\n\
+                 按第十一条，已提醒而仍未立项的，技术支持可以停止；满{}个工作日仍未立项时，\
+                 技术支持可能暂停，项目由此出现的延误由销售自己承担。\n\n{}\n",
                 p.name,
-                local(config, p.created_at),
+                crate::rules::text::date_cn(
+                    p.created_at.with_timezone(&config.timezone).date_naive()
+                ),
                 ask,
-                s.stop_support_after
+                s.stop_support_after,
+                crate::rules::text::initiation_blank(&p.name, p.responsible_sales.as_deref())
             );
             let mail = Outgoing {
                 kind: OutgoingKind::UninitiatedReminder,
@@ -136,18 +138,24 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
     for i in rows {
         let engineer = address_of(config, &i.engineer);
         let what = format!(
-            "项目「{}」的遗留问题（{}，{} 提出）：{}",
+            "{}的遗留问题 #{}（优先级：{}，{}提出）：{}",
             i.project,
+            i.thread,
             i.priority,
             local(config, i.opened_at),
             i.description
         );
+        // The item's thread tag: a reply to the reminder acts on that item (workflow.md §4).
+        let tag = format!("[SB-{}]", i.thread);
         if i.resolution_due <= now {
             let mail = Outgoing {
                 kind: OutgoingKind::OpenItemEscalation,
                 to: role(config, Role::PresalesManager),
                 cc: engineer.iter().cloned().collect(),
-                subject: format!("升级：项目「{}」遗留问题超过解决时限", i.project),
+                subject: format!(
+                    "{tag} 提醒：{}的遗留问题 #{} 已超过解决时限",
+                    i.project, i.thread
+                ),
                 body: format!(
                     "{what}\n\n解决时限 {} 已过，问题仍未关闭（第七条、第十七条）。负责人：{}。\n",
                     local(config, i.resolution_due),
@@ -170,10 +178,10 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
                 kind: OutgoingKind::OpenItemReminder,
                 to: vec![a],
                 cc: Vec::new(),
-                subject: format!("提醒：项目「{}」遗留问题待跟进", i.project),
+                subject: format!("{tag} 提醒：{}的遗留问题 #{} 待跟进", i.project, i.thread),
                 body: format!(
                     "{what}\n\n响应时限 {} 已到，尚无跟进报告（第七条）。请跟进并发送客户沟通报告；\
-                     解决时限为 {}。\n",
+                     解决时限为 {}。\n已解决的，请直接回复本邮件「已解决」（第十七条）。\n",
                     local(config, i.response_due),
                     local(config, i.resolution_due)
                 ),
@@ -195,7 +203,7 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
 pub struct FaultStep {
     /// The order's id.
     pub id: i64,
-    /// Its title or project, for the subject.
+    /// The project's name, for the subject.
     pub title: String,
     /// The state the order is in (`pending_approval`, `closure_requested`, …).
     pub state: String,
@@ -221,10 +229,15 @@ pub fn faults(config: &Config, steps: &[FaultStep], now: DateTime<Utc>) -> Vec<D
                     .into_iter()
                     .filter(|a| !f.owners.contains(a))
                     .collect(),
-                subject: format!("提醒：故障处理工作单「{}」待处理", f.title),
+                // The order's thread tag: a reply to the reminder acts on that order.
+                subject: format!(
+                    "[SB-{}] 提醒：{}的故障处理工作单 #{} 待您处理",
+                    f.id, f.title, f.id
+                ),
                 body: format!(
-                    "故障处理工作单「{}」自 {} 起处于「{}」，时限 {} 已到，下一步由您处理。\n",
+                    "{}的故障处理工作单 #{} 自{}起处于「{}」，时限{}已到，下一步由您处理。\n可直接回复本邮件给出指令。\n",
                     f.title,
+                    f.id,
                     local(config, f.since),
                     f.state,
                     local(config, f.due_at)

@@ -1,7 +1,8 @@
 //! `complaints` and `threshold_notices` (第十三条–第十四条).
 
+use super::parse_ts;
 use super::ts;
-use crate::rules::{ActiveComplaint, NoticeKey};
+use crate::rules::{ActiveComplaint, ComplaintEntry, NoticeKey};
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
 use std::collections::HashSet;
@@ -34,6 +35,32 @@ pub async fn month_counts_of(
     .fetch_all(conn)
     .await?;
     Ok(rows.iter().map(month_count).collect())
+}
+
+/// Active complaints against `targets`, oldest first: what a 第十四条 notice lists.
+pub async fn active_of(
+    conn: &mut SqliteConnection,
+    targets: &[String],
+) -> anyhow::Result<Vec<ComplaintEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, project, complainant, target, month, filed_at FROM complaints
+         WHERE status = 'active' AND target IN (SELECT value FROM json_each(?))
+         ORDER BY filed_at, id",
+    )
+    .bind(serde_json::to_string(targets)?)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ComplaintEntry {
+            id: r.get("id"),
+            project: r.get("project"),
+            complainant: r.get("complainant"),
+            target: r.get("target"),
+            month: r.get("month"),
+            filed_at: parse_ts(r.get::<&str, _>("filed_at")),
+        })
+        .collect())
 }
 
 fn month_count(r: &sqlx::sqlite::SqliteRow) -> (String, String, i64) {

@@ -124,8 +124,27 @@ pub async fn add_fault(
     .last_insert_rowid())
 }
 
+/// Keeps what a fault order said when filed (第四十四条).
+pub async fn set_fault_text(
+    conn: &mut SqliteConnection,
+    id: i64,
+    text: &str,
+    attachments: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE fault_orders SET filed_text = ?, attachments = ? WHERE id = ?")
+        .bind(text)
+        .bind(attachments)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 fn fault_from(r: &sqlx::sqlite::SqliteRow) -> FaultOrder {
     FaultOrder {
+        priority: r.get("priority"),
+        filed_text: r.get("filed_text"),
+        attachments: r.get("attachments"),
         id: r.get("id"),
         thread: r.get("message"),
         project: r.get("project"),
@@ -142,7 +161,9 @@ pub async fn fault_by_thread(
     thread: i64,
 ) -> anyhow::Result<Option<FaultOrder>> {
     let row = sqlx::query(
-        "SELECT id, message, project, proposer, state, lead, conversion_proposed FROM fault_orders WHERE message = ?",
+        "SELECT id, message, project, proposer, priority, state, lead, conversion_proposed,
+                filed_text, attachments
+         FROM fault_orders WHERE message = ?",
     )
     .bind(thread)
     .fetch_optional(conn)

@@ -48,6 +48,14 @@ pub async fn record_skipped(
     Ok(())
 }
 
+/// The event time of the first mail the bot recorded, if any.
+pub async fn first_mail_at(conn: &mut SqliteConnection) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT min(event_at) FROM messages")
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(|(t,)| t).map(|t| parse_ts(&t)))
+}
+
 /// Records a due event as queued.
 pub async fn record_due(
     conn: &mut SqliteConnection,
@@ -108,6 +116,8 @@ pub async fn items_without_deadlines(
 pub struct OpenItemRow {
     /// Row id.
     pub id: i64,
+    /// Its thread: the report that opened it (the n of `[SB-n]` and of 「#n」).
+    pub thread: i64,
     /// Project name.
     pub project: String,
     /// Engineer (name) who reported it.
@@ -132,7 +142,8 @@ pub async fn open_items(
     engineer: Option<&str>,
 ) -> anyhow::Result<Vec<OpenItemRow>> {
     let rows = sqlx::query(
-        "SELECT o.id, p.name AS project, o.engineer, o.description, o.priority, o.opened_at,
+        "SELECT o.id, (SELECT message FROM reports WHERE id = o.report) AS thread,
+                p.name AS project, o.engineer, o.description, o.priority, o.opened_at,
                 coalesce(o.response_due, o.opened_at) AS response_due,
                 coalesce(o.resolution_due, o.opened_at) AS resolution_due,
                 EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
@@ -148,6 +159,7 @@ pub async fn open_items(
         .into_iter()
         .map(|r| OpenItemRow {
             id: r.get("id"),
+            thread: r.get("thread"),
             project: r.get("project"),
             engineer: r.get("engineer"),
             description: r.get("description"),
@@ -216,7 +228,8 @@ pub struct ReportMail {
     pub project: Option<String>,
 }
 
-/// Report mails whose event time is in `[from, to)`.
+/// Report mails whose event time is in `[from, to)` that were accepted or rejected (ignored
+/// mail, such as the bot's own or an unauthenticated sender's, is not a report).
 pub async fn report_mails(
     conn: &mut SqliteConnection,
     from: DateTime<Utc>,
@@ -224,7 +237,8 @@ pub async fn report_mails(
 ) -> anyhow::Result<Vec<ReportMail>> {
     let rows = sqlx::query(
         "SELECT sender, outcome, reasons, flags, project FROM messages
-         WHERE kind = 'report' AND event_at >= ? AND event_at < ? ORDER BY event_at, id",
+         WHERE kind = 'report' AND outcome IN ('accepted', 'rejected')
+           AND event_at >= ? AND event_at < ? ORDER BY event_at, id",
     )
     .bind(ts(from))
     .bind(ts(to))

@@ -79,6 +79,12 @@ pub struct TrackingRow {
     /// The project's name as its 立项 (or first report) wrote it, for people to read; last, so
     /// the CSV columns before it keep their places.
     pub project_name: String,
+    /// 沟通人 (added after the others, so earlier CSV columns keep their places).
+    pub contact: String,
+    /// 沟通方式.
+    pub method: String,
+    /// 遗留的问题描述, when 问题遗留.
+    pub leftover: Option<String>,
 }
 
 /// Every presales' tracking table, or one person's: reports on projects whose 第一售前 they are.
@@ -107,12 +113,26 @@ pub async fn tracking(
 /// over from SQLite's thread on its own, and a table can hold hundreds of thousands of rows
 /// (200,000 rows of a 1,000,000-mail archive: 1.0 s row by row, 0.48 s as JSON).
 async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Vec<TrackingRow>> {
-    /// project key, date, engineer, result, content, message_id, report id, project name.
+    /// project key, date, engineer, result, content, message_id, report id, project name,
+    /// contact, method, leftover.
     #[derive(serde::Deserialize)]
-    struct Row(String, String, String, String, String, String, i64, String);
+    struct Row(
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+    );
     let json: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content,
-                                            m.dedup_key, r.id, p.name))
+                                            m.dedup_key, r.id, p.name, r.contact, r.method,
+                                            r.leftover))
          FROM projects p JOIN reports r ON r.project = p.key JOIN messages m ON m.id = r.message
          WHERE p.first_presales = ?",
     )
@@ -134,6 +154,9 @@ async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Ve
             result: r.3,
             content: r.4,
             message_id: r.5,
+            contact: r.8,
+            method: r.9,
+            leftover: r.10,
         })
         .collect())
 }
@@ -147,7 +170,7 @@ pub async fn tracking_between(
     Ok(sqlx::query_as(
         "SELECT p.first_presales AS owner, p.key AS project, p.name AS project_name,
                 m.event_at AS date, r.engineer,
-                r.result, r.content, m.dedup_key AS message_id
+                r.result, r.content, m.dedup_key AS message_id, r.contact, r.method, r.leftover
          FROM messages m JOIN reports r ON r.message = m.id JOIN projects p ON p.key = r.project
          WHERE m.event_at >= ? AND m.event_at < ? AND p.first_presales IS NOT NULL
          ORDER BY p.first_presales, m.event_at, r.id",
