@@ -79,7 +79,7 @@ pub enum Command {
     /// The outgoing mail queue.
     Outbox {
         /// Only rows with this status.
-        #[arg(long, value_parser = ["pending", "sent", "failed"])]
+        #[arg(long, value_parser = ["pending", "sent", "failed", "suppressed", "not_sent"])]
         status: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -266,10 +266,25 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
             not_all_handled(t.errors, "they stay in the mailbox")
         }
         Command::Replay { paths, send, batch } => {
-            let t = jobs::replay(engine, &paths, batch, Utc::now()).await?;
+            // Without --send the replies are recorded `not_sent`: importing an archive mails
+            // nobody, now or later (interface.md).
+            let replies = if send {
+                crate::engine::Replies::Queue
+            } else {
+                crate::engine::Replies::RecordNotSent
+            };
+            let t = jobs::replay_with(engine, &paths, batch, replies, Utc::now()).await?;
             eprintln!(
-                "replayed {} new, {} seen before, {} errors; {} replies queued",
-                t.recorded, t.duplicates, t.errors, t.queued
+                "replayed {} new, {} seen before, {} errors; {} replies {}",
+                t.recorded,
+                t.duplicates,
+                t.errors,
+                t.queued,
+                if send {
+                    "queued"
+                } else {
+                    "recorded, not sent (use --send to send them)"
+                }
             );
             let all = not_all_handled(t.errors, "the log says which");
             if send {

@@ -34,6 +34,16 @@ pub enum Handled {
     Duplicate,
 }
 
+/// What becomes of the replies a mail causes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replies {
+    /// Queued to be sent (`pending`, or `suppressed` past the per-recipient cap).
+    Queue,
+    /// Recorded with status `not_sent` and never sent: `replay` without `--send` imports an
+    /// archive, and a year of old mail must not mail a year of acks (interface.md).
+    RecordNotSent,
+}
+
 /// The workflow engine over a store.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -65,7 +75,7 @@ impl Engine {
     ) -> anyhow::Result<Handled> {
         let mail = Inbound::parse(raw, now);
         let mut tx = store::begin_on(conn).await?;
-        let handled = handle_in(&self.config, &mut tx, &mail, now).await?;
+        let handled = handle_in(&self.config, &mut tx, &mail, now, Replies::Queue).await?;
         tx.commit().await?;
         log(&mail.key, &handled);
         Ok(handled)
@@ -93,6 +103,7 @@ pub async fn handle_in(
     conn: &mut SqliteConnection,
     mail: &Inbound,
     now: DateTime<Utc>,
+    replies: Replies,
 ) -> anyhow::Result<Handled> {
     let subject = parse_subject(&mail.subject);
     let facts = load_facts(config, conn, &subject, mail).await?;
@@ -128,7 +139,17 @@ pub async fn handle_in(
         .and_then(|a| config.directory.by_email(a))
         .map_or("", |p| p.name.as_str());
     apply(config, conn, id, mail, actor, &d).await?;
-    queue(config, conn, id, thread.unwrap_or(id), mail, &d, now).await?;
+    queue(
+        config,
+        conn,
+        id,
+        thread.unwrap_or(id),
+        mail,
+        &d,
+        now,
+        replies,
+    )
+    .await?;
     Ok(Handled::Recorded {
         id,
         kind: d.kind.as_str(),
@@ -566,6 +587,7 @@ async fn queue(
     mail: &Inbound,
     d: &Decision,
     now: DateTime<Utc>,
+    replies: Replies,
 ) -> anyhow::Result<()> {
     let seed = hex::encode(&Sha256::digest(mail.key.as_bytes())[..8]);
     let answered = (!mail.key.starts_with("sha256:")).then(|| format!("<{}>", mail.key));
@@ -587,6 +609,10 @@ async fn queue(
             references: references.as_deref(),
             created_at: now,
         };
+        if replies == Replies::RecordNotSent {
+            outbox::record_not_sent(conn, out, &env).await?;
+            continue;
+        }
         if !out.kind.is_capped_reply() {
             outbox::enqueue(conn, out, &env).await?;
             continue;

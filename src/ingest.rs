@@ -150,7 +150,7 @@ async fn commit(
         engine::log(&mail.key, &h);
         return Ok(h);
     }
-    let h = engine::handle_in(config, &mut tx, mail, now).await?;
+    let h = engine::handle_in(config, &mut tx, mail, now, engine::Replies::Queue).await?;
     if let (Some(reason), Handled::Recorded { id, .. }) = (dead, &h) {
         let alert = Alert {
             kind: OutgoingKind::DeadLetter,

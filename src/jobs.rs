@@ -3,7 +3,7 @@
 //! next.
 
 use crate::alerts;
-use crate::engine::{self, Engine, Handled};
+use crate::engine::{self, Engine, Handled, Replies};
 use crate::mail::Inbound;
 use crate::mail::outbound as outbox_row;
 use crate::mail::oversize::{self, MailFile};
@@ -149,6 +149,18 @@ pub async fn replay(
     batch: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
+    replay_with(engine, paths, batch, Replies::Queue, now).await
+}
+
+/// [`replay`], with the replies queued (`replay --send`) or only recorded as `not_sent`
+/// (`replay` alone: importing an archive mails nobody).
+pub async fn replay_with(
+    engine: &Engine,
+    paths: &[PathBuf],
+    batch: usize,
+    replies: Replies,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Tally> {
     let mut sources = replay::Sorted::collect(paths, now).await?;
     let bar = indicatif::ProgressBar::new(sources.len());
     bar.set_style(
@@ -163,7 +175,7 @@ pub async fn replay(
     sqlx::query("PRAGMA wal_autocheckpoint = 10000")
         .execute(&mut *conn)
         .await?;
-    let replayed = replay_batches(engine, &mut conn, &mut sources, batch, &bar, now).await;
+    let replayed = replay_batches(engine, &mut conn, &mut sources, batch, &bar, replies, now).await;
     bar.finish_and_clear();
     let tally = replayed?;
     sqlx::query("PRAGMA wal_autocheckpoint = 1000")
@@ -179,6 +191,7 @@ async fn replay_batches(
     sources: &mut replay::Sorted,
     batch: usize,
     bar: &indicatif::ProgressBar,
+    replies: Replies,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
@@ -187,7 +200,7 @@ async fn replay_batches(
         if chunk.is_empty() {
             break;
         }
-        match replay_batch(engine, conn, &chunk, now).await {
+        match replay_batch(engine, conn, &chunk, replies, now).await {
             Ok(t) => tally.merge(t),
             Err(e) if health::is_failing(&e) => {
                 return Err(e.context(format!(
@@ -198,7 +211,7 @@ async fn replay_batches(
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "batch rolled back; replaying it one mail at a time");
                 for source in &chunk {
-                    replay_alone(engine, source, now, &mut tally).await?;
+                    replay_alone(engine, source, replies, now, &mut tally).await?;
                 }
             }
         }
@@ -212,6 +225,7 @@ async fn replay_batch(
     engine: &Engine,
     conn: &mut SqliteConnection,
     chunk: &[Source],
+    replies: Replies,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
@@ -225,7 +239,7 @@ async fn replay_batch(
             }
             Some(MailFile::Read(raw)) => {
                 let mail = Inbound::parse(&raw, now);
-                let h = engine::handle_in(&engine.config, &mut tx, &mail, now).await?;
+                let h = engine::handle_in(&engine.config, &mut tx, &mail, now, replies).await?;
                 (mail.key, h)
             }
             Some(MailFile::TooLarge(mail, size)) => {
@@ -255,6 +269,7 @@ async fn replay_batch(
 async fn replay_alone(
     engine: &Engine,
     source: &Source,
+    replies: Replies,
     now: DateTime<Utc>,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
@@ -263,7 +278,7 @@ async fn replay_alone(
             tally.errors += 1;
             return Ok(());
         }
-        Some(MailFile::Read(raw)) => engine.handle(&raw, now).await,
+        Some(MailFile::Read(raw)) => handle_alone(engine, &raw, replies, now).await,
         Some(MailFile::TooLarge(mail, size)) => too_large_alone(engine, &mail, size, now).await,
     };
     match handled {
@@ -277,6 +292,21 @@ async fn replay_alone(
         }
     }
     Ok(())
+}
+
+/// One replayed mail in its own transaction.
+async fn handle_alone(
+    engine: &Engine,
+    raw: &[u8],
+    replies: Replies,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Handled> {
+    let mail = Inbound::parse(raw, now);
+    let mut tx = engine.store.begin().await?;
+    let h = engine::handle_in(&engine.config, &mut tx, &mail, now, replies).await?;
+    tx.commit().await?;
+    engine::log(&mail.key, &h);
+    Ok(h)
 }
 
 /// What the admins are told about where an oversized mail given to `replay` is: an archive is

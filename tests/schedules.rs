@@ -193,6 +193,23 @@ async fn after_a_long_outage_only_digests_due_in_the_last_day_go_out_and_older_o
 }
 
 #[tokio::test]
+async fn a_reminder_that_fell_due_more_than_a_day_ago_is_skipped_not_sent() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    // The item's response deadline was Monday 30 November 10:00; the daemon was down until
+    // Wednesday: the reminder is recorded as skipped, the digests list the item as overdue.
+    tick(&bot, "2026-12-02T11:00:00").await;
+    assert!(of_kind(&bot, "open_item_reminder").await.is_empty());
+    let mut conn = bot.store.connection().await.expect("reader");
+    let skipped: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM due_events WHERE skipped = 1 AND key LIKE 'open_item_reminder:%'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .expect("count");
+    assert_eq!(skipped, 1);
+}
+
+#[tokio::test]
 async fn a_month_long_gap_sends_no_stale_digest_at_all() {
     let (bot, _dir) = common::spawn_bot().await;
     tick(&bot, "2026-10-12T10:00:00").await;
@@ -294,7 +311,8 @@ async fn whoever_owes_a_fault_orders_next_step_is_reminded_when_its_sla_runs_out
     bot.handle(&thread_fixture("03-manager-approves.eml"), common::now())
         .await
         .expect("同意");
-    tick(&bot, "2026-11-20T10:00:00").await;
+    // Approved at 10:15: the R&D manager's 4 working hours run out at 14:15.
+    tick(&bot, "2026-11-10T10:00:00").await;
     let r = of_kind(&bot, "fault_reminder").await;
     assert_eq!(r.len(), 2, "{r:?}");
     assert_eq!(r[1].to, vec!["zhenghao@example.com"]);

@@ -27,12 +27,14 @@ pub struct DueOutcome {
     pub queued: usize,
     /// Open items given SLA deadlines now (opened before deadlines were stored).
     pub deadlines_set: usize,
-    /// Digests that fell due more than [`DIGEST_FRESH_FOR`] ago: recorded, never sent.
+    /// Digests and reminders that fell due more than [`DIGEST_FRESH_FOR`] ago: recorded, never
+    /// sent.
     pub skipped: usize,
 }
 
-/// How old a missed digest may be and still go out (interface.md: after a gap, only the latest
-/// occurrence of each digest, and only when it fell due within the last 24 hours).
+/// How old a missed digest or reminder may be and still go out (interface.md: after a gap, only
+/// the latest occurrence of each digest, and only when it fell due within the last 24 hours;
+/// nothing about an imported archive is mailed).
 pub const DIGEST_FRESH_FOR: chrono::Duration = chrono::Duration::hours(24);
 
 /// A mail ready to queue under a due event.
@@ -76,7 +78,19 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
             html: None,
             attachments: Vec::new(),
         };
-        if !store::due_exists(&mut tx, &r.key).await? {
+        if store::due_exists(&mut tx, &r.key).await? {
+            continue;
+        }
+        if r.due_at < now - DIGEST_FRESH_FOR {
+            // Fell due more than a day ago: the daemon was stopped, or the event came in with an
+            // imported archive. Nothing about it is mailed now; the digests list what is still
+            // open and overdue.
+            store::record_skipped(&mut tx, &r.key, &r.schedule, r.due_at, now).await?;
+            tracing::info!(key = %r.key, due_at = %r.due_at, "missed reminder skipped");
+            outcome.skipped += 1;
+            continue;
+        }
+        {
             queue(config, &mut tx, &r.key, &r.schedule, r.due_at, now, &p).await?;
             outcome.queued += 1;
             match r.marks {

@@ -33,6 +33,17 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Records a reply that `replay` without `--send` would have sent: status `not_sent`, which no
+/// sender ever claims.
+pub async fn record_not_sent(
+    conn: &mut SqliteConnection,
+    mail: &Outgoing,
+    env: &Envelope<'_>,
+) -> anyhow::Result<()> {
+    insert(conn, mail, env, "not_sent").await?;
+    Ok(())
+}
+
 /// Inserts a row with `status`; its id, or None when the Message-ID was queued before.
 async fn insert(
     conn: &mut SqliteConnection,
