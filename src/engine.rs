@@ -577,18 +577,24 @@ async fn apply(
     Ok(())
 }
 
-/// Queues the decision's mail: tagged `[SB-id]`, threaded to the mail it answers, with a
+/// The mail being answered: its row, the thread its answers are tagged with, the mail itself.
+struct Answering<'a> {
+    id: i64,
+    thread: i64,
+    mail: &'a Inbound,
+}
+
+/// Queues the decision's mail: tagged `[SB-thread]`, threaded to the mail it answers, with a
 /// Message-ID derived from that mail's key so it is the same however often it is rebuilt.
 async fn queue(
     config: &Config,
     conn: &mut SqliteConnection,
-    id: i64,
-    thread: i64,
-    mail: &Inbound,
+    answering: Answering<'_>,
     d: &Decision,
     now: DateTime<Utc>,
     replies: Replies,
 ) -> anyhow::Result<()> {
+    let Answering { id, thread, mail } = answering;
     let seed = hex::encode(&Sha256::digest(mail.key.as_bytes())[..8]);
     let answered = (!mail.key.starts_with("sha256:")).then(|| format!("<{}>", mail.key));
     let mut refs: Vec<String> = mail.references.iter().map(|r| format!("<{r}>")).collect();
