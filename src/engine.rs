@@ -139,17 +139,12 @@ pub async fn handle_in(
         .and_then(|a| config.directory.by_email(a))
         .map_or("", |p| p.name.as_str());
     apply(config, conn, id, mail, actor, &d).await?;
-    queue(
-        config,
-        conn,
+    let answering = Answering {
         id,
-        thread.unwrap_or(id),
+        thread: thread.unwrap_or(id),
         mail,
-        &d,
-        now,
-        replies,
-    )
-    .await?;
+    };
+    queue(config, conn, answering, &d, now, replies).await?;
     Ok(Handled::Recorded {
         id,
         kind: d.kind.as_str(),
