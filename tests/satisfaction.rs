@@ -264,3 +264,52 @@ async fn an_answer_before_the_item_is_closed_is_refused_with_the_reason() {
         ("rejected", vec!["invalid_state".to_string()])
     );
 }
+
+/// The mail queued of `kind`, newest first.
+async fn bodies(bot: &Engine, kind: &str) -> Vec<String> {
+    let mut conn = bot.store.connection().await.expect("reader");
+    sqlx::query_scalar("SELECT body FROM outbox WHERE kind = ? ORDER BY id DESC")
+        .bind(kind)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("bodies")
+}
+
+#[tokio::test]
+async fn the_daily_digest_lists_dissatisfaction_and_overdue_requests_and_the_monthly_gives_the_rate()
+ {
+    let (bot, _dir) = two_closed_items().await;
+    run_due(&bot, bj("2026-11-23T10:00:00"))
+        .await
+        .expect("tick");
+    handle(&bot, &fixture("01-outlook-zhcn-dissatisfied.eml")).await;
+    // The daily digest of the 24th covers the 23rd, when the customer said 不满意.
+    run_due(&bot, bj("2026-11-24T10:00:00"))
+        .await
+        .expect("tick");
+    let daily = bodies(&bot, "daily_digest").await;
+    assert!(
+        daily[0].contains("客户不满意") && daily[0].contains("导出 Excel 要等 10 分钟"),
+        "{}",
+        daily[0]
+    );
+    // 李四 never answers: reminded on Tuesday 1 December, listed as overdue from then on.
+    run_due(&bot, bj("2026-12-01T10:00:00"))
+        .await
+        .expect("tick");
+    run_due(&bot, bj("2026-12-02T09:00:00"))
+        .await
+        .expect("tick");
+    let daily = bodies(&bot, "daily_digest").await;
+    assert!(
+        daily[0].contains("提醒后仍未回复") && daily[0].contains("李四"),
+        "the overdue request is listed: {}",
+        daily[0]
+    );
+    let monthly = bodies(&bot, "monthly_digest").await;
+    let november = monthly.first().expect("November's monthly digest");
+    assert!(
+        november.contains("满意度回访（客户满意度考核）") && november.contains("0.0%"),
+        "张三's rate of November is in the monthly digest: {november}"
+    );
+}

@@ -40,7 +40,9 @@ pub async fn build(
             }));
         }
         What::Daily => {
-            let d = activity(config, conn, o, now, "日报").await?;
+            let mut d = activity(config, conn, o, now, "日报").await?;
+            d.tables
+                .push(satisfaction_attention(config, conn, o).await?);
             (
                 OutgoingKind::DailyDigest,
                 addresses(Role::PresalesManager),
@@ -157,6 +159,10 @@ async fn monthly(
             ),
         ],
     };
+    let mut digest = digest;
+    digest
+        .tables
+        .push(satisfaction_month(conn, from, to).await?);
     let attachment = Attachment {
         filename: format!("项目跟踪表-{month_cn}.xlsx"),
         content_type: xlsx::CONTENT_TYPE.into(),
@@ -208,4 +214,87 @@ async fn personal(
             open_item_table(config, &items, now),
         ],
     })
+}
+
+/// The daily digest's 满意度回访 table: 不满意 answered yesterday, and requests unanswered after
+/// their reminder (workflow.md "Satisfaction follow-up").
+async fn satisfaction_attention(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    o: &Occurrence,
+) -> anyhow::Result<Table> {
+    let (from, to) = (start_of(config, o.from), start_of(config, o.to));
+    let rows = crate::store::satisfaction::attention(conn, from, to)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let (what, note) = match a.dissatisfied_note {
+                Some(note) => ("客户不满意", note.unwrap_or_default()),
+                None => ("提醒后仍未回复", String::new()),
+            };
+            vec![
+                what.to_string(),
+                crate::rules::text::project_name(&a.project),
+                format!("#{}", a.thread),
+                a.owner,
+                a.description,
+                config
+                    .calendar
+                    .date_of(a.at)
+                    .format("%Y年%-m月%-d日")
+                    .to_string(),
+                note,
+            ]
+        })
+        .collect();
+    Ok(Table::new(
+        "满意度回访：客户不满意与超期未回复",
+        &[
+            "情况",
+            "项目",
+            "问题",
+            "负责人",
+            "问题内容",
+            "日期",
+            "客户意见",
+        ],
+        rows,
+    ))
+}
+
+/// The monthly digest's 客户满意度考核 figures per presales.
+async fn satisfaction_month(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Table> {
+    let rows = crate::store::satisfaction::month(conn, from, to)
+        .await?
+        .into_iter()
+        .map(|l| {
+            vec![
+                l.name,
+                l.requests.to_string(),
+                l.answers.to_string(),
+                l.satisfied.to_string(),
+                l.mostly_satisfied.to_string(),
+                l.dissatisfied.to_string(),
+                l.rate
+                    .map_or_else(|| "—".to_string(), |r| format!("{r:.1}%")),
+            ]
+        })
+        .collect();
+    Ok(Table::new(
+        "满意度回访（客户满意度考核）",
+        &[
+            "售前",
+            "回访请求",
+            "已回复",
+            "满意",
+            "基本满意",
+            "不满意",
+            "满意率",
+        ],
+        rows,
+    ))
 }

@@ -192,3 +192,55 @@ pub async fn month(
         })
         .collect()
 }
+
+/// A follow-up the presales manager should see in the daily digest: an answer of 不满意 in the
+/// period, or a request still unanswered after its reminder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attention {
+    /// Project key.
+    pub project: String,
+    /// The item's thread (its #n).
+    pub thread: i64,
+    /// The owner.
+    pub owner: String,
+    /// What the item was about.
+    pub description: String,
+    /// 不满意, or None when it is an overdue request.
+    pub dissatisfied_note: Option<Option<String>>,
+    /// When it was answered, or reminded.
+    pub at: DateTime<Utc>,
+}
+
+/// The daily digest's 满意度回访 rows: 不满意 answered in `[from, to)`, and requests reminded and
+/// still unanswered (workflow.md: "then it shows as overdue in the daily digest").
+pub async fn attention(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<Attention>> {
+    let rows = sqlx::query(
+        "SELECT project, thread, owner, description, answer, note,
+                coalesce(answered_at, reminded_at) AS at
+         FROM satisfaction
+         WHERE (answer = '不满意' AND answered_at >= ?1 AND answered_at < ?2)
+            OR (answered_at IS NULL AND reminded_at IS NOT NULL)
+         ORDER BY at, id",
+    )
+    .bind(ts(from))
+    .bind(ts(to))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let answer: Option<String> = r.try_get("answer")?;
+            Ok(Attention {
+                project: r.try_get("project")?,
+                thread: r.try_get("thread")?,
+                owner: r.try_get("owner")?,
+                description: r.try_get("description")?,
+                dissatisfied_note: answer.map(|_| r.try_get("note")).transpose()?,
+                at: parse_ts(&r.try_get::<String, _>("at")?),
+            })
+        })
+        .collect()
+}
