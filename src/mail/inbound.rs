@@ -151,32 +151,58 @@ fn event_time(
 /// part unwrapped first; an HTML-only part is read as text.
 fn body_text(msg: &Message<'_>) -> String {
     let mut parts: Vec<String> = Vec::new();
+    let mut budget = MAX_BODY_TEXT;
     for i in 0..msg.text_body_count() {
-        let part = u32::try_from(i).ok().and_then(|i| msg.text_part(i));
-        if let Some(PartType::Html(html)) = part.map(|p| &p.body) {
-            parts.push(html_text(html));
-            continue;
+        if budget == 0 {
+            break;
         }
-        let Some(text) = msg.body_text(i) else {
-            continue;
+        let part = u32::try_from(i).ok().and_then(|i| msg.text_part(i));
+        let text = match part.map(|p| &p.body) {
+            Some(PartType::Html(html)) => html_text(head(html, budget.saturating_mul(4))),
+            Some(PartType::Text(text)) => {
+                let text = head(text, budget);
+                match flowed(part) {
+                    Some(delsp) => super::flowed::unflow(text, delsp),
+                    None => text.to_owned(),
+                }
+            }
+            _ => continue,
         };
-        let flowed = part
-            .filter(|p| matches!(p.body, PartType::Text(_)))
-            .and_then(|p| p.content_type())
-            .filter(|ct| {
-                ct.attribute("format")
-                    .is_some_and(|f| f.trim().eq_ignore_ascii_case("flowed"))
-            })
-            .map(|ct| {
-                ct.attribute("delsp")
-                    .is_some_and(|d| d.trim().eq_ignore_ascii_case("yes"))
-            });
-        parts.push(match flowed {
-            Some(delsp) => super::flowed::unflow(&text, delsp),
-            None => text.into_owned(),
-        });
+        let text = head(&text, budget).to_owned();
+        budget -= text.len();
+        parts.push(text);
     }
     parts.join("\n")
+}
+
+/// The most body text read for fields and commands, in bytes: every workflow mail's fields fit
+/// many times over. A huge body (a pasted log, issue 12) is read only this far, so a 30 MB mail
+/// is not copied whole by each step that reads it.
+const MAX_BODY_TEXT: usize = 1 << 20;
+
+/// The first `max` bytes of `text`, cut at a character boundary.
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// `Some(delsp)` when the part is `format=flowed` (RFC 3676).
+fn flowed(part: Option<&mail_parser::MessagePart<'_>>) -> Option<bool> {
+    part.and_then(|p| p.content_type())
+        .filter(|ct| {
+            ct.attribute("format")
+                .is_some_and(|f| f.trim().eq_ignore_ascii_case("flowed"))
+        })
+        .map(|ct| {
+            ct.attribute("delsp")
+                .is_some_and(|d| d.trim().eq_ignore_ascii_case("yes"))
+        })
 }
 
 /// Block elements whose end is a line end. 企业微信邮箱, QQ Mail and Gmail write one `<div>` per
@@ -377,6 +403,18 @@ mod tests {
         let lines: Vec<&str> = body.lines().map(str::trim).collect();
         assert_eq!(lines[..2], ["沟通结果: 成功", "沟通人: 王工"], "{body:?}");
         assert!(lines.contains(&"谢谢"));
+    }
+
+    #[test]
+    fn a_huge_body_is_read_only_to_its_first_mebibyte_at_a_character_boundary() {
+        let mut raw =
+            b"From: a@b.c\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+            \xe6\xb2\x9f\xe9\x80\x9a\xe7\xbb\x93\xe6\x9e\x9c: ok\r\n"
+                .to_vec();
+        raw.extend("日志".repeat(1_000_000).as_bytes());
+        let body = Inbound::parse(&raw, now()).body;
+        assert!(body.starts_with("沟通结果: ok"));
+        assert!(body.len() <= MAX_BODY_TEXT, "{}", body.len());
     }
 
     #[test]
