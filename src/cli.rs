@@ -10,7 +10,7 @@ use crate::transport::maildir::MaildirIn;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -200,7 +200,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let engine = Engine::open(config.clone()).await?;
-    let result = dispatch(&engine, cli.command).await;
+    let result = dispatch(&engine, &cli.config, cli.command).await;
     engine.store.close().await;
     result
 }
@@ -214,7 +214,7 @@ fn inbox(config: &Config) -> anyhow::Result<MaildirIn> {
     }
 }
 
-async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
+async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyhow::Result<()> {
     let config = &engine.config;
     match command {
         Command::CheckConfig | Command::Restore { .. } => Ok(()),
@@ -264,7 +264,7 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Run { poll_seconds } => run(engine, poll_seconds).await,
+        Command::Run { poll_seconds } => run(engine, poll_seconds, config_path).await,
         Command::Tick { now } => {
             let now = match now {
                 Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
@@ -445,6 +445,6 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
 }
 
 /// The daemon: see [`crate::daemon`].
-async fn run(engine: &Engine, poll_seconds: u64) -> anyhow::Result<()> {
-    crate::daemon::run(engine, poll_seconds).await
+async fn run(engine: &Engine, poll_seconds: u64, config_path: &Path) -> anyhow::Result<()> {
+    crate::daemon::run_with_reload(engine, poll_seconds, Some(config_path)).await
 }

@@ -1,7 +1,7 @@
 //! The daemon's workers: loops around one-step functions, with backoff and shutdown. Errors are
 //! logged with their cause chain and retried; only shutdown ends a worker.
 
-use super::{Backoff, Shutdown};
+use super::{Backoff, LiveConfig, Shutdown};
 use crate::config::MailboxUrl;
 use crate::engine::Engine;
 use crate::ingest;
@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 /// Reads the mailbox: IMAP (IDLE or polling, reconnecting with backoff) or the Maildir (poll).
 pub async fn ingest(
     engine: Engine,
+    live: LiveConfig,
     poll: Duration,
     mut shutdown: Shutdown,
     wake: Arc<Notify>,
@@ -27,9 +28,11 @@ pub async fn ingest(
     loop {
         let step = match &config.mailbox_url {
             MailboxUrl::Maildir(path) => {
-                maildir_step(&engine, path, poll, &mut shutdown, &wake).await
+                maildir_step(&live.engine(&engine), path, poll, &mut shutdown, &wake).await
             }
-            MailboxUrl::Imap(_) => imap_session(&engine, &mut shutdown, &wake, &mut backoff).await,
+            MailboxUrl::Imap(_) => {
+                imap_session(&engine, &live, &mut shutdown, &wake, &mut backoff).await
+            }
         };
         match step {
             Ok(()) if shutdown.is_shutdown() => return Ok(()),
@@ -69,6 +72,7 @@ async fn maildir_step(
 /// One IMAP connection, from login to shutdown or the first error.
 async fn imap_session(
     engine: &Engine,
+    live: &LiveConfig,
     shutdown: &mut Shutdown,
     wake: &Notify,
     backoff: &mut Backoff,
@@ -87,7 +91,9 @@ async fn imap_session(
     let poll_for = Duration::from_secs(config.mailbox.poll_seconds.max(1));
     loop {
         let stop = shutdown.clone();
-        let t = ingest::ingest_once(engine, &mut conn, || stop.is_shutdown()).await?;
+        // The config of the moment: a SIGHUP during IDLE applies to the mail that woke it.
+        let now = live.engine(engine);
+        let t = ingest::ingest_once(&now, &mut conn, || stop.is_shutdown()).await?;
         if t.queued > 0 {
             wake.notify_one();
         }
@@ -106,6 +112,7 @@ async fn imap_session(
 /// deferral (4xx, no connection) with capped exponential backoff.
 pub async fn sender(
     engine: Engine,
+    live: LiveConfig,
     out: Outbound,
     poll: Duration,
     mut shutdown: Shutdown,
@@ -115,7 +122,10 @@ pub async fn sender(
     let mut backoff = Backoff::new(max);
     while !shutdown.is_shutdown() {
         let stop = shutdown.clone();
-        let step = jobs::send_pending_until(&engine, &out, Utc::now(), || stop.is_shutdown()).await;
+        let step = jobs::send_pending_until(&live.engine(&engine), &out, Utc::now(), || {
+            stop.is_shutdown()
+        })
+        .await;
         let retry = match step {
             Ok(s) if s.deferred == 0 => {
                 backoff.reset();
@@ -147,11 +157,13 @@ pub async fn sender(
 /// The schedules (reminders, digests): the same step as `tick`, at start and once a minute.
 /// Due events are keyed in the database, so a restart or a second run queues nothing twice.
 pub async fn schedule(
-    engine: Engine,
+    base: Engine,
+    live: LiveConfig,
     mut shutdown: Shutdown,
     wake: Arc<Notify>,
 ) -> anyhow::Result<()> {
     loop {
+        let engine = live.engine(&base);
         match crate::schedule::run_due(&engine, Utc::now()).await {
             Ok(done) if done.queued > 0 => wake.notify_one(),
             Ok(_) => {}
