@@ -87,6 +87,13 @@ pub enum Command {
     },
     /// Validate the config and print what it understood.
     CheckConfig,
+    /// Is the daemon working? Heartbeat, mailbox, outbox, last error, next digest (works while
+    /// `run` runs).
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Write a consistent copy of the database to FILE (works while `run` runs).
     Backup {
         /// The new file.
@@ -265,6 +272,15 @@ async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyh
             Ok(())
         }
         Command::Run { poll_seconds } => run(engine, poll_seconds, config_path).await,
+        Command::Status { format } => {
+            let s = crate::status::gather(config, &engine.store, Utc::now()).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+                Format::Table => print!("{}", crate::status::table(&s)),
+                other => bail!("status: format {other:?} is not offered; use table or json"),
+            }
+            Ok(())
+        }
         Command::Tick { now } => {
             let now = match now {
                 Some(t) => chrono::DateTime::parse_from_rfc3339(&t)

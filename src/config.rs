@@ -210,6 +210,18 @@ struct RawConfig {
     schedules: SchedulesConfig,
     #[serde(default)]
     backup: Option<BackupConfig>,
+    #[serde(default)]
+    metrics: Option<MetricsConfig>,
+}
+
+/// `[metrics]`: the figures of `supportbot status` in Prometheus text format, served by `run`
+/// (off when the section is absent).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Address and port of the HTTP endpoint, e.g. `127.0.0.1:9187` (loopback unless you write
+    /// another address).
+    pub listen: std::net::SocketAddr,
 }
 
 /// `[backup]`: daily copies of the database kept by `run` (off when the section is absent).
@@ -280,6 +292,8 @@ pub struct Config {
     pub schedules: Schedules,
     /// Daily database copies kept by `run` (`[backup]`), if configured.
     pub backup: Option<BackupConfig>,
+    /// The Prometheus endpoint of `run` (`[metrics]`), if configured.
+    pub metrics: Option<MetricsConfig>,
 }
 
 impl Config {
@@ -361,6 +375,7 @@ impl Config {
             sla,
             schedules,
             backup: raw.backup,
+            metrics: raw.metrics,
         })
     }
 

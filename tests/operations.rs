@@ -123,3 +123,125 @@ async fn a_person_added_to_the_config_is_acted_on_after_sighup_and_a_broken_conf
     assert_eq!(ours, 3, "{rows:#?}");
     stop(&w, bot).await;
 }
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("address").port()
+}
+
+/// `GET path` over plain HTTP/1.1; the whole response as text.
+async fn http_get(port: u16, path: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    tcp.write_all(req.as_bytes()).await.ok()?;
+    let mut out = Vec::new();
+    tcp.read_to_end(&mut out).await.ok()?;
+    String::from_utf8(out).ok()
+}
+
+/// The next systemd notification the bot sent to `sock`, within `limit`.
+fn notification(sock: &std::os::unix::net::UnixDatagram) -> Option<String> {
+    let mut buf = [0u8; 4096];
+    let n = sock.recv(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_and_the_metrics_endpoint_show_a_running_daemon_in_idle_with_its_outbox_and_last_error()
+ {
+    let Some(s) = stack::stack("status_and_the_metrics_endpoint_show_a_running_daemon…") else {
+        return;
+    };
+    let _serial = stack::SERIAL.lock().await;
+    let w = World::new(s, "").ready().await;
+    // Replies cannot go out (nothing listens on the SMTP port): they stay pending and the
+    // sender's error is the last error.
+    let metrics = free_port();
+    let dead_smtp = free_port();
+    let text = std::fs::read_to_string(&w.config).expect("config");
+    let text = text.replace(
+        &format!("smtp+plain://127.0.0.1:{}", w.stack.smtp_port),
+        &format!("smtp+plain://127.0.0.1:{dead_smtp}"),
+    ) + &format!("\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n");
+    std::fs::write(&w.config, text).expect("config written");
+
+    // systemd's side of Type=notify: a datagram socket named in NOTIFY_SOCKET.
+    let sock_path = w.dir.path().join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).expect("notify socket");
+    sock.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let sock_env = sock_path.to_string_lossy().into_owned();
+    let bot = w.spawn_bot_with_env(&[("NOTIFY_SOCKET", &sock_env), ("WATCHDOG_USEC", "1000000")]);
+    let mut seen = Vec::new();
+    while !(seen.iter().any(|n: &String| n.contains("READY=1"))
+        && seen.iter().any(|n| n.contains("WATCHDOG=1")))
+    {
+        let n =
+            notification(&sock).unwrap_or_else(|| panic!("no READY=1 and WATCHDOG=1: {seen:?}"));
+        seen.push(n);
+    }
+
+    logged(&w, "IMAP connected", 1).await;
+    let (mail, id) = initiation(&w, 1);
+    w.send("sunli", &mail).await;
+    recorded(&w, &id).await;
+
+    let status = until(
+        LONG,
+        "status: in IDLE, the ack pending, an outbox error",
+        || async {
+            let s = w.json(&["status", "--format", "json"]);
+            (s["imap_state"] == "idle"
+                && s["outbox"]["pending"].as_u64() >= Some(1)
+                && s["last_error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("outbox")))
+            .then_some(s)
+        },
+    )
+    .await;
+    assert_eq!(status["running"], true, "{status:#}");
+    assert_eq!(
+        status["pid"].as_u64(),
+        Some(u64::from(bot.id())),
+        "{status:#}"
+    );
+    assert!(status["imap_last_contact"].is_string(), "{status:#}");
+    assert!(status["heartbeat_at"].is_string(), "{status:#}");
+    assert_eq!(status["mail_waiting"].as_u64(), Some(0), "{status:#}");
+    assert!(status["next_digest"]["at"].is_string(), "{status:#}");
+    assert!(status["database_bytes"].as_u64() > Some(0), "{status:#}");
+
+    let scrape = http_get(metrics, "/metrics")
+        .await
+        .expect("the endpoint answers");
+    assert!(scrape.starts_with("HTTP/1.1 200"), "{scrape}");
+    for line in [
+        "supportbot_up 1",
+        "supportbot_mailbox_state{state=\"idle\"} 1",
+        "supportbot_mail_waiting 0",
+    ] {
+        assert!(scrape.contains(line), "{line} in:\n{scrape}");
+    }
+    assert!(
+        scrape.lines().any(
+            |l| l.starts_with("supportbot_outbox_mails{status=\"pending\"} ") && !l.ends_with(" 0")
+        ),
+        "{scrape}"
+    );
+    let other = http_get(metrics, "/").await.expect("the endpoint answers");
+    assert!(other.starts_with("HTTP/1.1 404"), "{other}");
+
+    stop(&w, bot).await;
+    let after = w.json(&["status", "--format", "json"]);
+    assert_eq!(after["running"], false, "{after:#}");
+    assert_eq!(after["imap_state"], "stopped", "{after:#}");
+    assert!(
+        http_get(metrics, "/metrics").await.is_none(),
+        "no endpoint once stopped"
+    );
+}

@@ -2,11 +2,14 @@
 //! loop, all handed the same [`Shutdown`]. SIGINT or SIGTERM fires it; each worker finishes the
 //! mail or send it is on, and the daemon exits 0. One instance per database ([`InstanceLock`]).
 
+mod health;
 mod lock;
+mod metrics;
 mod reload;
 mod shutdown;
 mod workers;
 
+pub use health::HealthLog;
 pub use lock::InstanceLock;
 pub use reload::{LiveConfig, Reloaded, Reloader};
 pub use shutdown::{Backoff, Shutdown, Trigger};
@@ -14,6 +17,7 @@ pub use shutdown::{Backoff, Shutdown, Trigger};
 use crate::config::MailboxUrl;
 use crate::engine::Engine;
 use crate::transport::{Outbound, imap};
+use anyhow::Context;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +45,8 @@ pub async fn run_with_reload(
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;
     let (reloader, live) = LiveConfig::new(config.clone(), config_path);
+    let health = HealthLog::new(engine.store.clone());
+    health.start().await;
     let (trigger, shutdown) = Shutdown::new();
     let wake = Arc::new(Notify::new());
     let poll = Duration::from_secs(poll_seconds.max(1));
@@ -48,6 +54,7 @@ pub async fn run_with_reload(
     tasks.spawn(workers::ingest(
         engine.clone(),
         live.clone(),
+        health.clone(),
         poll,
         shutdown.clone(),
         wake.clone(),
@@ -55,16 +62,32 @@ pub async fn run_with_reload(
     tasks.spawn(workers::sender(
         engine.clone(),
         live.clone(),
+        health.clone(),
         out,
         poll,
         shutdown.clone(),
         wake.clone(),
     ));
-    tasks.spawn(workers::schedule(engine.clone(), live, shutdown, wake));
+    tasks.spawn(workers::schedule(
+        engine.clone(),
+        live.clone(),
+        health.clone(),
+        shutdown.clone(),
+        wake,
+    ));
+    tasks.spawn(health::heartbeat(health, shutdown.clone()));
+    if let Some(m) = &config.metrics {
+        let listener = tokio::net::TcpListener::bind(m.listen)
+            .await
+            .with_context(|| format!("metrics.listen {}: cannot listen", m.listen))?;
+        tracing::info!(listen = %m.listen, "metrics served at /metrics");
+        tasks.spawn(metrics::serve(listener, engine.clone(), live, shutdown));
+    }
     tracing::info!(
         lock = %lock.path.display(),
         "supportbot running; SIGINT or SIGTERM stops it, SIGHUP reloads the config"
     );
+    health::notify_ready();
     let failure = loop {
         tokio::select! {
             _ = term.recv() => {

@@ -3,8 +3,9 @@
 //! line and the running one kept.
 //!
 //! The directory, rules, schedules, calendar and SLAs change at once. The transport sections
-//! (`[mailbox]`, `[smtp]`, `[database]`) are what the open connections and the database were
-//! built from: a reload keeps the running ones and says so; they change at the next restart.
+//! (`[mailbox]`, `[smtp]`, `[database]`) and `[metrics]` are what the open connections, the
+//! database and the listening socket were built from: a reload keeps the running ones and says
+//! so; they change at the next restart.
 
 use crate::config::Config;
 use crate::engine::Engine;
@@ -94,6 +95,9 @@ fn keep_transports(old: &Config, mut new: Config) -> (Config, Vec<&'static str>)
     if old.database_path != new.database_path {
         kept.push("[database]");
     }
+    if old.metrics != new.metrics {
+        kept.push("[metrics]");
+    }
     new.mailbox = old.mailbox.clone();
     new.mailbox_url = old.mailbox_url.clone();
     new.smtp = old.smtp.clone();
@@ -101,6 +105,7 @@ fn keep_transports(old: &Config, mut new: Config) -> (Config, Vec<&'static str>)
     new.bot = old.bot.clone();
     new.bot_address = old.bot_address.clone();
     new.database_path = old.database_path.clone();
+    new.metrics = old.metrics.clone();
     (new, kept)
 }
 

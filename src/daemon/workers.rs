@@ -1,7 +1,7 @@
 //! The daemon's workers: loops around one-step functions, with backoff and shutdown. Errors are
 //! logged with their cause chain and retried; only shutdown ends a worker.
 
-use super::{Backoff, LiveConfig, Shutdown};
+use super::{Backoff, HealthLog, LiveConfig, Shutdown};
 use crate::config::MailboxUrl;
 use crate::engine::Engine;
 use crate::ingest;
@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 pub async fn ingest(
     engine: Engine,
     live: LiveConfig,
+    health: HealthLog,
     poll: Duration,
     mut shutdown: Shutdown,
     wake: Arc<Notify>,
@@ -28,10 +29,18 @@ pub async fn ingest(
     loop {
         let step = match &config.mailbox_url {
             MailboxUrl::Maildir(path) => {
-                maildir_step(&live.engine(&engine), path, poll, &mut shutdown, &wake).await
+                maildir_step(
+                    &live.engine(&engine),
+                    &health,
+                    path,
+                    poll,
+                    &mut shutdown,
+                    &wake,
+                )
+                .await
             }
             MailboxUrl::Imap(_) => {
-                imap_session(&engine, &live, &mut shutdown, &wake, &mut backoff).await
+                imap_session(&engine, &live, &health, &mut shutdown, &wake, &mut backoff).await
             }
         };
         match step {
@@ -39,6 +48,8 @@ pub async fn ingest(
             Ok(()) => backoff.reset(),
             Err(e) => {
                 let delay = backoff.next_delay();
+                health.disconnected().await;
+                health.error(&format!("mailbox: {e:#}")).await;
                 tracing::warn!(
                     error = %format!("{e:#}"),
                     attempt = backoff.attempts(),
@@ -55,6 +66,7 @@ pub async fn ingest(
 
 async fn maildir_step(
     engine: &Engine,
+    health: &HealthLog,
     path: &std::path::Path,
     poll: Duration,
     shutdown: &mut Shutdown,
@@ -62,6 +74,7 @@ async fn maildir_step(
 ) -> anyhow::Result<()> {
     let inbox = MaildirIn::create(path)?;
     let t = jobs::process_maildir(engine, &inbox, Utc::now()).await?;
+    health.contact("maildir", None).await;
     if t.queued > 0 {
         wake.notify_one();
     }
@@ -73,6 +86,7 @@ async fn maildir_step(
 async fn imap_session(
     engine: &Engine,
     live: &LiveConfig,
+    health: &HealthLog,
     shutdown: &mut Shutdown,
     wake: &Notify,
     backoff: &mut Backoff,
@@ -100,6 +114,8 @@ async fn imap_session(
         if shutdown.is_shutdown() {
             break;
         }
+        let state = if conn.has_idle() { "idle" } else { "polling" };
+        health.contact(state, None).await;
         if conn.wait(idle_for, poll_for, shutdown).await? == Woken::Shutdown {
             break;
         }
@@ -113,6 +129,7 @@ async fn imap_session(
 pub async fn sender(
     engine: Engine,
     live: LiveConfig,
+    health: HealthLog,
     out: Outbound,
     poll: Duration,
     mut shutdown: Shutdown,
@@ -136,6 +153,7 @@ pub async fn sender(
         };
         if let Some(why) = retry {
             let delay = backoff.next_delay();
+            health.error(&format!("outbox: {why}")).await;
             tracing::warn!(
                 reason = %why, attempt = backoff.attempts(), retry_in_ms = delay.as_millis() as u64,
                 "outbox kept pending; retrying"
@@ -159,6 +177,7 @@ pub async fn sender(
 pub async fn schedule(
     base: Engine,
     live: LiveConfig,
+    health: HealthLog,
     mut shutdown: Shutdown,
     wake: Arc<Notify>,
 ) -> anyhow::Result<()> {
@@ -168,6 +187,7 @@ pub async fn schedule(
             Ok(done) if done.queued > 0 => wake.notify_one(),
             Ok(_) => {}
             Err(e) => {
+                health.error(&format!("schedules: {e:#}")).await;
                 tracing::error!(error = %format!("{e:#}"), "schedules not run; trying again in a minute")
             }
         }
@@ -177,6 +197,7 @@ pub async fn schedule(
                 Ok(Some(path)) => tracing::info!(file = %path.display(), "daily backup written"),
                 Ok(None) => {}
                 Err(e) => {
+                    health.error(&format!("backup: {e:#}")).await;
                     tracing::error!(error = %format!("{e:#}"), "daily backup failed; trying again in a minute")
                 }
             }
