@@ -72,6 +72,11 @@ pub struct MailboxConfig {
     /// A mail larger than this is not read but dead-lettered (a workflow mail is text).
     #[serde(default = "defaults::max_message_bytes")]
     pub max_message_bytes: u64,
+    /// OAuth2 (SASL XOAUTH2): a shell command printing an access token for `user`; run at
+    /// each login, so supportbot holds no client secret. Instead of the password.
+    pub token_command: Option<String>,
+    /// OAuth2: a file holding the access token, kept fresh by something else; read at each login.
+    pub token_file: Option<PathBuf>,
 }
 
 /// Defaults of the transport keys (documented in docs/production.md).
@@ -118,6 +123,11 @@ pub struct SmtpConfig {
     /// Seconds an SMTP conversation may take before it counts as a failed connection.
     #[serde(default = "defaults::timeout_seconds")]
     pub timeout_seconds: u64,
+    /// OAuth2 (SASL XOAUTH2): a shell command printing an access token for the SMTP login;
+    /// re-run before the token expires and after the server refused it. Instead of the password.
+    pub token_command: Option<String>,
+    /// OAuth2: a file holding the access token, kept fresh by something else.
+    pub token_file: Option<PathBuf>,
 }
 
 /// `[database]`.
@@ -354,6 +364,21 @@ impl Config {
             }
         }
         let fields = FieldSchema::new(raw.synonyms.clone()).with_names(FIELD_NAMES);
+        for (section, command, file) in [
+            (
+                "mailbox",
+                &raw.mailbox.token_command,
+                &raw.mailbox.token_file,
+            ),
+            ("smtp", &raw.smtp.token_command, &raw.smtp.token_file),
+        ] {
+            if command.is_some() && file.is_some() {
+                bail!("[{section}] token_command and token_file: give one, not both");
+            }
+            if command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+                bail!("[{section}] token_command is empty");
+            }
+        }
         let directory = Directory::new(raw.people).map_err(|e| anyhow!("[[people]]: {e}"))?;
         let calendar = Calendar::from_config(timezone, &raw.calendar)?;
         let sla = Sla::parse(&raw.sla)?;
