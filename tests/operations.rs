@@ -293,3 +293,66 @@ async fn an_oauth2_mailbox_logs_in_with_xoauth2_and_runs_the_token_command_again
     assert_eq!(row["outcome"], "accepted", "{row}");
     stop(&w, bot).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oauth2_smtp_login_refused_keeps_the_reply_pending_and_a_new_token_sends_it() {
+    let Some(s) = stack::stack("an_oauth2_smtp_login_refused_keeps_the_reply_pending…") else {
+        return;
+    };
+    let _serial = stack::SERIAL.lock().await;
+    let helper = tempfile::tempdir().expect("temp dir");
+    let token_file = helper.path().join("token");
+    let runs = helper.path().join("runs");
+    let command = format!(
+        "echo run >> {}; cat {}",
+        runs.display(),
+        token_file.display()
+    );
+    let w = World::new(s, "").ready().await;
+    let text = std::fs::read_to_string(&w.config).expect("config");
+    assert!(
+        text.contains("retry_max_seconds = 2"),
+        "World's [smtp] keys"
+    );
+    let text = text.replacen(
+        "retry_max_seconds = 2",
+        &format!("retry_max_seconds = 2\ntoken_command = {command:?}"),
+        1,
+    );
+    std::fs::write(&w.config, text).expect("config written");
+    std::fs::write(&token_file, "stale-token\n").expect("token written");
+    let bot = w.spawn_bot();
+    logged(&w, "IMAP connected", 1).await;
+
+    let (mail, id) = initiation(&w, 1);
+    w.send("sunli", &mail).await;
+    recorded(&w, &id).await;
+    logged(&w, "OAuth2 token refused", 1).await;
+    let pending = w.outbox();
+    assert!(
+        !pending.is_empty() && pending.iter().all(|r| r["status"] == "pending"),
+        "a refused token is not the mail's fault: {pending:#?}"
+    );
+
+    let good = format!("smtp-{}", w.domain);
+    stack::mailstack(&w.stack, &["addtoken", &good, &w.addr("supportbot")]);
+    std::fs::write(&token_file, format!("{good}\n")).expect("token written");
+    until(LONG, "the ack in the sender's inbox", || async {
+        w.folder("sunli", "INBOX")
+            .await
+            .into_iter()
+            .find(|m| stack::has_header(m, "In-Reply-To", &id))
+    })
+    .await;
+    let helper_runs = std::fs::read_to_string(&runs)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert!(helper_runs >= 2, "the helper ran {helper_runs} times");
+    assert!(
+        w.outbox().iter().all(|r| r["status"] != "failed"),
+        "{:#?}",
+        w.outbox()
+    );
+    stop(&w, bot).await;
+}
