@@ -356,3 +356,38 @@ async fn an_oauth2_smtp_login_refused_keeps_the_reply_pending_and_a_new_token_se
     );
     stop(&w, bot).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imap_session_logs_in_again_with_a_new_token_before_the_old_one_expires() {
+    let Some(s) = stack::stack("an_imap_session_logs_in_again_with_a_new_token…") else {
+        return;
+    };
+    let _serial = stack::SERIAL.lock().await;
+    let helper = tempfile::tempdir().expect("temp dir");
+    let runs = helper.path().join("runs");
+    let token = format!("renew-{}", fastrand::u64(..));
+    // A token announced to expire in 61 s: the session must be renewed within about a minute.
+    let command = format!(
+        r#"echo run >> {}; echo '{{"access_token":"{token}","expires_in":61}}'"#,
+        runs.display()
+    );
+    let w = World::new(s, &format!("token_command = {command:?}"))
+        .ready()
+        .await;
+    stack::mailstack(&w.stack, &["addtoken", &token, &w.addr("supportbot")]);
+    let bot = w.spawn_bot();
+    logged(&w, "IMAP connected", 1).await;
+    logged(&w, "logging in again with a new one", 1).await;
+    logged(&w, "IMAP connected", 2).await;
+    let helper_runs = std::fs::read_to_string(&runs)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert!(helper_runs >= 2, "the helper ran {helper_runs} times");
+    assert!(
+        !w.log().contains("mailbox unavailable"),
+        "renewed before any failure:\n{}",
+        w.log()
+    );
+    stop(&w, bot).await;
+}

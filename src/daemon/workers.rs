@@ -116,6 +116,16 @@ async fn imap_session(
         }
         let state = if conn.has_idle() { "idle" } else { "polling" };
         health.contact(state, None).await;
+        // OAuth2: a session must end before its token does; the loop logs in again at once.
+        let renew = conn.renew_in();
+        if renew == Some(Duration::ZERO) {
+            tracing::info!("OAuth2 token about to expire: logging in again with a new one");
+            break;
+        }
+        let (idle_for, poll_for) = match renew {
+            Some(r) => (idle_for.min(r), poll_for.min(r)),
+            None => (idle_for, poll_for),
+        };
         if conn.wait(idle_for, poll_for, shutdown).await? == Woken::Shutdown {
             break;
         }

@@ -4,7 +4,8 @@
 //!
 //! The command prints either the bare token, or JSON with `access_token` and `expires_in`
 //! (seconds), as token helpers do. A token is re-used until a minute before it expires (a bare
-//! token: for five minutes), and dropped at once when the server refuses it.
+//! token: for five minutes), and dropped at once when the server refuses it. An IMAP session
+//! logged in with a token whose expiry is known is ended and opened again before it expires.
 
 use anyhow::{Context, bail};
 use std::path::PathBuf;
@@ -31,7 +32,15 @@ pub enum Source {
 #[derive(Debug, Clone)]
 pub struct TokenSource {
     source: Source,
-    cached: Arc<Mutex<Option<(String, Instant)>>>,
+    cached: Arc<Mutex<Option<Cached>>>,
+}
+
+/// A token, how long it is re-used, and when it expires if the source said so.
+#[derive(Debug, Clone)]
+struct Cached {
+    token: String,
+    reuse_until: Instant,
+    expires_at: Option<Instant>,
 }
 
 impl TokenSource {
@@ -51,25 +60,39 @@ impl TokenSource {
     /// A valid-looking token: the cached one while fresh, else a new one from the source.
     pub async fn token(&self) -> anyhow::Result<String> {
         if let Ok(cached) = self.cached.lock()
-            && let Some((token, until)) = cached.as_ref()
-            && Instant::now() < *until
+            && let Some(c) = cached.as_ref()
+            && Instant::now() < c.reuse_until
         {
-            return Ok(token.clone());
+            return Ok(c.token.clone());
         }
-        let (token, lifetime) = match &self.source {
+        let now = Instant::now();
+        let (token, lifetime, expires_in) = match &self.source {
             Source::Command(c) => parse_output(&run(c).await?)?,
             Source::File(f) => {
                 let text = tokio::fs::read_to_string(f)
                     .await
                     .with_context(|| format!("cannot read token_file {}", f.display()))?;
                 // The file is rewritten by its owner: read it again at every use.
-                (parse_output(&text)?.0, Duration::ZERO)
+                let (token, _, expires_in) = parse_output(&text)?;
+                (token, Duration::ZERO, expires_in)
             }
         };
         if let Ok(mut cached) = self.cached.lock() {
-            *cached = Some((token.clone(), Instant::now() + lifetime));
+            *cached = Some(Cached {
+                token: token.clone(),
+                reuse_until: now + lifetime,
+                expires_at: expires_in.map(|d| now + d),
+            });
         }
         Ok(token)
+    }
+
+    /// When the last token fetched expires, if its source said (`expires_in`).
+    pub fn expires_at(&self) -> Option<Instant> {
+        self.cached
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().and_then(|c| c.expires_at))
     }
 
     /// The server refused the token: the next use fetches a new one.
@@ -102,8 +125,8 @@ async fn run(command: &str) -> anyhow::Result<String> {
     String::from_utf8(out.stdout).context("token_command printed something that is not UTF-8")
 }
 
-/// The token and how long to re-use it, from what a command printed.
-fn parse_output(text: &str) -> anyhow::Result<(String, Duration)> {
+/// The token, how long to re-use it and its announced lifetime, from what a command printed.
+fn parse_output(text: &str) -> anyhow::Result<(String, Duration, Option<Duration>)> {
     let text = text.trim();
     if text.starts_with('{') {
         let v: serde_json::Value =
@@ -111,16 +134,16 @@ fn parse_output(text: &str) -> anyhow::Result<(String, Duration)> {
         let Some(token) = v["access_token"].as_str().filter(|t| !t.is_empty()) else {
             bail!("token output has no access_token");
         };
-        let lifetime = v["expires_in"]
-            .as_u64()
-            .map(|s| Duration::from_secs(s).saturating_sub(MARGIN))
+        let expires_in = v["expires_in"].as_u64().map(Duration::from_secs);
+        let lifetime = expires_in
+            .map(|d| d.saturating_sub(MARGIN))
             .unwrap_or(BARE_TOKEN_REUSE);
-        return Ok((token.to_string(), lifetime));
+        return Ok((token.to_string(), lifetime, expires_in));
     }
     if text.is_empty() || text.contains(char::is_whitespace) {
         bail!("token output is not one token (empty, or several words)");
     }
-    Ok((text.to_string(), BARE_TOKEN_REUSE))
+    Ok((text.to_string(), BARE_TOKEN_REUSE, None))
 }
 
 /// The SASL XOAUTH2 initial response (before base64): `user=…^Aauth=Bearer …^A^A`.
@@ -134,10 +157,17 @@ mod tests {
 
     #[test]
     fn a_bare_token_and_a_json_token_are_both_understood() {
-        let (t, d) = parse_output("ya29.abc\n").expect("bare");
-        assert_eq!((t.as_str(), d), ("ya29.abc", BARE_TOKEN_REUSE));
-        let (t, d) = parse_output(r#"{"access_token":"eyJ0","expires_in":3600}"#).expect("json");
-        assert_eq!((t.as_str(), d), ("eyJ0", Duration::from_secs(3540)));
+        let (t, d, e) = parse_output("ya29.abc\n").expect("bare");
+        assert_eq!((t.as_str(), d, e), ("ya29.abc", BARE_TOKEN_REUSE, None));
+        let (t, d, e) = parse_output(r#"{"access_token":"eyJ0","expires_in":3600}"#).expect("json");
+        assert_eq!(
+            (t.as_str(), d, e),
+            (
+                "eyJ0",
+                Duration::from_secs(3540),
+                Some(Duration::from_secs(3600))
+            )
+        );
         assert!(parse_output("").is_err());
         assert!(parse_output("error: login required").is_err());
         assert!(parse_output(r#"{"error":"invalid_grant"}"#).is_err());
@@ -153,6 +183,20 @@ mod tests {
         assert_eq!(src.token().await.expect("cached"), "tok1");
         src.invalidate();
         assert_eq!(src.token().await.expect("fresh"), "tok2");
+        assert_eq!(src.expires_at(), None, "a bare token announces no expiry");
+    }
+
+    #[tokio::test]
+    async fn a_token_with_expires_in_says_when_it_expires() {
+        let cmd = r#"echo '{"access_token":"eyJ0","expires_in":3600}'"#;
+        let src = TokenSource::from_settings(Some(cmd), None).expect("a source");
+        let before = Instant::now();
+        assert_eq!(src.token().await.expect("token"), "eyJ0");
+        let at = src.expires_at().expect("announced");
+        assert!(
+            at >= before + Duration::from_secs(3600)
+                && at <= Instant::now() + Duration::from_secs(3600)
+        );
     }
 
     #[tokio::test]

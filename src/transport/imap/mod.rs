@@ -80,6 +80,10 @@ pub struct ImapIn {
     idle: bool,
     mv: bool,
     uidplus: bool,
+    /// OAuth2: when the login's token expires, if known; the session is renewed before.
+    token_expires: Option<std::time::Instant>,
+    /// When the login happened (a session is kept at least a minute, whatever the token says).
+    logged_in: std::time::Instant,
 }
 
 /// Parses `mailbox.url` with the `tls` setting: plaintext only on loopback.
@@ -110,6 +114,7 @@ impl ImapIn {
             config.mailbox.token_command.as_deref(),
             config.mailbox.token_file.as_ref(),
         );
+        let mut token_expires = None;
         let mut session = match oauth {
             // OAuth2 (Microsoft 365, Google Workspace): SASL XOAUTH2 with a token fetched for
             // this login, so every reconnect (after a refusal, or a session the server ended at
@@ -119,6 +124,7 @@ impl ImapIn {
                     user: user.clone(),
                     reason: format!("no OAuth2 token: {e:#}"),
                 })?;
+                token_expires = source.expires_at();
                 client
                     .authenticate("XOAUTH2", XOauth2::new(&user, &token))
                     .await
@@ -162,6 +168,21 @@ impl ImapIn {
             idle: caps.has_str("IDLE"),
             mv: caps.has_str("MOVE"),
             uidplus: caps.has_str("UIDPLUS"),
+            token_expires,
+            logged_in: std::time::Instant::now(),
+        })
+    }
+
+    /// OAuth2: how long this session may still wait before it must log in again with a new
+    /// token (a minute before the token expires); None without a known expiry.
+    pub fn renew_in(&self) -> Option<Duration> {
+        let minute = Duration::from_secs(60);
+        self.token_expires.map(|t| {
+            let left = t
+                .saturating_duration_since(std::time::Instant::now())
+                .saturating_sub(minute);
+            // NOTE: a helper announcing a token of a minute or less must not make a login loop.
+            left.max(minute.saturating_sub(self.logged_in.elapsed()))
         })
     }
 
