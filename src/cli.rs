@@ -10,7 +10,7 @@ use crate::transport::maildir::MaildirIn;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -87,6 +87,13 @@ pub enum Command {
     },
     /// Validate the config and print what it understood.
     CheckConfig,
+    /// Is the daemon working? Heartbeat, mailbox, outbox, last error, next digest (works while
+    /// `run` runs).
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Write a consistent copy of the database to FILE (works while `run` runs).
     Backup {
         /// The new file.
@@ -226,7 +233,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let engine = Engine::open(config.clone()).await?;
-    let result = dispatch(&engine, cli.command).await;
+    let result = dispatch(&engine, &cli.config, cli.command).await;
     engine.store.close().await;
     result
 }
@@ -240,7 +247,7 @@ fn inbox(config: &Config) -> anyhow::Result<MaildirIn> {
     }
 }
 
-async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
+async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyhow::Result<()> {
     let config = &engine.config;
     match command {
         Command::CheckConfig | Command::Restore { .. } => Ok(()),
@@ -306,7 +313,16 @@ async fn dispatch(engine: &Engine, command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Run { poll_seconds } => run(engine, poll_seconds).await,
+        Command::Run { poll_seconds } => run(engine, poll_seconds, config_path).await,
+        Command::Status { format } => {
+            let s = crate::status::gather(config, &engine.store, Utc::now()).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+                Format::Table => print!("{}", crate::status::table(&s)),
+                other => bail!("status: format {other:?} is not offered; use table or json"),
+            }
+            Ok(())
+        }
         Command::Tick { now } => {
             let now = match now {
                 Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
@@ -536,6 +552,6 @@ fn not_all_handled(errors: usize, where_: &str) -> anyhow::Result<()> {
 }
 
 /// The daemon: see [`crate::daemon`].
-async fn run(engine: &Engine, poll_seconds: u64) -> anyhow::Result<()> {
-    crate::daemon::run(engine, poll_seconds).await
+async fn run(engine: &Engine, poll_seconds: u64, config_path: &Path) -> anyhow::Result<()> {
+    crate::daemon::run_with_reload(engine, poll_seconds, Some(config_path)).await
 }

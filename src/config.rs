@@ -82,6 +82,11 @@ pub struct MailboxConfig {
     /// A mail larger than this is not read but dead-lettered (a workflow mail is text).
     #[serde(default = "defaults::max_message_bytes")]
     pub max_message_bytes: u64,
+    /// OAuth2 (SASL XOAUTH2): a shell command printing an access token for `user`; run at
+    /// each login, so supportbot holds no client secret. Instead of the password.
+    pub token_command: Option<String>,
+    /// OAuth2: a file holding the access token, kept fresh by something else; read at each login.
+    pub token_file: Option<PathBuf>,
 }
 
 /// Defaults of the transport keys (documented in docs/production.md).
@@ -136,6 +141,11 @@ pub struct SmtpConfig {
     /// delivery may take (see `timeout_seconds`), or a slow delivery could be repeated.
     #[serde(default = "defaults::claim_seconds")]
     pub claim_seconds: u64,
+    /// OAuth2 (SASL XOAUTH2): a shell command printing an access token for the SMTP login;
+    /// re-run before the token expires and after the server refused it. Instead of the password.
+    pub token_command: Option<String>,
+    /// OAuth2: a file holding the access token, kept fresh by something else.
+    pub token_file: Option<PathBuf>,
 }
 
 /// `[database]`.
@@ -283,6 +293,18 @@ struct RawConfig {
     tasks: TasksConfig,
     #[serde(default)]
     backup: Option<BackupConfig>,
+    #[serde(default)]
+    metrics: Option<MetricsConfig>,
+}
+
+/// `[metrics]`: the figures of `supportbot status` in Prometheus text format, served by `run`
+/// (off when the section is absent).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Address and port of the HTTP endpoint, e.g. `127.0.0.1:9187` (loopback unless you write
+    /// another address).
+    pub listen: std::net::SocketAddr,
 }
 
 /// `[backup]`: daily copies of the database kept by `run` (off when the section is absent).
@@ -357,6 +379,8 @@ pub struct Config {
     pub backup: Option<BackupConfig>,
     /// The 集成部 task flow's thresholds and time limits (`[tasks]`).
     pub tasks: TasksConfig,
+    /// The Prometheus endpoint of `run` (`[metrics]`), if configured.
+    pub metrics: Option<MetricsConfig>,
 }
 
 impl Config {
@@ -418,6 +442,21 @@ impl Config {
             }
         }
         let fields = FieldSchema::new(raw.synonyms.clone()).with_names(FIELD_NAMES);
+        for (section, command, file) in [
+            (
+                "mailbox",
+                &raw.mailbox.token_command,
+                &raw.mailbox.token_file,
+            ),
+            ("smtp", &raw.smtp.token_command, &raw.smtp.token_file),
+        ] {
+            if command.is_some() && file.is_some() {
+                bail!("[{section}] token_command and token_file: give one, not both");
+            }
+            if command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+                bail!("[{section}] token_command is empty");
+            }
+        }
         let directory = Directory::new(raw.people).map_err(|e| anyhow!("[[people]]: {e}"))?;
         let calendar = Calendar::from_config(timezone, &raw.calendar)?;
         let sla = Sla::parse(&raw.sla)?;
@@ -456,6 +495,7 @@ impl Config {
             schedules,
             tasks: raw.tasks,
             backup: raw.backup,
+            metrics: raw.metrics,
         };
         check::meaning(&config, text)?;
         Ok(config)

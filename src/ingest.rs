@@ -42,13 +42,32 @@ pub async fn ingest_once(
         }
     }
     let mut tally = Tally::default();
-    for w in imap.waiting(last).await? {
+    let waiting = imap.waiting(last).await?;
+    let found = waiting.len() as u64;
+    let mut left = found;
+    record_waiting(engine, found).await;
+    for w in waiting {
         if stop() {
             break;
         }
         ingest_one(engine, imap, &key, w, &mut tally).await?;
+        left -= 1;
+    }
+    if left != found {
+        record_waiting(engine, left).await;
     }
     Ok(tally)
+}
+
+/// The mail waiting, for `supportbot status` (a figure: a failed write is only logged).
+async fn record_waiting(engine: &Engine, n: u64) {
+    let write = async {
+        let mut conn = engine.store.connection().await?;
+        crate::store::daemon_health::waiting(&mut conn, n).await
+    };
+    if let Err(e) = write.await {
+        tracing::debug!(error = %format!("{e:#}"), "mail waiting not recorded");
+    }
 }
 
 /// `process` on IMAP: connect, handle everything waiting, log out.

@@ -17,7 +17,9 @@
 //! - [`ingest`]: the IMAP step: new UIDs → engine → processed or dead-letter folder.
 //! - [`alerts`]: mail to the admins about the transport (dead letters, undeliverable replies).
 //! - [`backup`]: `backup` / `restore` of the database and the daemon's daily copies.
-//! - [`daemon`]: `run`: the workers, shutdown, backoff, the one-instance lock.
+//! - [`daemon`]: `run`: the workers, shutdown, backoff, the one-instance lock, SIGHUP reload,
+//!   the health row, systemd notifications and the metrics endpoint.
+//! - [`status`]: the `status` command's figures (and the metrics text).
 //! - [`report`]: the `report` and `outbox` commands' tables and JSON.
 //! - [`cli`]: the command line of `interface.md`.
 //! - [`calendar`]: working time (holidays, 调休) for every deadline.
@@ -43,5 +45,6 @@ pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod schedule;
+pub mod status;
 pub mod store;
 pub mod transport;

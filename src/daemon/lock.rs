@@ -13,12 +13,38 @@ pub struct InstanceLock {
     pub path: PathBuf,
 }
 
+/// The lock file of the database at `db`.
+fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
 impl InstanceLock {
+    /// The pid of the process holding the lock of the database at `db`, if one does (`status`).
+    /// Takes nothing: a shared lock tried and at once let go, the file left as it was.
+    pub fn holder(db: &Path) -> anyhow::Result<Option<u32>> {
+        let path = lock_path(db);
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+        };
+        match file.try_lock_shared() {
+            Ok(()) => Ok(None),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let pid = std::fs::read_to_string(&path).unwrap_or_default();
+                Ok(Some(pid.trim().parse().unwrap_or(0)))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("cannot test the lock {}", path.display()))
+            }
+        }
+    }
+
     /// Takes the lock for the database at `db`, or says who holds it.
     pub fn acquire(db: &Path) -> anyhow::Result<InstanceLock> {
-        let mut name = db.as_os_str().to_owned();
-        name.push(".lock");
-        let path = PathBuf::from(name);
+        let path = lock_path(db);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -64,5 +90,20 @@ mod tests {
         assert!(second.to_string().contains("already running"), "{second}");
         drop(first);
         InstanceLock::acquire(&db).expect("free again once the first is gone");
+    }
+
+    #[test]
+    fn the_holder_is_the_pid_of_the_running_instance_and_none_once_it_is_gone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("supportbot.db");
+        assert_eq!(InstanceLock::holder(&db).expect("no file yet"), None);
+        let held = InstanceLock::acquire(&db).expect("lock taken");
+        assert_eq!(
+            InstanceLock::holder(&db).expect("readable"),
+            Some(std::process::id())
+        );
+        drop(held);
+        assert_eq!(InstanceLock::holder(&db).expect("readable"), None);
+        InstanceLock::acquire(&db).expect("holder let go of its test lock");
     }
 }

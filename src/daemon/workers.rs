@@ -1,7 +1,7 @@
 //! The daemon's workers: loops around one-step functions, with backoff and shutdown. Errors are
 //! logged with their cause chain and retried; only shutdown ends a worker.
 
-use super::{Backoff, Shutdown};
+use super::{Backoff, HealthLog, LiveConfig, Shutdown};
 use crate::config::MailboxUrl;
 use crate::engine::Engine;
 use crate::ingest;
@@ -17,6 +17,8 @@ use tokio::sync::Notify;
 /// Reads the mailbox: IMAP (IDLE or polling, reconnecting with backoff) or the Maildir (poll).
 pub async fn ingest(
     engine: Engine,
+    live: LiveConfig,
+    health: HealthLog,
     poll: Duration,
     mut shutdown: Shutdown,
     wake: Arc<Notify>,
@@ -29,9 +31,19 @@ pub async fn ingest(
     loop {
         let step = match &config.mailbox_url {
             MailboxUrl::Maildir(path) => {
-                maildir_step(&engine, path, poll, &mut shutdown, &wake).await
+                maildir_step(
+                    &live.engine(&engine),
+                    &health,
+                    path,
+                    poll,
+                    &mut shutdown,
+                    &wake,
+                )
+                .await
             }
-            MailboxUrl::Imap(_) => imap_session(&engine, &mut shutdown, &wake, &mut backoff).await,
+            MailboxUrl::Imap(_) => {
+                imap_session(&engine, &live, &health, &mut shutdown, &wake, &mut backoff).await
+            }
         };
         match step {
             Ok(()) if shutdown.is_shutdown() => return Ok(()),
@@ -54,6 +66,8 @@ pub async fn ingest(
                     }
                 }
                 let delay = backoff.next_delay();
+                health.disconnected().await;
+                health.error(&format!("mailbox: {e:#}")).await;
                 tracing::warn!(
                     error = %format!("{e:#}"),
                     attempt = backoff.attempts(),
@@ -70,6 +84,7 @@ pub async fn ingest(
 
 async fn maildir_step(
     engine: &Engine,
+    health: &HealthLog,
     path: &std::path::Path,
     poll: Duration,
     shutdown: &mut Shutdown,
@@ -77,6 +92,7 @@ async fn maildir_step(
 ) -> anyhow::Result<()> {
     let inbox = MaildirIn::create(path)?;
     let t = jobs::process_maildir(engine, &inbox, Utc::now()).await?;
+    health.contact("maildir", None).await;
     if t.queued > 0 {
         wake.notify_one();
     }
@@ -87,6 +103,8 @@ async fn maildir_step(
 /// One IMAP connection, from login to shutdown or the first error.
 async fn imap_session(
     engine: &Engine,
+    live: &LiveConfig,
+    health: &HealthLog,
     shutdown: &mut Shutdown,
     wake: &Notify,
     backoff: &mut Backoff,
@@ -105,13 +123,27 @@ async fn imap_session(
     let poll_for = Duration::from_secs(config.mailbox.poll_seconds.max(1));
     loop {
         let stop = shutdown.clone();
-        let t = ingest::ingest_once(engine, &mut conn, || stop.is_shutdown()).await?;
+        // The config of the moment: a SIGHUP during IDLE applies to the mail that woke it.
+        let now = live.engine(engine);
+        let t = ingest::ingest_once(&now, &mut conn, || stop.is_shutdown()).await?;
         if t.queued > 0 {
             wake.notify_one();
         }
         if shutdown.is_shutdown() {
             break;
         }
+        let state = if conn.has_idle() { "idle" } else { "polling" };
+        health.contact(state, None).await;
+        // OAuth2: a session must end before its token does; the loop logs in again at once.
+        let renew = conn.renew_in();
+        if renew == Some(Duration::ZERO) {
+            tracing::info!("OAuth2 token about to expire: logging in again with a new one");
+            break;
+        }
+        let (idle_for, poll_for) = match renew {
+            Some(r) => (idle_for.min(r), poll_for.min(r)),
+            None => (idle_for, poll_for),
+        };
         if conn.wait(idle_for, poll_for, shutdown).await? == Woken::Shutdown {
             break;
         }
@@ -124,6 +156,8 @@ async fn imap_session(
 /// deferral (4xx, no connection) with capped exponential backoff.
 pub async fn sender(
     engine: Engine,
+    live: LiveConfig,
+    health: HealthLog,
     out: Outbound,
     poll: Duration,
     mut shutdown: Shutdown,
@@ -133,7 +167,10 @@ pub async fn sender(
     let mut backoff = Backoff::new(max);
     while !shutdown.is_shutdown() {
         let stop = shutdown.clone();
-        let step = jobs::send_pending_until(&engine, &out, Utc::now(), || stop.is_shutdown()).await;
+        let step = jobs::send_pending_until(&live.engine(&engine), &out, Utc::now(), || {
+            stop.is_shutdown()
+        })
+        .await;
         let retry = match step {
             Ok(s) if s.deferred == 0 => {
                 backoff.reset();
@@ -144,6 +181,7 @@ pub async fn sender(
         };
         if let Some(why) = retry {
             let delay = backoff.next_delay();
+            health.error(&format!("outbox: {why}")).await;
             tracing::warn!(
                 reason = %why, attempt = backoff.attempts(), retry_in_ms = delay.as_millis() as u64,
                 "outbox kept pending; retrying"
@@ -165,15 +203,19 @@ pub async fn sender(
 /// The schedules (reminders, digests): the same step as `tick`, at start and once a minute.
 /// Due events are keyed in the database, so a restart or a second run queues nothing twice.
 pub async fn schedule(
-    engine: Engine,
+    base: Engine,
+    live: LiveConfig,
+    health: HealthLog,
     mut shutdown: Shutdown,
     wake: Arc<Notify>,
 ) -> anyhow::Result<()> {
     loop {
+        let engine = live.engine(&base);
         match crate::schedule::run_due(&engine, Utc::now()).await {
             Ok(done) if done.queued > 0 => wake.notify_one(),
             Ok(_) => {}
             Err(e) => {
+                health.error(&format!("schedules: {e:#}")).await;
                 tracing::error!(error = %format!("{e:#}"), "schedules not run; trying again in a minute")
             }
         }
@@ -183,6 +225,7 @@ pub async fn schedule(
                 Ok(Some(path)) => tracing::info!(file = %path.display(), "daily backup written"),
                 Ok(None) => {}
                 Err(e) => {
+                    health.error(&format!("backup: {e:#}")).await;
                     tracing::error!(error = %format!("{e:#}"), "daily backup failed; trying again in a minute")
                 }
             }

@@ -2,6 +2,7 @@
 //! `&mut SqliteConnection` run inside the caller's transaction (the engine's one per mail).
 
 pub mod complaints;
+pub mod daemon_health;
 pub mod health;
 pub mod imap_state;
 pub mod items;

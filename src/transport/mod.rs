@@ -5,6 +5,7 @@
 pub mod endpoint;
 pub mod imap;
 pub mod maildir;
+pub mod oauth;
 pub mod replay;
 pub mod smtp;
 

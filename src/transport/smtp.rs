@@ -6,9 +6,11 @@ use super::SendError;
 use super::endpoint::{Endpoint, Security};
 use crate::config::Config;
 use crate::mail::outbound::Queued;
+use crate::transport::oauth::TokenSource;
 use anyhow::Context;
 use lettre::address::{Address, Envelope};
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
@@ -20,6 +22,9 @@ pub const PASSWORD_ENV: &str = "SUPPORTBOT_SMTP_PASSWORD";
 #[derive(Clone)]
 pub struct SmtpOut {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// OAuth2: the transport without credentials, the login, and the token source; each mail
+    /// is sent with the token of the moment (SASL XOAUTH2).
+    oauth: Option<(AsyncSmtpTransportBuilder, String, TokenSource)>,
     from: Address,
     /// Where it sends to, for logs.
     pub endpoint: Endpoint,
@@ -64,12 +69,19 @@ impl SmtpOut {
                 config.smtp.timeout_seconds.max(1),
             )))
             .hello_name(ClientId::Domain(config.bot_domain().to_string()));
-        if let Ok(password) = std::env::var(PASSWORD_ENV) {
-            let user = config
-                .smtp
-                .user
-                .clone()
-                .unwrap_or_else(|| config.bot_address.clone());
+        let user = config
+            .smtp
+            .user
+            .clone()
+            .unwrap_or_else(|| config.bot_address.clone());
+        let oauth = TokenSource::from_settings(
+            config.smtp.token_command.as_deref(),
+            config.smtp.token_file.as_ref(),
+        )
+        .map(|source| (builder.clone(), user.clone(), source));
+        if oauth.is_none()
+            && let Ok(password) = std::env::var(PASSWORD_ENV)
+        {
             builder = builder.credentials(Credentials::new(user, password));
         }
         let from: Address = config
@@ -78,6 +90,7 @@ impl SmtpOut {
             .with_context(|| format!("smtp.from {:?} is not an address", config.bot_address))?;
         Ok(SmtpOut {
             transport: builder.build(),
+            oauth,
             from,
             endpoint,
         })
@@ -95,14 +108,47 @@ impl SmtpOut {
         }
         let envelope = Envelope::new(Some(self.from.clone()), to)
             .map_err(|e| SendError::Permanent(format!("no envelope: {e}")))?;
-        match self.transport.send_raw(&envelope, bytes).await {
+        let oauth_transport;
+        let transport = match &self.oauth {
+            Some((builder, user, source)) => {
+                let token = source.token().await.map_err(|e| {
+                    SendError::Transient(format!("no OAuth2 token for SMTP: {e:#}"))
+                })?;
+                oauth_transport = builder
+                    .clone()
+                    .credentials(Credentials::new(user.clone(), token))
+                    .authentication(vec![Mechanism::Xoauth2])
+                    .build();
+                &oauth_transport
+            }
+            None => &self.transport,
+        };
+        match transport.send_raw(&envelope, bytes).await {
             Ok(_) => Ok(()),
+            // NOTE: a refused XOAUTH2 token (535, or the error challenge lettre does not
+            // expect) is the token's fault, not the mail's: fetch a new token, keep it pending.
+            Err(e) if self.oauth.is_some() && refused_login(&e) => {
+                if let Some((_, _, source)) = &self.oauth {
+                    source.invalidate();
+                }
+                Err(SendError::Transient(format!(
+                    "OAuth2 token refused; a new one is fetched for the next try: {}",
+                    chain(&e)
+                )))
+            }
             Err(e) if e.is_permanent() => Err(SendError::Permanent(chain(&e))),
             // NOTE: everything that is not a 5xx (a 4xx, a refused or dropped connection, a
             // timeout, a TLS handshake that failed) is worth trying again later.
             Err(e) => Err(SendError::Transient(chain(&e))),
         }
     }
+}
+
+/// Whether the server refused the login (535, 534, 530) or the XOAUTH2 exchange broke.
+fn refused_login(e: &lettre::transport::smtp::Error) -> bool {
+    let code = e.status().map(|c| c.to_string());
+    matches!(code.as_deref(), Some("535" | "534" | "530" | "454"))
+        || chain(e).contains("does not expect a challenge")
 }
 
 /// The address inside `Name <addr>`, or the whole string.

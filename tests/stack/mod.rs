@@ -228,6 +228,11 @@ impl World {
 
     /// Starts `supportbot run`; its log goes to `bot.log` in the world's folder.
     pub fn spawn_bot(&self) -> Child {
+        self.spawn_bot_with_env(&[])
+    }
+
+    /// [`World::spawn_bot`] with more environment variables (e.g. systemd's NOTIFY_SOCKET).
+    pub fn spawn_bot_with_env(&self, env: &[(&str, &str)]) -> Child {
         let before = self.log().matches("supportbot running").count();
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -240,6 +245,7 @@ impl World {
             .arg("run")
             .env("SUPPORTBOT_IMAP_PASSWORD", &self.stack.password)
             .env("SUPPORTBOT_LOG", "info,supportbot=debug,sqlx=warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -6,6 +6,7 @@ mod stream;
 
 use crate::config::Config;
 use crate::transport::endpoint::{Endpoint, EndpointError, Security};
+use crate::transport::oauth::TokenSource;
 use async_imap::Session;
 use async_imap::extensions::idle::IdleResponse;
 use async_imap::types::UnsolicitedResponse;
@@ -79,6 +80,10 @@ pub struct ImapIn {
     idle: bool,
     mv: bool,
     uidplus: bool,
+    /// OAuth2: when the login's token expires, if known; the session is renewed before.
+    token_expires: Option<std::time::Instant>,
+    /// When the login happened (a session is kept at least a minute, whatever the token says).
+    logged_in: std::time::Instant,
 }
 
 /// Parses `mailbox.url` with the `tls` setting: plaintext only on loopback.
@@ -105,15 +110,40 @@ impl ImapIn {
     pub async fn connect(config: &Config, ep: &Endpoint) -> Result<ImapIn, ImapError> {
         let client = stream::connect(ep).await?;
         let user = config.mailbox.user.clone();
-        let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
-        let mut session =
-            client
-                .login(&user, &password)
-                .await
-                .map_err(|(e, _)| ImapError::Login {
+        let oauth = TokenSource::from_settings(
+            config.mailbox.token_command.as_deref(),
+            config.mailbox.token_file.as_ref(),
+        );
+        let mut token_expires = None;
+        let mut session = match oauth {
+            // OAuth2 (Microsoft 365, Google Workspace): SASL XOAUTH2 with a token fetched for
+            // this login, so every reconnect (after a refusal, or a session the server ended at
+            // the token's expiry) runs the token command again.
+            Some(source) => {
+                let token = source.token().await.map_err(|e| ImapError::Login {
                     user: user.clone(),
-                    reason: e.to_string(),
+                    reason: format!("no OAuth2 token: {e:#}"),
                 })?;
+                token_expires = source.expires_at();
+                client
+                    .authenticate("XOAUTH2", XOauth2::new(&user, &token))
+                    .await
+                    .map_err(|(e, _)| ImapError::Login {
+                        user: user.clone(),
+                        reason: format!("XOAUTH2: {e}"),
+                    })?
+            }
+            None => {
+                let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
+                client
+                    .login(&user, &password)
+                    .await
+                    .map_err(|(e, _)| ImapError::Login {
+                        user: user.clone(),
+                        reason: e.to_string(),
+                    })?
+            }
+        };
         let caps = session.capabilities().await?;
         let folder = if ep.path.is_empty() {
             "INBOX".to_string()
@@ -138,6 +168,21 @@ impl ImapIn {
             idle: caps.has_str("IDLE"),
             mv: caps.has_str("MOVE"),
             uidplus: caps.has_str("UIDPLUS"),
+            token_expires,
+            logged_in: std::time::Instant::now(),
+        })
+    }
+
+    /// OAuth2: how long this session may still wait before it must log in again with a new
+    /// token (a minute before the token expires); None without a known expiry.
+    pub fn renew_in(&self) -> Option<Duration> {
+        let minute = Duration::from_secs(60);
+        self.token_expires.map(|t| {
+            let left = t
+                .saturating_duration_since(std::time::Instant::now())
+                .saturating_sub(minute);
+            // NOTE: a helper announcing a token of a minute or less must not make a login loop.
+            left.max(minute.saturating_sub(self.logged_in.elapsed()))
         })
     }
 
@@ -318,5 +363,27 @@ impl ImapIn {
         if let Some(mut s) = self.session.take() {
             let _ = s.logout().await;
         }
+    }
+}
+
+/// SASL XOAUTH2 for `AUTHENTICATE`: the initial response, then an empty answer to the error
+/// challenge a server sends when it refuses the token (it then ends with NO).
+struct XOauth2 {
+    response: Option<String>,
+}
+
+impl XOauth2 {
+    fn new(user: &str, token: &str) -> XOauth2 {
+        XOauth2 {
+            response: Some(crate::transport::oauth::xoauth2(user, token)),
+        }
+    }
+}
+
+impl async_imap::Authenticator for XOauth2 {
+    type Response = String;
+
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        self.response.take().unwrap_or_default()
     }
 }
