@@ -193,6 +193,25 @@ async fn after_a_long_outage_only_digests_due_in_the_last_day_go_out_and_older_o
 }
 
 #[tokio::test]
+async fn an_item_closed_during_a_gap_is_never_reminded() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    // 「已解决」 arrives while the daemon is stopped (handled by `process`), before the deadline
+    // of Monday 10:00 is ever ticked.
+    let solved = common::mail::mail(
+        "张三 <zhangsan@example.com>",
+        "Re: [SB-2] 已记录：客户沟通-星河项目-张三",
+        "Mon, 30 Nov 2026 09:30:00 +0800",
+        "solved-in-gap",
+        "已解决",
+    );
+    bot.handle(&solved, common::now()).await.expect("已解决");
+    tick(&bot, "2026-11-30T10:30:00").await;
+    tick(&bot, "2026-12-01T18:30:00").await;
+    assert!(of_kind(&bot, "open_item_reminder").await.is_empty());
+    assert!(of_kind(&bot, "open_item_escalation").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_reminder_that_fell_due_more_than_a_day_ago_is_skipped_not_sent() {
     let (bot, _dir) = urgent_item_on_friday_evening().await;
     // The item's response deadline was Monday 30 November 10:00; the daemon was down until

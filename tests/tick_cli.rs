@@ -75,3 +75,22 @@ fn the_tracking_workbook_is_written_with_a_sheet_per_presales() {
     let no_output = site.bot(&["report", "tracking", "--format", "xlsx"]);
     assert!(!no_output.status.success());
 }
+
+#[test]
+fn tick_after_a_month_long_gap_sends_nothing_stale_and_never_later() {
+    let site = Site::new();
+    site.ok(&["tick", "--now", "2026-10-12T10:00:00+08:00"]);
+    let before = outbox_kinds(&site).len();
+    // Stopped until Saturday 14 November: every digest due meanwhile is days or weeks old.
+    site.ok(&["tick", "--now", "2026-11-14T12:00:00+08:00"]);
+    assert_eq!(outbox_kinds(&site).len(), before, "nothing about the gap");
+    // And the skipped occurrences stay skipped: Monday brings only Monday's digests.
+    site.ok(&["tick", "--now", "2026-11-16T10:00:00+08:00"]);
+    let kinds = outbox_kinds(&site);
+    let new: Vec<&String> = kinds[before..].iter().collect();
+    assert!(
+        new.iter()
+            .all(|k| ["daily_digest", "weekly_digest", "personal_digest"].contains(&k.as_str())),
+        "{new:?}"
+    );
+}
