@@ -10,7 +10,8 @@
 //! - [`rules`]: the regulation as pure functions: `(facts, mail) → decision`. No I/O, no clock.
 //!   Each workflow is a typed state machine in its own module: the fault order, and the 集成部
 //!   task ([`rules::task`]: `TaskState`, `transition`, `next_actor`), which [`store::tasks`],
-//!   [`schedule::tasks`], [`digest::tasks`] and [`report::tasks`] ask.
+//!   [`schedule::tasks`], [`digest::tasks`] and [`report::tasks`] ask, and the 满意度回访
+//!   ([`rules::satisfaction`], with [`store::satisfaction`] and the schedules' reminders).
 //! - [`store`]: all SQL; one small function per query; migrations run at startup.
 //! - [`engine`]: one mail → one transaction: record, decide, apply, queue replies.
 //! - [`transport`]: Maildir in and out (the embedded default), IMAP in, SMTP out; replay sources.
