@@ -218,7 +218,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         // The transports as `process` and `run` would build them: what they refuse, this does.
         let text = std::fs::read_to_string(&cli.config)
             .with_context(|| format!("cannot read config {}", cli.config.display()))?;
-        crate::config::check::transports(&config, &text)
+        crate::transport::check::transports(&config, &text)
             .with_context(|| format!("config {}", cli.config.display()))?;
         print!("{}", report::config_summary(&config));
         return Ok(());

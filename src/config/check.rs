@@ -1,7 +1,7 @@
 //! What makes a config error useful (the line and the key, from toml's spans) and the checks of
 //! meaning: a config that parses but cannot work is refused at start, not discovered in use.
 
-use super::{Config, FIELD_NAMES, SmtpUrl};
+use super::{Config, FIELD_NAMES};
 use anyhow::anyhow;
 
 /// 1-based line of byte offset `at` in `text`.
@@ -99,7 +99,7 @@ pub(super) fn line_of(text: &str, section: &str, key: &str) -> Option<usize> {
 }
 
 /// "line N, [section] key" for an error found after parsing.
-pub(super) fn at(text: &str, section: &str, key: &str) -> String {
+pub(crate) fn at(text: &str, section: &str, key: &str) -> String {
     match line_of(text, section, key) {
         Some(n) => format!("line {n}, [{section}] {key}"),
         None => format!("[{section}] {key}"),
@@ -142,19 +142,6 @@ pub(super) fn meaning(config: &Config, text: &str) -> anyhow::Result<()> {
                 p.name
             ));
         }
-    }
-    Ok(())
-}
-
-/// What `process` and `run` would refuse about the transports (checked by `check-config`).
-pub fn transports(config: &Config, text: &str) -> anyhow::Result<()> {
-    if let SmtpUrl::Smtp(url) = &config.smtp_url {
-        crate::transport::smtp::SmtpOut::from_config(config, url)
-            .map_err(|e| anyhow!("{}: {e:#}", at(text, "smtp", "url")))?;
-    }
-    if let super::MailboxUrl::Imap(_) = &config.mailbox_url {
-        crate::transport::imap::endpoint(config)
-            .map_err(|e| anyhow!("{}: {e}", at(text, "mailbox", "url")))?;
     }
     Ok(())
 }

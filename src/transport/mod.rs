@@ -2,6 +2,7 @@
 //! sources `replay` reads.
 //! Everything after a transport is the same code path.
 
+pub mod check;
 pub mod endpoint;
 pub mod imap;
 pub mod maildir;
