@@ -108,20 +108,7 @@ pub fn report_template(subject: &WorkflowSubject, sender: &str, fields: &Fields)
 /// 第九条 template, filled.
 pub fn initiation_template(subject: &WorkflowSubject, fields: &Fields) -> String {
     let project = subject.project.as_deref().unwrap_or("项目名称");
-    let lines = field_lines(
-        &[
-            "项目名称",
-            "责任销售",
-            "第一售前",
-            "第二售前",
-            "支持类型",
-            "支持内容",
-            "期望时间",
-            "合同号",
-            "合同金额",
-        ],
-        fields,
-    );
+    let lines = field_lines(SubjectKind::Initiation.fields(), fields);
     format!(
         "标题：立项-{project}\n{lines}（支持类型：售前交流/客户培训/技术文档/产品测试/产品实施/售后服务；第二售前、期望时间、合同号、合同金额可不填）"
     )
@@ -565,18 +552,7 @@ pub fn rd_cost_notice(project: &str, total: f64, per_day: f64) -> String {
 /// 第四十四条 template, filled.
 pub fn fault_template(subject: &WorkflowSubject, fields: &Fields) -> String {
     let project = subject.project.as_deref().unwrap_or("项目名称");
-    let lines = field_lines(
-        &[
-            "环境",
-            "操作过程",
-            "现象",
-            "日志",
-            "尝试次数",
-            "严重",
-            "优先级",
-        ],
-        fields,
-    );
+    let lines = field_lines(SubjectKind::FaultOrder.fields(), fields);
     format!("标题：故障处理-{project}\n{lines}（日志也可作为附件；须尝试次数 3 次以上或严重: 是）")
 }
 
