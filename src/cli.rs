@@ -408,12 +408,16 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
             if month.len() != 7 {
                 bail!("--month {month:?}: expected YYYY-MM");
             }
-            let v = report::satisfaction(&engine.config, &mut conn, &month).await?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+                Format::Json => {
+                    let v = report::satisfaction(&engine.config, &mut conn, &month).await?;
+                    println!("{}", serde_json::to_string_pretty(&v)?)
+                }
                 Format::Table => {
+                    let lines =
+                        report::satisfaction_lines(&engine.config, &mut conn, &month).await?;
                     println!("{month} 满意度回访");
-                    print!("{}", report::satisfaction_table(&v));
+                    print!("{}", report::satisfaction_table(&lines));
                 }
                 other => {
                     bail!("report satisfaction: format {other:?} is not offered; use table or json")

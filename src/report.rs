@@ -407,11 +407,11 @@ pub fn project_table(v: &serde_json::Value) -> String {
 /// `report satisfaction --month M`: per presales, the 满意度回访 requests that fell due and the
 /// answers received in the month (local time), the counts per answer and the satisfaction rate
 /// (满意 + 基本满意 over answers) — the seed's 客户满意度考核 figure.
-pub async fn satisfaction(
+pub async fn satisfaction_lines(
     config: &Config,
     conn: &mut SqliteConnection,
     month: &str,
-) -> anyhow::Result<serde_json::Value> {
+) -> anyhow::Result<Vec<crate::store::satisfaction::Line>> {
     let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
         .map_err(|_| anyhow::anyhow!("--month {month:?}: expected YYYY-MM"))?;
     let next = first
@@ -423,44 +423,23 @@ pub async fn satisfaction(
             .at(d, chrono::NaiveTime::MIN)
             .ok_or_else(|| anyhow::anyhow!("{d} has no midnight in {}", config.timezone))
     };
-    let lines = crate::store::satisfaction::month(conn, start(first)?, start(next)?).await?;
+    crate::store::satisfaction::month(conn, start(first)?, start(next)?).await
+}
+
+/// `report satisfaction --format json`: `{"month", "presales": [lines]}`.
+pub async fn satisfaction(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    month: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let lines = satisfaction_lines(config, conn, month).await?;
     Ok(serde_json::json!({"month": month, "presales": lines}))
 }
 
 /// `report satisfaction` as a table.
-pub fn satisfaction_table(v: &serde_json::Value) -> String {
-    let rows: Vec<Vec<String>> = v["presales"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|l| {
-                    vec![
-                        json_cell(&l["name"]),
-                        json_cell(&l["requests"]),
-                        json_cell(&l["answers"]),
-                        json_cell(&l["satisfied"]),
-                        json_cell(&l["mostly_satisfied"]),
-                        json_cell(&l["dissatisfied"]),
-                        l["rate"]
-                            .as_f64()
-                            .map_or_else(|| "—".to_string(), |r| format!("{r:.1}%")),
-                    ]
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    table(
-        &[
-            "售前",
-            "回访请求",
-            "已回复",
-            "满意",
-            "基本满意",
-            "不满意",
-            "满意率",
-        ],
-        &rows,
-    )
+pub fn satisfaction_table(lines: &[crate::store::satisfaction::Line]) -> String {
+    let rows: Vec<Vec<String>> = lines.iter().map(|l| l.cells()).collect();
+    table(&crate::store::satisfaction::COLUMNS, &rows)
 }
 
 #[cfg(test)]

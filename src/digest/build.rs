@@ -270,31 +270,12 @@ async fn satisfaction_month(
 ) -> anyhow::Result<Table> {
     let rows = crate::store::satisfaction::month(conn, from, to)
         .await?
-        .into_iter()
-        .map(|l| {
-            vec![
-                l.name,
-                l.requests.to_string(),
-                l.answers.to_string(),
-                l.satisfied.to_string(),
-                l.mostly_satisfied.to_string(),
-                l.dissatisfied.to_string(),
-                l.rate
-                    .map_or_else(|| "—".to_string(), |r| format!("{r:.1}%")),
-            ]
-        })
+        .iter()
+        .map(|l| l.cells())
         .collect();
     Ok(Table::new(
         "满意度回访（客户满意度考核）",
-        &[
-            "售前",
-            "回访请求",
-            "已回复",
-            "满意",
-            "基本满意",
-            "不满意",
-            "满意率",
-        ],
+        &crate::store::satisfaction::COLUMNS,
         rows,
     ))
 }

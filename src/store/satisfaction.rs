@@ -148,6 +148,33 @@ pub struct Line {
     pub rate: Option<f64>,
 }
 
+/// The columns of a [`Line`] as people read them (`report satisfaction`, the monthly digest).
+pub const COLUMNS: [&str; 7] = [
+    "售前",
+    "回访请求",
+    "已回复",
+    "满意",
+    "基本满意",
+    "不满意",
+    "满意率",
+];
+
+impl Line {
+    /// The line's cells under [`COLUMNS`].
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.requests.to_string(),
+            self.answers.to_string(),
+            self.satisfied.to_string(),
+            self.mostly_satisfied.to_string(),
+            self.dissatisfied.to_string(),
+            self.rate
+                .map_or_else(|| "—".to_string(), |r| format!("{r:.1}%")),
+        ]
+    }
+}
+
 /// Per presales: requests due and answers received in `[from, to)`.
 pub async fn month(
     conn: &mut SqliteConnection,
