@@ -1,6 +1,6 @@
 //! The mail gallery (issue 19): `cargo run --example gallery [-- DIR]` plays a realistic month
 //! through the bot — the example story in `examples/mail/`, some thread scenarios from
-//! `tests/fixtures/threads/`, and a `tick` at 10:00 and 17:30 Beijing time on every day of
+//! `tests/fixtures/threads/`, a report on a project with no 立项 yet, and a `tick` at 10:00 and 17:30 Beijing time on every day of
 //! November 2026 — and writes every outgoing mail into DIR (default `var/gallery/`): its text part
 //! (`NN-kind.txt`, with the recipients and subject), its HTML part (`NN-kind.html`; mails with no
 //! HTML part are shown as their text), a PNG screenshot of the HTML from headless Chromium
@@ -83,24 +83,16 @@ fn screenshot(html: &Path, png: &Path, profile: &Path) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let out = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("var/gallery"));
-    std::fs::create_dir_all(&out)?;
-    let work = tempfile::tempdir()?;
-    let text = std::fs::read_to_string(root.join("config/default.toml"))?;
-    let mut config = Config::from_toml(&text)?;
-    config.database_path = work.path().join("gallery.db");
+/// Plays `mails` through a fresh bot (each at its Date, with the month's ticks between them) and
+/// returns every outgoing mail with its kind, in the order it was queued.
+async fn play(
+    config_text: &str,
+    db: &Path,
+    mails: Vec<PathBuf>,
+) -> anyhow::Result<Vec<(String, supportbot::mail::outbound::Queued)>> {
+    let mut config = Config::from_toml(config_text)?;
+    config.database_path = db.to_path_buf();
     let bot = Engine::open(Arc::new(config)).await?;
-
-    let mut mails = emls(&root.join("examples/mail"))?;
-    for s in SCENARIOS {
-        mails.extend(emls(&root.join("tests/fixtures/threads").join(s))?);
-    }
     // Each mail arrives at its Date; the ticks due before it run first, so every digest shows
     // the state at its own time.
     let mut dated: Vec<(DateTime<Utc>, Vec<u8>, PathBuf)> = Vec::new();
@@ -110,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
             .parse(&raw)
             .and_then(|p| p.date().map(|d| d.to_timestamp()))
             .and_then(|t| Utc.timestamp_opt(t, 0).single())
-            .unwrap_or_default();
+            .with_context(|| format!("{}: no Date", m.display()))?;
         dated.push((at, raw, m));
     }
     dated.sort_by_key(|(at, _, _)| *at);
@@ -138,11 +130,46 @@ async fn main() -> anyhow::Result<()> {
     for t in &ticks[next_tick..] {
         supportbot::schedule::run_due(&bot, *t).await?;
     }
-
     let mut conn = bot.store.connection().await?;
     let rows = outbox::list(&mut conn, None).await?;
     let queued = outbox::pending(&mut conn, 0, 100_000).await?;
-    drop(conn);
+    Ok(queued
+        .into_iter()
+        .map(|q| {
+            let kind = rows
+                .iter()
+                .find(|r| r.id == q.id)
+                .map_or("unknown", |r| r.kind.as_str())
+                .to_string();
+            (kind, q)
+        })
+        .collect())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("var/gallery"));
+    std::fs::create_dir_all(&out)?;
+    let work = tempfile::tempdir()?;
+    let text = std::fs::read_to_string(root.join("config/default.toml"))?;
+
+    // The story, the thread scenarios, and one report on a project nobody has filed a 立项 for
+    // (the 第十一条 request, then the reminder and the 支持可能暂停 notice as the month goes on).
+    let mut mails = emls(&root.join("examples/mail"))?;
+    for s in SCENARIOS {
+        mails.extend(emls(&root.join("tests/fixtures/threads").join(s))?);
+    }
+    mails.push(root.join("tests/fixtures/golden/39-report-unknown-project-with-sales.eml"));
+    let mut sent = play(&text, &work.path().join("story.db"), mails).await?;
+    // rd-time-over-a-week names threads by its own [SB-n] numbers, so it runs on a bot of its own;
+    // it is where the 研发费用 notice comes from.
+    let apart = emls(&root.join("tests/fixtures/threads/rd-time-over-a-week"))?;
+    sent.extend(play(&text, &work.path().join("apart.db"), apart).await?);
+
     let profile = work.path().join("chromium");
     let mut index = String::from(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>supportbot 邮件一览</title></head>\n\
@@ -151,11 +178,7 @@ async fn main() -> anyhow::Result<()> {
          <tr><th>#</th><th>kind</th><th>To</th><th>Cc</th><th>Subject</th><th>files</th></tr>\n",
     );
     let mut shots = 0;
-    for (n, q) in queued.iter().enumerate() {
-        let kind = rows
-            .iter()
-            .find(|r| r.id == q.id)
-            .map_or("unknown", |r| r.kind.as_str());
+    for (n, (kind, q)) in sent.iter().enumerate() {
         let stem = format!("{:03}-{kind}", n + 1);
         let head = format!(
             "To: {}\nCc: {}\nSubject: {}\n\n",
@@ -191,7 +214,7 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(out.join("index.html"), index)?;
     println!(
         "{} mails ({} screenshots) in {}",
-        queued.len(),
+        sent.len(),
         shots,
         out.display()
     );
