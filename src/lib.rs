@@ -14,8 +14,10 @@
 //!   ([`rules::satisfaction`], with [`store::satisfaction`] and the schedules' reminders).
 //! - [`store`]: all SQL; one small function per query; migrations run at startup.
 //! - [`engine`]: one mail → one transaction: record, decide, apply, queue replies.
-//! - [`transport`]: Maildir in and out (the embedded default), IMAP in, SMTP out; replay sources.
-//! - [`ingest`]: the IMAP step: new UIDs → engine → processed or dead-letter folder.
+//! - [`transport`]: Maildir in and out (the embedded default), IMAP in, SMTP out; replay sources;
+//!   [`transport::inbox::Inbox`]: one inbox (list, fetch, file as processed or as dead letter).
+//! - [`ingest`]: the one ingest step for every inbox: new mail → engine → processed, or after the
+//!   size cap, unreadable bytes or `[limits] max_tries` failed tries → dead letter.
 //! - [`alerts`]: mail to the admins about the transport (dead letters, undeliverable replies).
 //! - [`backup`]: `backup` / `restore` of the database and the daemon's daily copies.
 //! - [`daemon`]: `run`: the workers, SIGHUP reload, the health row, systemd notifications and
