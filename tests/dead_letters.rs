@@ -20,9 +20,12 @@ const POISON: &str = "CREATE TRIGGER poison BEFORE INSERT ON reports \
                       BEGIN SELECT RAISE(ABORT, 'poisoned for the test'); END";
 
 async fn poisoned_bot(dir: &Path) -> Engine {
-    let engine = Engine::open(Arc::new(common::config_in(dir)))
-        .await
-        .expect("engine opens");
+    poisoned(common::config_in(dir)).await
+}
+
+/// A bot on `config` whose database refuses every accepted report.
+async fn poisoned(config: supportbot::config::Config) -> Engine {
+    let engine = Engine::open(Arc::new(config)).await.expect("engine opens");
     let mut conn = engine.store.connection().await.expect("connection");
     sqlx::query(POISON)
         .execute(&mut *conn)
@@ -46,6 +49,32 @@ async fn dead_letter_alerts(engine: &Engine) -> Vec<String> {
         .await
         .expect("outbox");
     rows.into_iter().map(|(b,)| b).collect()
+}
+
+/// `tries` failed tries of the Maildir file `name`, counted by an earlier run.
+async fn earlier_tries(engine: &Engine, name: &str, tries: i64) {
+    let mut conn = engine.store.connection().await.expect("connection");
+    sqlx::query(
+        "INSERT INTO mail_tries (inbox, mail, tries, last_error, updated_at)
+         VALUES (?, ?, ?, 'earlier', '2026-12-04T00:00:00Z')",
+    )
+    .bind(&engine.config.mailbox.url)
+    .bind(name)
+    .bind(tries)
+    .execute(&mut *conn)
+    .await
+    .expect("earlier tries");
+}
+
+/// The Maildir under `dir` with one report by 张三 (Message-ID `id`) in `new/` as `file`.
+fn maildir_with_report(dir: &Path, file: &str, id: &str) -> MaildirIn {
+    let inbox = MaildirIn::create(&dir.join("mail")).expect("maildir");
+    std::fs::write(
+        dir.join("mail/new").join(file),
+        common::mail::report("星河", DATE, id, None),
+    )
+    .expect("write");
+    inbox
 }
 
 fn ordinary(id: &str) -> Vec<u8> {
@@ -117,24 +146,9 @@ async fn a_maildir_mail_whose_handling_fails_three_times_is_dead_lettered_and_ad
 async fn tries_counted_before_a_restart_count_toward_the_bound() {
     let dir = tempfile::tempdir().expect("dir");
     let engine = poisoned_bot(dir.path()).await;
-    let inbox = MaildirIn::create(&dir.path().join("mail")).expect("maildir");
-    std::fs::write(
-        dir.path().join("mail/new/1.report:2,"),
-        common::mail::report("星河", DATE, "poisoned", None),
-    )
-    .expect("write");
-    {
-        // Two failed tries by a run that was then killed (the base name is the key).
-        let mut conn = engine.store.connection().await.expect("connection");
-        sqlx::query(
-            "INSERT INTO mail_tries (inbox, mail, tries, last_error, updated_at)
-             VALUES (?, '1.report', 2, 'earlier', '2026-12-04T00:00:00Z')",
-        )
-        .bind(&engine.config.mailbox.url)
-        .execute(&mut *conn)
-        .await
-        .expect("earlier tries");
-    }
+    let inbox = maildir_with_report(dir.path(), "1.report:2,", "poisoned");
+    // Two failed tries by a run that was then killed (the base name is the key).
+    earlier_tries(&engine, "1.report", 2).await;
 
     let t = supportbot::jobs::process_maildir(&engine, &inbox, common::now())
         .await
@@ -156,23 +170,8 @@ async fn a_mail_that_fails_once_and_then_succeeds_is_handled_and_its_tries_forgo
     let engine = Engine::open(Arc::new(common::config_in(dir.path())))
         .await
         .expect("engine opens");
-    let inbox = MaildirIn::create(&dir.path().join("mail")).expect("maildir");
-    std::fs::write(
-        dir.path().join("mail/new/1.report"),
-        common::mail::report("星河", DATE, "flaky", None),
-    )
-    .expect("write");
-    {
-        let mut conn = engine.store.connection().await.expect("connection");
-        sqlx::query(
-            "INSERT INTO mail_tries (inbox, mail, tries, last_error, updated_at)
-             VALUES (?, '1.report', 1, 'earlier', '2026-12-04T00:00:00Z')",
-        )
-        .bind(&engine.config.mailbox.url)
-        .execute(&mut *conn)
-        .await
-        .expect("earlier try");
-    }
+    let inbox = maildir_with_report(dir.path(), "1.report", "flaky");
+    earlier_tries(&engine, "1.report", 1).await;
     let t = supportbot::jobs::process_maildir(&engine, &inbox, common::now())
         .await
         .expect("process");
@@ -185,18 +184,7 @@ async fn a_mail_that_fails_once_and_then_succeeds_is_handled_and_its_tries_forgo
 async fn process_exits_non_zero_with_one_line_when_a_mail_was_dead_lettered() {
     let site = Site::new();
     site.ok(&["process"]); // creates the database and the Maildir
-    {
-        let engine = Engine::open(Arc::new(
-            supportbot::config::Config::load(&site.config).expect("config"),
-        ))
-        .await
-        .expect("engine opens");
-        let mut conn = engine.store.connection().await.expect("connection");
-        sqlx::query(POISON)
-            .execute(&mut *conn)
-            .await
-            .expect("trigger");
-    }
+    poisoned(supportbot::config::Config::load(&site.config).expect("config")).await;
     std::fs::write(
         site.path("mail/new/1.report"),
         common::mail::report("星河", DATE, "poisoned", None),
