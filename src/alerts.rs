@@ -153,3 +153,19 @@ pub async fn reply_cap_reached(
     };
     queue(config, conn, message, alert, now).await
 }
+
+/// The admins' alert about a mail moved to the dead-letter place (`place`, in the words of
+/// [`crate::transport::inbox::Inbox::dead_letter_place`]) because of `reason`.
+pub fn dead_letter(mail: &crate::mail::Inbound, reason: &str, place: &str) -> Alert {
+    Alert {
+        kind: OutgoingKind::DeadLetter,
+        about: mail.key.clone(),
+        subject: "无法处理的邮件已移入死信文件夹".into(),
+        body: format!(
+            "一封邮件无法处理，{place}，请人工查看。\n\nMessage-ID: {}\n发件人: {}\n主题: {}\n原因: {reason}\n",
+            mail.key,
+            mail.from.as_deref().unwrap_or("(无)"),
+            crate::mail::outbound::cut(&mail.subject, crate::mail::outbound::SUBJECT_ECHO_CHARS),
+        ),
+    }
+}

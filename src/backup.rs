@@ -3,7 +3,7 @@
 //! only while nothing holds the database, and the daemon's daily copies (`[backup]`).
 
 use crate::config::BackupConfig;
-use crate::daemon::InstanceLock;
+use crate::lock::InstanceLock;
 use crate::store::Store;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;

@@ -1,12 +1,11 @@
 //! The command line of interface.md. Every command exits non-zero with a one-line reason on
 //! stderr when it cannot do its job.
 
-use crate::config::{Config, MailboxUrl};
+use crate::config::Config;
 use crate::engine::Engine;
 use crate::jobs;
 use crate::report;
 use crate::transport::Outbound;
-use crate::transport::maildir::MaildirIn;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -238,15 +237,6 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
-fn inbox(config: &Config) -> anyhow::Result<MaildirIn> {
-    match &config.mailbox_url {
-        MailboxUrl::Maildir(path) => MaildirIn::create(path),
-        MailboxUrl::Imap(url) => {
-            bail!("mailbox.url {url} is IMAP, not a Maildir")
-        }
-    }
-}
-
 async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyhow::Result<()> {
     let config = &engine.config;
     match command {
@@ -259,18 +249,17 @@ async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyh
         Command::Process => {
             let _lock = crate::daemon::InstanceLock::acquire(&config.database_path)?;
             let out = Outbound::from_config(config)?;
-            let t = match &config.mailbox_url {
-                MailboxUrl::Imap(_) => crate::ingest::process_imap(engine).await?,
-                MailboxUrl::Maildir(_) => {
-                    jobs::process_maildir(engine, &inbox(config)?, Utc::now()).await?
-                }
-            };
+            let t = crate::ingest::process(engine).await?;
             let s = jobs::send_pending(engine, &out, Utc::now()).await?;
             eprintln!(
-                "processed {} new, {} seen before, {} errors; sent {}, failed {}, deferred {}",
-                t.recorded, t.duplicates, t.errors, s.sent, s.failed, s.deferred
+                "processed {} new, {} seen before, {} errors, {} dead-lettered; sent {}, failed {}, deferred {}",
+                t.recorded, t.duplicates, t.errors, t.dead_lettered, s.sent, s.failed, s.deferred
             );
-            not_all_handled(t.errors, "they stay in the mailbox")
+            // A dead letter is recorded and moved aside, but it is still mail that failed.
+            not_all_handled(
+                t.failed(),
+                "dead letters are in the dead-letter folder, the rest stay in the mailbox",
+            )
         }
         Command::Replay { paths, send, batch } => {
             // Without --send the replies are recorded `not_sent`: importing an archive mails

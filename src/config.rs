@@ -225,6 +225,9 @@ pub struct LimitsConfig {
     pub replies_per_recipient_hour: u32,
     /// The same over any 24 hours.
     pub replies_per_recipient_day: u32,
+    /// How often a mail whose handling fails is tried before it is moved to the dead-letter
+    /// place and the admins are told (counted in the database, so a restart does not reset it).
+    pub max_tries: u32,
 }
 
 impl Default for LimitsConfig {
@@ -232,6 +235,7 @@ impl Default for LimitsConfig {
         Self {
             replies_per_recipient_hour: 20,
             replies_per_recipient_day: 100,
+            max_tries: 3,
         }
     }
 }

@@ -1,62 +1,133 @@
-//! The IMAP ingest step: everything after the last committed UID, one mail per transaction
-//! (the mail's state changes, its replies and the new UID commit together), then `\Seen` and a
-//! move to the processed folder. A mail that cannot be read goes to the dead-letter folder and
-//! the admins are told; it never blocks the mail after it.
+//! The ingest step, one code path for every [`Inbox`] (Maildir or IMAP): each mail waiting in
+//! its own transaction (its state changes, its replies and the inbox position commit together),
+//! then filed as processed. A mail over `max_message_bytes` or not a mail at all, or one whose
+//! handling fails `[limits] max_tries` times (counted in the database, so a restart does not
+//! reset it), is recorded, the admins are told once, and it goes to the dead-letter place; it
+//! never blocks the mail after it. A failing database is not the mail's fault: the step stops
+//! and the mail stays where it was.
 
-use crate::alerts::{self, Alert};
+use crate::alerts;
 use crate::engine::{self, Engine, Handled};
-use crate::jobs::Tally;
-use crate::mail::{Inbound, OutgoingKind};
-use crate::store::imap_state::{self, Position};
-use crate::transport::imap::{ImapIn, Waiting};
-use chrono::Utc;
+use crate::mail::Inbound;
+use crate::store::{imap_state, tries};
+use crate::transport::imap::ImapIn;
+use crate::transport::inbox::{Fetched, Inbox, Waiting};
+use crate::transport::maildir::MaildirIn;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
-/// Processes every mail waiting in the folder; stops between mails when `stop()` says so.
-pub async fn ingest_once(
-    engine: &Engine,
-    imap: &mut ImapIn,
-    stop: impl Fn() -> bool,
-) -> anyhow::Result<Tally> {
-    let key = engine.config.mailbox.url.clone();
-    let stored = {
-        let mut conn = engine.store.connection().await?;
-        imap_state::get(&mut conn, &key).await?
-    };
-    let last = match stored {
-        Some(p) if p.uid_validity == imap.uid_validity => p.last_uid,
-        Some(p) => {
-            tracing::warn!(
-                old = p.uid_validity,
-                new = imap.uid_validity,
-                "UIDVALIDITY changed: re-scanning the folder (Message-IDs keep it exactly-once)"
-            );
-            0
-        }
-        None => 0,
-    };
-    // A crash between a commit and the move leaves committed mail in the folder: file it now.
-    if last > 0 {
-        for uid in imap.uids(1, Some(last)).await? {
-            imap.file(uid, &engine.config.mailbox.processed_folder)
-                .await?;
+/// Counts of what a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Tally {
+    /// Mails recorded now (a dead letter is recorded too).
+    pub recorded: usize,
+    /// Mails seen before.
+    pub duplicates: usize,
+    /// Mails that could not be handled and stay where they were (logged).
+    pub errors: usize,
+    /// Replies queued.
+    pub queued: usize,
+    /// Mails moved to the dead-letter place (over the size limit, not a mail, or failing
+    /// `max_tries` times).
+    pub dead_lettered: usize,
+}
+
+impl Tally {
+    /// Adds another run's counts.
+    pub fn merge(&mut self, o: Tally) {
+        self.recorded += o.recorded;
+        self.duplicates += o.duplicates;
+        self.errors += o.errors;
+        self.queued += o.queued;
+        self.dead_lettered += o.dead_lettered;
+    }
+
+    /// Counts one mail handled.
+    pub fn add(&mut self, h: &Handled) {
+        match h {
+            Handled::Recorded { queued, .. } => {
+                self.recorded += 1;
+                self.queued += queued;
+            }
+            Handled::Duplicate => self.duplicates += 1,
         }
     }
-    let mut tally = Tally::default();
-    let waiting = imap.waiting(last).await?;
+
+    /// Mails that failed: dead-lettered or left with an error (`process` exits non-zero).
+    pub fn failed(&self) -> usize {
+        self.errors + self.dead_lettered
+    }
+}
+
+/// Processes every mail waiting in `inbox`, reading the clock for each mail; stops between
+/// mails when `stop()` says so.
+pub async fn ingest_once(
+    engine: &Engine,
+    inbox: &mut Inbox<'_>,
+    stop: impl Fn() -> bool,
+) -> anyhow::Result<Tally> {
+    ingest_with_clock(engine, inbox, Utc::now, stop).await
+}
+
+/// [`ingest_once`] with the clock given (tests pin it).
+pub async fn ingest_with_clock(
+    engine: &Engine,
+    inbox: &mut Inbox<'_>,
+    clock: impl Fn() -> DateTime<Utc>,
+    stop: impl Fn() -> bool,
+) -> anyhow::Result<Tally> {
+    let config = &engine.config;
+    let key = config.mailbox.url.as_str();
+    let (stored, tried) = {
+        let mut conn = engine.store.connection().await?;
+        let stored = match inbox.keeps_position() {
+            true => imap_state::get(&mut conn, key).await?,
+            false => None,
+        };
+        (stored, tries::load(&mut conn, key).await?)
+    };
+    let waiting = inbox.list(stored, &config.mailbox.processed_folder).await?;
     let found = waiting.len() as u64;
     let mut left = found;
     record_waiting(engine, found).await;
+    let mut step = Step {
+        engine,
+        key,
+        tried,
+        tally: Tally::default(),
+    };
     for w in waiting {
         if stop() {
             break;
         }
-        ingest_one(engine, imap, &key, w, &mut tally).await?;
+        step.one(inbox, &w, clock()).await?;
         left -= 1;
     }
     if left != found {
         record_waiting(engine, left).await;
     }
-    Ok(tally)
+    Ok(step.tally)
+}
+
+/// `process`: the configured inbox (a Maildir, or an IMAP folder: connect, handle everything
+/// waiting, log out).
+pub async fn process(engine: &Engine) -> anyhow::Result<Tally> {
+    match &engine.config.mailbox_url {
+        crate::config::MailboxUrl::Maildir(path) => {
+            let maildir = MaildirIn::create(path)?;
+            ingest_once(engine, &mut Inbox::Maildir(&maildir), || false).await
+        }
+        crate::config::MailboxUrl::Imap(_) => process_imap(engine).await,
+    }
+}
+
+/// `process` on IMAP: connect, handle everything waiting, log out.
+pub async fn process_imap(engine: &Engine) -> anyhow::Result<Tally> {
+    let ep = crate::transport::imap::endpoint(&engine.config)?;
+    let mut imap = ImapIn::connect(&engine.config, &ep).await?;
+    let tally = ingest_once(engine, &mut Inbox::Imap(&mut imap), || false).await;
+    imap.logout().await;
+    tally
 }
 
 /// The mail waiting, for `supportbot status` (a figure: a failed write is only logged).
@@ -70,125 +141,188 @@ async fn record_waiting(engine: &Engine, n: u64) {
     }
 }
 
-/// `process` on IMAP: connect, handle everything waiting, log out.
-pub async fn process_imap(engine: &Engine) -> anyhow::Result<Tally> {
-    let ep = crate::transport::imap::endpoint(&engine.config)?;
-    let mut imap = ImapIn::connect(&engine.config, &ep).await?;
-    let tally = ingest_once(engine, &mut imap, || false).await;
-    imap.logout().await;
-    tally
+/// Why a mail is not handled but dead-lettered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dead {
+    /// Over `max_message_bytes` (its size): recorded `too_large`, never read.
+    TooLarge(u64),
+    /// The bytes do not parse as a mail.
+    NotAMail,
+    /// Handling failed this many times; the last error.
+    Failed(u32, String),
 }
 
-/// Why a mail is not read but dead-lettered, if it is.
-pub fn unreadable_reason(size: u64, max: u64, mail: Option<&Inbound>) -> Option<String> {
-    if size > max {
-        return Some(format!("too_large: {size} bytes (limit {max})"));
-    }
-    match mail {
-        Some(m) if !m.readable => Some("not_a_mail: the bytes do not parse as a mail".into()),
-        None => Some("vanished: the server returned no bytes".into()),
-        Some(_) => None,
+impl std::fmt::Display for Dead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dead::TooLarge(size) => write!(f, "too_large: {size} bytes"),
+            Dead::NotAMail => write!(f, "not_a_mail: the bytes do not parse as a mail"),
+            Dead::Failed(n, e) => write!(f, "not_handled after {n} tries: {e}"),
+        }
     }
 }
 
-async fn ingest_one(
-    engine: &Engine,
-    imap: &mut ImapIn,
-    key: &str,
-    w: Waiting,
-    tally: &mut Tally,
-) -> anyhow::Result<()> {
-    let config = &engine.config;
-    let now = Utc::now();
-    let too_large = w.size > config.mailbox.max_message_bytes;
-    let raw = imap.fetch(w.uid, too_large).await?;
-    let mail = raw.as_deref().map(|r| Inbound::parse(r, now));
-    let pos = Position {
-        uid_validity: imap.uid_validity,
-        last_uid: w.uid,
-    };
-    let reason = unreadable_reason(w.size, config.mailbox.max_message_bytes, mail.as_ref());
-    let (mail, reason) = match (mail, reason) {
-        (Some(mail), None) => match commit(engine, key, pos, &mail, None, w.size).await {
-            Ok(h) => {
-                tally_add(tally, &h);
-                imap.file(w.uid, &config.mailbox.processed_folder).await?;
+/// Why a mail read within the limit is not handled but dead-lettered, if it is.
+pub fn unreadable_reason(mail: &Inbound) -> Option<Dead> {
+    (!mail.readable).then_some(Dead::NotAMail)
+}
+
+/// The state of one ingest run.
+struct Step<'e> {
+    engine: &'e Engine,
+    /// The inbox's name in the database (`mailbox.url`).
+    key: &'e str,
+    /// Failed tries stored from earlier runs, by mail key.
+    tried: HashMap<String, u32>,
+    tally: Tally,
+}
+
+impl Step<'_> {
+    /// One mail: handled and filed, or dead-lettered and filed, or left with an error.
+    async fn one(
+        &mut self,
+        inbox: &mut Inbox<'_>,
+        w: &Waiting,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let config = &self.engine.config;
+        let mail_key = inbox.mail_key(w);
+        let (mut mail, dead) = match inbox
+            .fetch(w, config.mailbox.max_message_bytes, now)
+            .await?
+        {
+            Fetched::Gone => {
+                tracing::warn!(mail = %mail_key, "mail gone before it was read; skipped");
                 return Ok(());
             }
-            // A failing database fails every mail alike: stop, the mail stays unflagged.
+            Fetched::Unreadable(e) => {
+                tracing::error!(mail = %mail_key, error = %e, "cannot read mail; left where it is");
+                self.tally.errors += 1;
+                return Ok(());
+            }
+            Fetched::TooLarge(mail, size) => (*mail, Dead::TooLarge(size)),
+            Fetched::Whole(raw) => {
+                let mail = Inbound::parse(&raw, now);
+                match unreadable_reason(&mail) {
+                    Some(dead) => (mail, dead),
+                    None => match self.handle(inbox, w, &mail_key, &mail, now).await? {
+                        None => return Ok(()),
+                        Some(dead) => (mail, dead),
+                    },
+                }
+            }
+        };
+        mail.readable = false;
+        tracing::error!(message_id = %mail.key, mail = %mail_key, reason = %dead, "mail dead-lettered");
+        let folder = &config.mailbox.dead_letter_folder;
+        let place = inbox.dead_letter_place(folder);
+        match self
+            .commit(inbox, w, &mail_key, &mail, Some((&dead, &place)), now)
+            .await
+        {
+            Ok(h) => {
+                self.tally.add(&h);
+                self.tally.dead_lettered += 1;
+            }
             Err(e) if crate::store::health::is_failing(&e) => {
                 return Err(e.context(format!(
-                    "database write failed; IMAP UID {} stays in the folder unflagged",
-                    w.uid
+                    "database write failed; mail {mail_key} stays in the inbox and nothing after it was handled"
                 )));
             }
-            Err(e) => (mail, format!("not_handled: {e:#}")),
-        },
-        (mail, Some(reason)) => (mail.unwrap_or_else(|| Inbound::parse(b"", now)), reason),
-        (None, None) => return Ok(()),
-    };
-    let mut mail = mail;
-    mail.readable = false;
-    tracing::error!(message_id = %mail.key, uid = w.uid, reason, "mail dead-lettered");
-    let h = commit(engine, key, pos, &mail, Some(&reason), w.size).await?;
-    tally_add(tally, &h);
-    tally.errors += 1;
-    imap.file(w.uid, &config.mailbox.dead_letter_folder).await?;
-    Ok(())
-}
-
-fn tally_add(tally: &mut Tally, h: &Handled) {
-    match h {
-        Handled::Recorded { queued, .. } => {
-            tally.recorded += 1;
-            tally.queued += queued;
+            // Not even the record of the dead letter can be written: it is moved aside all the
+            // same, so it cannot block the inbox; the log is all that names it.
+            Err(e) => {
+                tracing::error!(message_id = %mail.key, mail = %mail_key, error = %format!("{e:#}"), "dead letter not recorded; moved aside unrecorded");
+                self.tally.errors += 1;
+            }
         }
-        Handled::Duplicate => tally.duplicates += 1,
+        inbox.file_dead_letter(w, folder).await
     }
-}
 
-/// One transaction: the engine's work on the mail, the admins' alert when it is dead-lettered,
-/// and the folder position. A mail over `max_message_bytes` (`size`) is recorded `too_large`
-/// as from every other inbox ([`engine::record_too_large`]).
-async fn commit(
-    engine: &Engine,
-    key: &str,
-    pos: Position,
-    mail: &Inbound,
-    dead: Option<&str>,
-    size: u64,
-) -> anyhow::Result<Handled> {
-    let config = &engine.config;
-    let now = Utc::now();
-    let mut tx = engine.store.begin().await?;
-    if let Some(size) = dead.filter(|r| r.starts_with("too_large")).map(|_| size) {
-        let where_to = format!("已移入文件夹「{}」", config.mailbox.dead_letter_folder);
-        let h = engine::record_too_large(config, &mut tx, mail, size, &where_to, now).await?;
-        imap_state::set(&mut tx, key, pos, now).await?;
+    /// Tries to handle a readable mail until it is handled (None) or has failed `max_tries`
+    /// times in all (Some: dead-letter it). A failing database stops the step.
+    async fn handle(
+        &mut self,
+        inbox: &mut Inbox<'_>,
+        w: &Waiting,
+        mail_key: &str,
+        mail: &Inbound,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Dead>> {
+        let config = &self.engine.config;
+        let max_tries = config.limits.max_tries.max(1);
+        loop {
+            let before = self.tried.get(mail_key).copied().unwrap_or(0);
+            if before >= max_tries {
+                // Tried as often as allowed in earlier runs (a crash came before it was moved).
+                return Ok(Some(Dead::Failed(
+                    before,
+                    "see the earlier runs' log".into(),
+                )));
+            }
+            let e = match self.commit(inbox, w, mail_key, mail, None, now).await {
+                Ok(h) => {
+                    self.tally.add(&h);
+                    inbox
+                        .file_processed(w, &config.mailbox.processed_folder)
+                        .await?;
+                    return Ok(None);
+                }
+                Err(e) if crate::store::health::is_failing(&e) => {
+                    return Err(e.context(format!(
+                        "database write failed; mail {mail_key} stays in the inbox and nothing after it was handled"
+                    )));
+                }
+                Err(e) => e,
+            };
+            let error = format!("{e:#}");
+            let n = {
+                let mut conn = self.engine.store.connection().await?;
+                tries::bump(&mut conn, self.key, mail_key, &error, now).await?
+            };
+            self.tried.insert(mail_key.to_string(), n);
+            tracing::warn!(message_id = %mail.key, mail = %mail_key, tries = n, max_tries, error, "mail not handled");
+            if n >= max_tries {
+                return Ok(Some(Dead::Failed(n, error)));
+            }
+        }
+    }
+
+    /// One transaction: the engine's work on the mail (or, for a dead letter, its record and the
+    /// admins' alert), the inbox position, and forgetting its failed tries.
+    async fn commit(
+        &mut self,
+        inbox: &Inbox<'_>,
+        w: &Waiting,
+        mail_key: &str,
+        mail: &Inbound,
+        dead: Option<(&Dead, &str)>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Handled> {
+        let config = &self.engine.config;
+        let mut tx = self.engine.store.begin().await?;
+        let h = match dead {
+            Some((Dead::TooLarge(size), place)) => {
+                engine::record_too_large(config, &mut tx, mail, *size, place, now).await?
+            }
+            _ => engine::handle_in(config, &mut tx, mail, now, engine::Replies::Queue).await?,
+        };
+        if let (Some((reason, place)), Handled::Recorded { id, .. }) = (dead, &h)
+            && !matches!(reason, Dead::TooLarge(_))
+        {
+            let alert = alerts::dead_letter(mail, &reason.to_string(), place);
+            alerts::queue(config, &mut tx, *id, alert, now).await?;
+        }
+        if let Some(pos) = inbox.position(w) {
+            imap_state::set(&mut tx, self.key, pos, now).await?;
+        }
+        if self.tried.remove(mail_key).is_some() {
+            tries::clear(&mut tx, self.key, mail_key).await?;
+        }
         tx.commit().await?;
         engine::log(&mail.key, &h);
-        return Ok(h);
+        Ok(h)
     }
-    let h = engine::handle_in(config, &mut tx, mail, now, engine::Replies::Queue).await?;
-    if let (Some(reason), Handled::Recorded { id, .. }) = (dead, &h) {
-        let alert = Alert {
-            kind: OutgoingKind::DeadLetter,
-            about: mail.key.clone(),
-            subject: "无法处理的邮件已移入死信文件夹".into(),
-            body: format!(
-                "一封邮件无法处理，已移入文件夹「{}」，请人工查看。\n\nMessage-ID: {}\n发件人: {}\n主题: {}\n原因: {reason}\n",
-                config.mailbox.dead_letter_folder,
-                mail.key,
-                mail.from.as_deref().unwrap_or("(无)"),
-                mail.subject,
-            ),
-        };
-        alerts::queue(config, &mut tx, *id, alert, now).await?;
-    }
-    imap_state::set(&mut tx, key, pos, now).await?;
-    tx.commit().await?;
-    engine::log(&mail.key, &h);
-    Ok(h)
 }
 
 #[cfg(test)]
@@ -196,11 +330,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_oversized_or_unparseable_mail_is_dead_lettered_and_a_normal_one_is_not() {
+    fn bytes_that_are_not_a_mail_are_dead_lettered_and_a_mail_is_not() {
         let now = Utc::now();
         let ok = Inbound::parse(b"From: a@b.c\r\nSubject: x\r\n\r\nhi", now);
-        assert_eq!(unreadable_reason(10, 100, Some(&ok)), None);
-        assert!(unreadable_reason(101, 100, Some(&ok)).is_some_and(|r| r.starts_with("too_large")));
-        assert!(unreadable_reason(10, 100, None).is_some());
+        assert_eq!(unreadable_reason(&ok), None);
+        let mut bad = ok.clone();
+        bad.readable = false;
+        assert_eq!(unreadable_reason(&bad), Some(Dead::NotAMail));
+    }
+
+    #[test]
+    fn a_failed_tally_counts_dead_letters_and_errors() {
+        let t = Tally {
+            errors: 1,
+            dead_lettered: 2,
+            ..Tally::default()
+        };
+        assert_eq!(t.failed(), 3);
+        assert_eq!(Tally::default().failed(), 0);
     }
 }

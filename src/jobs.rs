@@ -8,6 +8,7 @@ use crate::mail::Inbound;
 use crate::mail::outbound as outbox_row;
 use crate::mail::oversize::{self, MailFile};
 use crate::store::{health, outbox};
+use crate::transport::inbox::Inbox;
 use crate::transport::maildir::MaildirIn;
 use crate::transport::replay::{self, Source};
 use crate::transport::{Outbound, SendError};
@@ -15,129 +16,15 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use std::path::PathBuf;
 
-/// Counts of what a run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Tally {
-    /// Mails recorded now.
-    pub recorded: usize,
-    /// Mails seen before.
-    pub duplicates: usize,
-    /// Mails that could not be handled (left where they were, logged).
-    pub errors: usize,
-    /// Replies queued.
-    pub queued: usize,
-}
+pub use crate::ingest::Tally;
 
-impl Tally {
-    fn merge(&mut self, o: Tally) {
-        self.recorded += o.recorded;
-        self.duplicates += o.duplicates;
-        self.errors += o.errors;
-        self.queued += o.queued;
-    }
-
-    fn add(&mut self, h: &Handled) {
-        match h {
-            Handled::Recorded { queued, .. } => {
-                self.recorded += 1;
-                self.queued += queued;
-            }
-            Handled::Duplicate => self.duplicates += 1,
-        }
-    }
-}
-
-/// `process` on a Maildir: every mail in `new/`, each in its own transaction, then moved to
-/// `cur/`. A crash between commit and move is harmless: the mail is a duplicate next time.
+/// `process` on a Maildir, with the clock pinned at `now`: [`crate::ingest`]'s one step.
 pub async fn process_maildir(
     engine: &Engine,
     inbox: &MaildirIn,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
-    let mut tally = Tally::default();
-    let mut conn = engine.store.connection().await?;
-    let max = engine.config.mailbox.max_message_bytes;
-    for path in inbox.new_mail()? {
-        let raw = match oversize::read_file(&path, max, now) {
-            Ok(MailFile::Read(raw)) => raw,
-            Ok(MailFile::TooLarge(mail, size)) => {
-                match dead_letter_too_large(engine, &mut conn, inbox, &path, &mail, size, now).await
-                {
-                    Ok(h) => tally.add(&h),
-                    Err(e) => {
-                        tracing::error!(path = %path.display(), error = %format!("{e:#}"), "oversized mail not recorded; left in new/");
-                        tally.errors += 1;
-                    }
-                }
-                continue;
-            }
-            Err(e) => {
-                tracing::error!(path = %path.display(), error = %e, "cannot read mail; skipped");
-                tally.errors += 1;
-                continue;
-            }
-        };
-        match engine.handle_on(&mut conn, &raw, now).await {
-            Ok(h) => {
-                tally.add(&h);
-                if let Err(e) = inbox.mark_seen(&path) {
-                    tracing::error!(path = %path.display(), error = %format!("{e:#}"), "cannot mark mail seen");
-                }
-            }
-            Err(e) if health::is_failing(&e) => {
-                // Every later mail would fail the same way: stop, the mail stays in new/.
-                return Err(e.context(format!(
-                    "database write failed; {} stays in new/ and nothing after it was handled",
-                    path.display()
-                )));
-            }
-            Err(e) => {
-                tracing::error!(path = %path.display(), error = %format!("{e:#}"), "mail not handled; left in new/");
-                tally.errors += 1;
-                fresh_if_stuck(engine, &mut conn).await?;
-            }
-        }
-    }
-    Ok(tally)
-}
-
-/// Replaces a kept connection that a failed transaction left unusable.
-async fn fresh_if_stuck(
-    engine: &Engine,
-    conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
-) -> anyhow::Result<()> {
-    if !health::usable(conn).await {
-        tracing::warn!("database connection left inside a failed transaction; replaced");
-        conn.close_on_drop();
-        *conn = engine.store.connection().await?;
-    }
-    Ok(())
-}
-
-/// A Maildir mail over `max_message_bytes`: recorded `too_large` and the admins told (one
-/// transaction), then moved to the dead-letter folder. A crash before the move leaves it in
-/// `new/`, and the next run finds it recorded and moves it.
-async fn dead_letter_too_large(
-    engine: &Engine,
-    conn: &mut SqliteConnection,
-    inbox: &MaildirIn,
-    path: &std::path::Path,
-    mail: &Inbound,
-    size: u64,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Handled> {
-    let folder = &engine.config.mailbox.dead_letter_folder;
-    let where_to = format!(
-        "已移入 {}",
-        inbox.dead_letter_dir(folder).join("new").display()
-    );
-    tracing::error!(message_id = %mail.key, path = %path.display(), size, "mail too large; dead-lettered");
-    let mut tx = crate::store::begin_on(conn).await?;
-    let h = engine::record_too_large(&engine.config, &mut tx, mail, size, &where_to, now).await?;
-    tx.commit().await?;
-    engine::log(&mail.key, &h);
-    inbox.dead_letter(path, folder)?;
-    Ok(h)
+    crate::ingest::ingest_with_clock(engine, &mut Inbox::Maildir(inbox), || now, || false).await
 }
 
 /// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction. If

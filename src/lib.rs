@@ -14,12 +14,18 @@
 //!   ([`rules::satisfaction`], with [`store::satisfaction`] and the schedules' reminders).
 //! - [`store`]: all SQL; one small function per query; migrations run at startup.
 //! - [`engine`]: one mail → one transaction: record, decide, apply, queue replies.
-//! - [`transport`]: Maildir in and out (the embedded default), IMAP in, SMTP out; replay sources.
-//! - [`ingest`]: the IMAP step: new UIDs → engine → processed or dead-letter folder.
+//! - [`transport`]: Maildir in and out (the embedded default), IMAP in, SMTP out; replay sources;
+//!   [`transport::inbox::Inbox`]: one inbox (list, fetch, file as processed or as dead letter).
+//! - [`ingest`]: the one ingest step for every inbox: new mail → engine → processed, or after the
+//!   size cap, unreadable bytes or `[limits] max_tries` failed tries → dead letter.
 //! - [`alerts`]: mail to the admins about the transport (dead letters, undeliverable replies).
 //! - [`backup`]: `backup` / `restore` of the database and the daemon's daily copies.
-//! - [`daemon`]: `run`: the workers, shutdown, backoff, the one-instance lock, SIGHUP reload,
-//!   the health row, systemd notifications and the metrics endpoint.
+//! - [`daemon`]: `run`: the workers, SIGHUP reload, the health row, systemd notifications and
+//!   the metrics endpoint.
+//! - [`shutdown`]: the shutdown signal handed to every worker, and backoff (a leaf: imports
+//!   nothing of the crate, so transports can wait on it without importing the daemon).
+//! - [`lock`]: the one-instance lock on the database (a leaf: `run`, `status`, `backup` and
+//!   `restore` share it).
 //! - [`status`]: the `status` command's figures (and the metrics text).
 //! - [`report`]: the `report` and `outbox` commands' tables and JSON.
 //! - [`cli`]: the command line of `interface.md`.
@@ -41,11 +47,13 @@ pub mod directory;
 pub mod engine;
 pub mod ingest;
 pub mod jobs;
+pub mod lock;
 pub mod mail;
 pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod schedule;
+pub mod shutdown;
 pub mod status;
 pub mod store;
 pub mod transport;

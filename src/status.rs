@@ -3,7 +3,7 @@
 //! in Prometheus text format for `[metrics] listen`.
 
 use crate::config::{Config, MailboxUrl};
-use crate::daemon::InstanceLock;
+use crate::lock::InstanceLock;
 use crate::schedule::occurrences;
 use crate::store::{Store, daemon_health as health};
 use chrono::{DateTime, Days, NaiveTime, Utc};

@@ -3,16 +3,14 @@
 //! mail or send it is on, and the daemon exits 0. One instance per database ([`InstanceLock`]).
 
 mod health;
-mod lock;
 mod metrics;
 mod reload;
-mod shutdown;
 mod workers;
 
+pub use crate::lock::InstanceLock;
+pub use crate::shutdown::{Backoff, Shutdown, Trigger};
 pub use health::HealthLog;
-pub use lock::InstanceLock;
 pub use reload::{LiveConfig, Reloaded, Reloader};
-pub use shutdown::{Backoff, Shutdown, Trigger};
 
 use crate::config::MailboxUrl;
 use crate::engine::Engine;

@@ -8,6 +8,7 @@ use crate::ingest;
 use crate::jobs;
 use crate::transport::Outbound;
 use crate::transport::imap::{self, ImapIn, Woken};
+use crate::transport::inbox::Inbox;
 use crate::transport::maildir::MaildirIn;
 use chrono::Utc;
 use std::sync::Arc;
@@ -90,8 +91,10 @@ async fn maildir_step(
     shutdown: &mut Shutdown,
     wake: &Notify,
 ) -> anyhow::Result<()> {
-    let inbox = MaildirIn::create(path)?;
-    let t = jobs::process_maildir(engine, &inbox, Utc::now()).await?;
+    let maildir = MaildirIn::create(path)?;
+    let stop = shutdown.clone();
+    let t =
+        ingest::ingest_once(engine, &mut Inbox::Maildir(&maildir), || stop.is_shutdown()).await?;
     health.contact("maildir", None).await;
     if t.queued > 0 {
         wake.notify_one();
@@ -125,7 +128,8 @@ async fn imap_session(
         let stop = shutdown.clone();
         // The config of the moment: a SIGHUP during IDLE applies to the mail that woke it.
         let now = live.engine(engine);
-        let t = ingest::ingest_once(&now, &mut conn, || stop.is_shutdown()).await?;
+        let t =
+            ingest::ingest_once(&now, &mut Inbox::Imap(&mut conn), || stop.is_shutdown()).await?;
         if t.queued > 0 {
             wake.notify_one();
         }

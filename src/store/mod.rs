@@ -14,6 +14,7 @@ pub mod satisfaction;
 pub mod schedule;
 pub mod tasks;
 pub mod tracking;
+pub mod tries;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod endpoint;
 pub mod imap;
+pub mod inbox;
 pub mod maildir;
 pub mod oauth;
 pub mod replay;

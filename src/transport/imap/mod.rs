@@ -302,7 +302,7 @@ impl ImapIn {
         &mut self,
         idle_for: Duration,
         poll_for: Duration,
-        shutdown: &mut crate::daemon::Shutdown,
+        shutdown: &mut crate::shutdown::Shutdown,
     ) -> Result<Woken, ImapError> {
         if self.drain_news()? {
             return Ok(Woken::Look);
