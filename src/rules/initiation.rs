@@ -160,3 +160,6 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
     d.effects.push(Effect::InitiateProject(sheet));
     d
 }
+
+#[cfg(test)]
+mod decide_tests;

@@ -315,4 +315,6 @@ pub fn month_of(config: &Config, mail: &Inbound) -> String {
 }
 
 #[cfg(test)]
+mod testkit;
+#[cfg(test)]
 mod tests;

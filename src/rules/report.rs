@@ -403,3 +403,6 @@ mod tests {
         assert!(!is_vague("确认客户防火墙放行 3389 端口", &rules));
     }
 }
+
+#[cfg(test)]
+mod decide_tests;
