@@ -2,6 +2,7 @@
 //! a mail is classified (mail-formats.md). Each article's tests sit beside its rule, in
 //! `<rule>/decide_tests.rs`; shared builders are in `testkit.rs`.
 
+use crate::parse::parse_subject;
 use crate::rules::testkit::*;
 use crate::rules::*;
 
@@ -195,4 +196,28 @@ fn an_ordinary_subject_over_a_body_with_two_report_fields_gets_a_hint() {
         "{}",
         hint.body
     );
+}
+
+#[test]
+fn the_rules_decide_on_the_fields_read_at_the_edge_and_do_not_read_the_body_again() {
+    // issue 11: a body is parsed once, by read_body; every rule receives what it read.
+    let config = config();
+    let read = mail(ZHANGSAN, REPORT_SUBJECT, &report_with(&[]));
+    let fields = read_body(&config, &read);
+    let mut blank = read.clone();
+    blank.body = String::new();
+    let subject = parse_subject(REPORT_SUBJECT);
+    let d = decide_read(&config, &blank, &subject, &fields, &initiated());
+    assert_eq!(d.outcome, Outcome::Accepted, "{:?}", d.reasons);
+    let d = decide_read(&config, &read, &subject, &Fields::default(), &initiated());
+    assert_eq!(d.outcome, Outcome::Rejected);
+    assert!(d.reasons.contains(&s("missing_field:沟通结果")), "{d:?}");
+}
+
+#[test]
+fn an_unreadable_mail_has_no_fields_read() {
+    let mut m = mail(ZHANGSAN, REPORT_SUBJECT, &report_with(&[]));
+    assert!(!read_body(&config(), &m).is_empty());
+    m.readable = false;
+    assert!(read_body(&config(), &m).is_empty());
 }
