@@ -152,8 +152,14 @@ pub fn file(
                 (_, Err(e)) => e,
                 _ => ("missing_field:项目名称", "标题中缺少项目名称".to_string()),
             };
+            // The complaint's fields from the one table, left blank to fill in.
+            let lines: String = SubjectKind::Complaint
+                .fields()
+                .iter()
+                .map(|n| format!("\n{n}: "))
+                .collect();
             let template = format!(
-                "标题：投诉-{}沟通问题\n被投诉人: \n情况说明: ",
+                "标题：投诉-{}沟通问题{lines}",
                 subject.project.as_deref().unwrap_or("项目名称")
             );
             let reply = ctx.reply(

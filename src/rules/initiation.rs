@@ -43,7 +43,7 @@ const KIND: MailKind = MailKind::Workflow(SubjectKind::Initiation);
 pub fn decide(
     ctx: &Ctx<'_>,
     subject: &WorkflowSubject,
-    f: &InitiationFields,
+    form: &InitiationFields,
     facts: &Facts,
 ) -> Decision {
     let canonical = subject.canonical();
@@ -63,13 +63,13 @@ pub fn decide(
     let mut reasons = Vec::new();
     let mut problems = Vec::new();
     let key = subject.project.as_deref().and_then(ProjectKey::new);
-    if let (Some(k), Some(named)) = (&key, f.project.as_deref())
+    if let (Some(k), Some(named)) = (&key, form.project.as_deref())
         && ProjectKey::new(named).as_ref() != Some(k)
     {
         reasons.push("project_mismatch".to_string());
         problems.push(format!("标题中的项目与正文「项目名称」「{named}」不一致"));
     }
-    let sales = match f.responsible_sales.as_deref() {
+    let sales = match form.responsible_sales.as_deref() {
         None => Some(s),
         Some(v) => {
             let p = dir.lookup(v);
@@ -98,15 +98,19 @@ pub fn decide(
             p
         }
     };
-    let first = presales(name::FIRST_PRESALES, f.first_presales.as_deref(), true);
-    let second = presales(name::SECOND_PRESALES, f.second_presales.as_deref(), false);
+    let first = presales(name::FIRST_PRESALES, form.first_presales.as_deref(), true);
+    let second = presales(
+        name::SECOND_PRESALES,
+        form.second_presales.as_deref(),
+        false,
+    );
     if let (Some(f), Some(sec)) = (first, second)
         && f.name == sec.name
     {
         reasons.push("invalid_value:第二售前".into());
         problems.push("「第二售前」不能与「第一售前」是同一人".into());
     }
-    match f.support_type.as_deref() {
+    match form.support_type.as_deref() {
         None => {
             reasons.push("missing_field:支持类型".into());
             problems.push(format!("缺少「支持类型」（{}）", SUPPORT_TYPES.join("/")));
@@ -120,7 +124,7 @@ pub fn decide(
         }
         Some(_) => {}
     }
-    if f.support_content.is_none() {
+    if form.support_content.is_none() {
         reasons.push("missing_field:支持内容".into());
         problems.push("缺少「支持内容」：立项时须详细填写技术支持内容要求（第九条）".into());
     }
@@ -140,9 +144,9 @@ pub fn decide(
         responsible_sales: sales.name.clone(),
         first_presales: first.name.clone(),
         second_presales: second.map(|p| p.name.clone()),
-        support_type: f.support_type.clone().unwrap_or_default(),
-        support_content: f.support_content.clone().unwrap_or_default(),
-        extras: f.extras(),
+        support_type: form.support_type.clone().unwrap_or_default(),
+        support_content: form.support_content.clone().unwrap_or_default(),
+        extras: form.extras(),
     };
     let mut d = Decision::new(KIND, Outcome::Accepted);
     d.project = Some(key);

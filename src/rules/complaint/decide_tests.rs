@@ -97,6 +97,14 @@ fn a_complaint_naming_no_one_on_a_project_without_a_first_presales_is_rejected()
         &facts,
     );
     assert_rejected(&d, &["missing_field:被投诉人"]);
+    // The rejection gives the form to fill in: the subject and the complaint's fields.
+    assert!(
+        d.outgoing[0]
+            .body
+            .contains("标题：投诉-星河项目沟通问题\n被投诉人: \n情况说明: "),
+        "{}",
+        d.outgoing[0].body
+    );
 }
 
 #[test]
