@@ -12,45 +12,8 @@ use std::path::{Path, PathBuf};
 
 pub mod check;
 
-/// Every field name a workflow body may carry, by kind (mail-formats.md "Bodies").
-pub const FIELD_NAMES: &[&str] = &[
-    // 第十五条: the report
-    "沟通结果",
-    "项目名称",
-    "沟通人",
-    "沟通方式",
-    "沟通的具体问题",
-    "遗留的问题描述",
-    "沟通时间",
-    "责任销售",
-    "优先级",
-    // 第九条: 立项
-    "第一售前",
-    "第二售前",
-    "支持类型",
-    "支持内容",
-    "期望时间",
-    "合同号",
-    "合同金额",
-    // 第十三条: 投诉
-    "被投诉人",
-    "情况说明",
-    // 第四十四条: 故障处理
-    "环境",
-    "操作过程",
-    "现象",
-    "日志",
-    "尝试次数",
-    "严重",
-    // 集成部任务申请 (tasks.md); 联系人 is read through 沟通人's synonyms.
-    "任务类型",
-    "任务内容",
-    "工程金额",
-    "设备金额",
-    "地点",
-    "期望开工",
-    "期望完工",
-];
+/// Every field name a workflow body may carry (the one table is in `parse::fields`).
+pub use crate::parse::fields::FIELD_NAMES;
 
 /// `[mailbox]`: where mail comes in.
 #[derive(Debug, Clone, Deserialize)]
@@ -445,7 +408,7 @@ impl Config {
                 );
             }
         }
-        let fields = FieldSchema::new(raw.synonyms.clone()).with_names(FIELD_NAMES);
+        let fields = FieldSchema::new(raw.synonyms.clone()).with_names(&FIELD_NAMES);
         for (section, command, file) in [
             (
                 "mailbox",

@@ -4,7 +4,9 @@
 use crate::alerts;
 use crate::config::Config;
 use crate::mail::{Inbound, outbound};
-use crate::parse::{ParsedSubject, ProjectKey, SubjectClass, SubjectKind, parse_subject};
+use crate::parse::{
+    ComplaintFields, Fields, ParsedSubject, ProjectKey, SubjectClass, SubjectKind, parse_subject,
+};
 use crate::rules::{self, Decision, Effect, Facts, MailKind, ThreadItem};
 use crate::store::items::HistoryLine;
 use crate::store::{
@@ -106,8 +108,10 @@ pub async fn handle_in(
     replies: Replies,
 ) -> anyhow::Result<Handled> {
     let subject = parse_subject(&mail.subject);
-    let facts = load_facts(config, conn, &subject, mail).await?;
-    let mut d = rules::decide(config, mail, &subject, &facts);
+    // The body is read once, here: facts are loaded from its fields and the rules decide on them.
+    let fields = rules::read_body(config, mail);
+    let facts = load_facts(config, conn, &subject, mail, &fields).await?;
+    let mut d = rules::decide_read(config, mail, &subject, &fields, &facts);
     let chain = facts.thread.as_ref().map(|t| t.chain);
     if let Some(chain) = chain
         && d.outcome == rules::Outcome::Rejected
@@ -232,6 +236,7 @@ async fn load_facts(
     conn: &mut SqliteConnection,
     subject: &ParsedSubject,
     mail: &Inbound,
+    fields: &Fields,
 ) -> anyhow::Result<Facts> {
     let mut facts = Facts::default();
     if let Some(n) = subject.tag.and_then(|n| i64::try_from(n).ok()) {
@@ -278,7 +283,8 @@ async fn load_facts(
             SubjectKind::Complaint | SubjectKind::ComplaintWithdrawal => {
                 facts.project_complaints =
                     complaints::active_on_project(conn, key.as_str()).await?;
-                let targets = rules::complaint::targets(config, mail, &facts);
+                let targets =
+                    rules::complaint::targets(config, &ComplaintFields::read(fields), &facts);
                 facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
                 facts.target_complaints = complaints::active_of(conn, &targets).await?;
                 facts.notices = complaints::notices_of(conn, &targets).await?;

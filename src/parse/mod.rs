@@ -6,12 +6,16 @@
 
 pub mod body;
 pub mod command;
+pub mod fields;
 pub mod project;
 pub mod subject;
 pub mod values;
 
 pub use body::{FieldSchema, Fields, first_line, parse_fields, strip_quoted};
 pub use command::{Command, SatisfactionLevel, parse_command};
+pub use fields::{
+    ComplaintFields, FaultOrderFields, InitiationFields, ReportFields, TaskRequestFields,
+};
 pub use project::ProjectKey;
 pub use subject::{
     BOT_STATUS_WORDS, ParsedSubject, SubjectClass, SubjectKind, WorkflowSubject, parse_subject,

@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::fields::name;
 use super::{nfkc, simplified};
 
 /// The eight subject formats staff write (mail-formats.md, «Subjects»; tasks.md).
@@ -42,57 +43,11 @@ impl SubjectKind {
         }
     }
 
-    /// The body fields of this kind (canonical names, mail-formats.md «Bodies»). A reply whose own
-    /// text carries enough of them is a new mail of this kind, not a thread command.
+    /// The body fields of this kind (canonical names, from the one table in [`super::fields`]).
+    /// A reply whose own text carries enough of them is a new mail of this kind, not a thread
+    /// command.
     pub fn fields(self) -> &'static [&'static str] {
-        match self {
-            SubjectKind::Report => &[
-                "沟通结果",
-                "项目名称",
-                "沟通人",
-                "沟通方式",
-                "沟通的具体问题",
-                "遗留的问题描述",
-                "沟通时间",
-                "责任销售",
-                "优先级",
-            ],
-            SubjectKind::Initiation => &[
-                "项目名称",
-                "责任销售",
-                "第一售前",
-                "第二售前",
-                "支持类型",
-                "支持内容",
-                "期望时间",
-                "合同号",
-                "合同金额",
-            ],
-            SubjectKind::Complaint => &["被投诉人", "情况说明"],
-            SubjectKind::FaultOrder => &[
-                "环境",
-                "操作过程",
-                "现象",
-                "日志",
-                "尝试次数",
-                "严重",
-                "优先级",
-            ],
-            SubjectKind::TaskRequest => &[
-                "任务类型",
-                "项目名称",
-                "任务内容",
-                "工程金额",
-                "设备金额",
-                "合同号",
-                "地点",
-                "期望开工",
-                "期望完工",
-            ],
-            SubjectKind::ComplaintWithdrawal
-            | SubjectKind::ImprovementRequest
-            | SubjectKind::BugFeedback => &[],
-        }
+        super::fields::of_kind(self)
     }
 
     /// The fields only this kind has (not 项目名称, 优先级 or 责任销售, which several share): two
@@ -101,7 +56,7 @@ impl SubjectKind {
         self.fields()
             .iter()
             .copied()
-            .filter(|f| !["项目名称", "优先级", "责任销售"].contains(f))
+            .filter(|f| ![name::PROJECT, name::PRIORITY, name::RESPONSIBLE_SALES].contains(f))
     }
 
     /// How many of its fields a body must carry to be read as this kind: 2, or 1 for a kind with

@@ -7,8 +7,8 @@ use super::{
 };
 use crate::config::Config;
 use crate::directory::Role;
-use crate::mail::{Inbound, Outgoing, OutgoingKind};
-use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
+use crate::mail::{Outgoing, OutgoingKind};
+use crate::parse::{ComplaintFields, ProjectKey, SubjectKind, WorkflowSubject};
 
 /// 第十四条: every 2 complaints in a month dock that month's performance pay one level.
 pub const PER_MONTH_LEVEL: i64 = 2;
@@ -77,11 +77,11 @@ fn window_start(month: &str, window: u32) -> Option<String> {
 /// The engineers whose complaint counts a 投诉 or 撤销投诉 on the project can change: the one
 /// named as 被投诉人, the project's first presales, and the targets of its active complaints.
 /// The engine loads counts and notices for these only.
-pub fn targets(config: &Config, mail: &Inbound, facts: &Facts) -> Vec<String> {
-    let fields = parse_fields(&mail.body, &config.fields);
+pub fn targets(config: &Config, fields: &ComplaintFields, facts: &Facts) -> Vec<String> {
     let named = fields
-        .get("被投诉人")
-        .and_then(|v| config.directory.lookup(v.trim()))
+        .complained_about
+        .as_deref()
+        .and_then(|v| config.directory.lookup(v))
         .map(|p| p.name.clone());
     let first = facts
         .project
@@ -98,7 +98,12 @@ pub fn targets(config: &Config, mail: &Inbound, facts: &Facts) -> Vec<String> {
 }
 
 /// 第十三条: a sales files a complaint about a project's engineer.
-pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision {
+pub fn file(
+    ctx: &Ctx<'_>,
+    subject: &WorkflowSubject,
+    fields: &ComplaintFields,
+    facts: &Facts,
+) -> Decision {
     let canonical = subject.canonical();
     let s = ctx.sender;
     let responsible = facts
@@ -120,12 +125,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
         );
         return Decision::rejected(KIND, vec!["not_authorized".into()], reply);
     }
-    let fields = parse_fields(&ctx.mail.body, &ctx.config.fields);
-    let named = fields
-        .get("被投诉人")
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
-    let target = match named {
+    let target = match fields.complained_about.as_deref() {
         Some(v) => ctx
             .config
             .directory
@@ -152,8 +152,14 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
                 (_, Err(e)) => e,
                 _ => ("missing_field:项目名称", "标题中缺少项目名称".to_string()),
             };
+            // The complaint's fields from the one table, left blank to fill in.
+            let lines: String = SubjectKind::Complaint
+                .fields()
+                .iter()
+                .map(|n| format!("\n{n}: "))
+                .collect();
             let template = format!(
-                "标题：投诉-{}沟通问题\n被投诉人: \n情况说明: ",
+                "标题：投诉-{}沟通问题{lines}",
                 subject.project.as_deref().unwrap_or("项目名称")
             );
             let reply = ctx.reply(
@@ -196,7 +202,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
         text::complaint_ack(
             &target,
             !missing.is_empty(),
-            named.is_none(),
+            fields.complained_about.is_none(),
             subject.project.as_deref().unwrap_or_default(),
         ),
     ));
@@ -478,3 +484,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod decide_tests;

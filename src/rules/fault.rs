@@ -3,12 +3,17 @@
 use super::{Ctx, Decision, Effect, Facts, FaultOrder, FaultState, MailKind, Outcome, text};
 use crate::directory::Role;
 use crate::mail::{Outgoing, OutgoingKind};
-use crate::parse::{Command, ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
+use crate::parse::{Command, FaultOrderFields, ProjectKey, SubjectKind, WorkflowSubject};
 
 const KIND: MailKind = MailKind::Workflow(SubjectKind::FaultOrder);
 
 /// 第四十四条: files a fault order, or names what to add.
-pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision {
+pub fn file(
+    ctx: &Ctx<'_>,
+    subject: &WorkflowSubject,
+    f: &FaultOrderFields,
+    facts: &Facts,
+) -> Decision {
     let canonical = subject.canonical();
     let s = ctx.sender;
     let mut reasons = Vec::new();
@@ -21,19 +26,17 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
         reasons.push("unknown_project".into());
         problems.push("该项目尚未立项；研发配合须在立项之后（第十九条、第九条）".into());
     }
-    let fields = parse_fields(&ctx.mail.body, &ctx.config.fields);
-    let value = |name: &str| fields.get(name).map(str::trim).filter(|v| !v.is_empty());
-    for name in ["环境", "操作过程", "现象"] {
-        if value(name).is_none() {
+    for (name, value) in f.required() {
+        if value.is_none() {
             reasons.push(format!("missing_field:{name}"));
             problems.push(format!("缺少「{name}」，以利研发排查（第四十四条）"));
         }
     }
-    if value("日志").is_none() && ctx.mail.attachments == 0 {
+    if f.log.is_none() && ctx.mail.attachments == 0 {
         reasons.push("missing_field:日志".into());
         problems.push("缺少「日志」：请写出日志或作为附件发送（第四十四条）".into());
     }
-    let tries = value("尝试次数").and_then(|t| {
+    let tries = f.tries.as_deref().and_then(|t| {
         let t = crate::parse::nfkc(t);
         t.chars()
             .take_while(char::is_ascii_digit)
@@ -41,11 +44,11 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
             .parse::<u32>()
             .ok()
     });
-    let severe = value("严重").is_some_and(|v| {
+    let severe = f.severe.as_deref().is_some_and(|v| {
         ["是", "严重", "yes", "y", "true"].contains(&crate::parse::nfkc(v).to_lowercase().as_str())
     });
     if !severe && tries.is_none_or(|n| n < 3) {
-        let field = if value("尝试次数").is_some() {
+        let field = if f.tries.is_some() {
             "invalid_value:尝试次数"
         } else {
             "missing_field:尝试次数"
@@ -54,7 +57,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
         problems.push("须是三次均无法解决的问题（尝试次数: 3 或以上）或明显严重的bug（严重: 是）（第四十四条）；一般bug请走内部bug反馈流程".into());
     }
     if !reasons.is_empty() {
-        let template = text::fault_template(subject, &fields);
+        let template = text::fault_template(subject, ctx.fields);
         let reply = ctx.reply(
             OutgoingKind::Rejection,
             format!("已退回：{canonical}"),
@@ -63,7 +66,9 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
         return Decision::rejected(KIND, reasons, reply);
     }
     let key = subject.project.as_deref().and_then(ProjectKey::new);
-    let priority = value("优先级")
+    let priority = f
+        .priority
+        .as_deref()
         .filter(|p| super::report::PRIORITIES.contains(p))
         .unwrap_or("一般")
         .to_string();
@@ -75,7 +80,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision
     };
     let mut d = Decision::new(KIND, Outcome::Accepted);
     d.project = key.clone();
-    let filed_text = text::fault_fields(&fields);
+    let filed_text = text::fault_fields(ctx.fields);
     let attachments = i64::try_from(ctx.mail.attachments).unwrap_or(i64::MAX);
     if let Some(project) = key {
         d.effects.push(Effect::FileFault {

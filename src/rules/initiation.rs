@@ -3,7 +3,8 @@
 use super::{Ctx, Decision, Effect, Facts, MailKind, Outcome, text};
 use crate::directory::Role;
 use crate::mail::OutgoingKind;
-use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
+use crate::parse::fields::name;
+use crate::parse::{InitiationFields, ProjectKey, SubjectKind, WorkflowSubject};
 
 /// workflow.md §2: the support types a 立项 may name.
 pub const SUPPORT_TYPES: [&str; 6] = [
@@ -39,7 +40,12 @@ pub struct ProjectSheet {
 const KIND: MailKind = MailKind::Workflow(SubjectKind::Initiation);
 
 /// Checks a 立项 and creates (or updates) the project, or says what to fix.
-pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision {
+pub fn decide(
+    ctx: &Ctx<'_>,
+    subject: &WorkflowSubject,
+    form: &InitiationFields,
+    facts: &Facts,
+) -> Decision {
     let canonical = subject.canonical();
     let s = ctx.sender;
     if ![Role::Sales, Role::SalesHead, Role::PresalesManager]
@@ -53,19 +59,17 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
         );
         return Decision::rejected(KIND, vec!["not_authorized".into()], reply);
     }
-    let fields = parse_fields(&ctx.mail.body, &ctx.config.fields);
-    let value = |name: &str| fields.get(name).map(str::trim).filter(|v| !v.is_empty());
     let dir = &ctx.config.directory;
     let mut reasons = Vec::new();
     let mut problems = Vec::new();
     let key = subject.project.as_deref().and_then(ProjectKey::new);
-    if let (Some(k), Some(named)) = (&key, value("项目名称"))
+    if let (Some(k), Some(named)) = (&key, form.project.as_deref())
         && ProjectKey::new(named).as_ref() != Some(k)
     {
         reasons.push("project_mismatch".to_string());
         problems.push(format!("标题中的项目与正文「项目名称」「{named}」不一致"));
     }
-    let sales = match value("责任销售") {
+    let sales = match form.responsible_sales.as_deref() {
         None => Some(s),
         Some(v) => {
             let p = dir.lookup(v);
@@ -76,7 +80,7 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             p
         }
     };
-    let mut presales = |field: &str, required: bool| match value(field) {
+    let mut presales = |field: &str, value: Option<&str>, required: bool| match value {
         None if required => {
             reasons.push(format!("missing_field:{field}"));
             problems.push(format!("缺少「{field}」：立项须确立责任售前（第九条）"));
@@ -94,15 +98,19 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             p
         }
     };
-    let first = presales("第一售前", true);
-    let second = presales("第二售前", false);
+    let first = presales(name::FIRST_PRESALES, form.first_presales.as_deref(), true);
+    let second = presales(
+        name::SECOND_PRESALES,
+        form.second_presales.as_deref(),
+        false,
+    );
     if let (Some(f), Some(sec)) = (first, second)
         && f.name == sec.name
     {
         reasons.push("invalid_value:第二售前".into());
         problems.push("「第二售前」不能与「第一售前」是同一人".into());
     }
-    match value("支持类型") {
+    match form.support_type.as_deref() {
         None => {
             reasons.push("missing_field:支持类型".into());
             problems.push(format!("缺少「支持类型」（{}）", SUPPORT_TYPES.join("/")));
@@ -116,13 +124,13 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
         }
         Some(_) => {}
     }
-    if value("支持内容").is_none() {
+    if form.support_content.is_none() {
         reasons.push("missing_field:支持内容".into());
         problems.push("缺少「支持内容」：立项时须详细填写技术支持内容要求（第九条）".into());
     }
     let (Some(key), Some(sales), Some(first), true) = (key, sales, first, reasons.is_empty())
     else {
-        let template = text::initiation_template(subject, &fields);
+        let template = text::initiation_template(subject, ctx.fields);
         let reply = ctx.reply(
             OutgoingKind::Rejection,
             format!("已退回：{canonical}"),
@@ -136,12 +144,9 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
         responsible_sales: sales.name.clone(),
         first_presales: first.name.clone(),
         second_presales: second.map(|p| p.name.clone()),
-        support_type: value("支持类型").unwrap_or_default().to_string(),
-        support_content: value("支持内容").unwrap_or_default().to_string(),
-        extras: ["期望时间", "合同号", "合同金额"]
-            .iter()
-            .filter_map(|f| value(f).map(|v| (f.to_string(), v.to_string())))
-            .collect(),
+        support_type: form.support_type.clone().unwrap_or_default(),
+        support_content: form.support_content.clone().unwrap_or_default(),
+        extras: form.extras(),
     };
     let mut d = Decision::new(KIND, Outcome::Accepted);
     d.project = Some(key);
@@ -160,3 +165,6 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
     d.effects.push(Effect::InitiateProject(sheet));
     d
 }
+
+#[cfg(test)]
+mod decide_tests;

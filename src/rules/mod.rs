@@ -22,8 +22,11 @@ pub mod text;
 use crate::config::Config;
 use crate::directory::{Person, Role};
 use crate::mail::{Inbound, Outgoing, OutgoingKind};
+use crate::parse::fields::name;
 use crate::parse::{
-    ParsedSubject, ProjectKey, SubjectClass, SubjectKind, first_line, parse_command, parse_fields,
+    ComplaintFields, FaultOrderFields, Fields, InitiationFields, ParsedSubject, ProjectKey,
+    ReportFields, SubjectClass, SubjectKind, TaskRequestFields, first_line, parse_command,
+    parse_fields,
 };
 use std::collections::HashSet;
 
@@ -85,6 +88,9 @@ pub struct Ctx<'a> {
     pub mail: &'a Inbound,
     /// The sender, known to the directory.
     pub sender: &'a Person,
+    /// The body's fields as written, read once by [`read_body`]; rejection templates echo them.
+    /// Rules read their kind's typed fields, which they receive as an argument.
+    pub fields: &'a Fields,
 }
 
 impl Ctx<'_> {
@@ -136,6 +142,7 @@ pub fn kind_of(
     config: &Config,
     mail: &Inbound,
     subject: &ParsedSubject,
+    fields: &Fields,
     thread: Option<&ThreadRef>,
 ) -> MailKind {
     if mail.auto_signal.is_some() || subject.class == SubjectClass::AutoReply {
@@ -153,7 +160,7 @@ pub fn kind_of(
         SubjectClass::Workflow(w) if on_thread => {
             if command() {
                 MailKind::ThreadCommand
-            } else if resubmission || carries_fields(config, w.kind, &mail.body) {
+            } else if resubmission || carries_fields(w.kind, fields) {
                 MailKind::Workflow(w.kind)
             } else {
                 MailKind::ThreadCommand
@@ -170,19 +177,17 @@ pub fn kind_of(
 }
 
 /// Whether the sender's own words carry enough of `kind`'s fields to be a mail of that kind.
-fn carries_fields(config: &Config, kind: SubjectKind, body: &str) -> bool {
+fn carries_fields(kind: SubjectKind, fields: &Fields) -> bool {
     let Some(needed) = kind.fields_needed() else {
         return false;
     };
-    let fields = parse_fields(body, &config.fields);
     let names: HashSet<&str> = fields.iter().map(|(name, _)| name).collect();
     kind.fields().iter().filter(|f| names.contains(*f)).count() >= needed
 }
 
 /// The kind an ordinary subject's body is clearly trying to be: two or more fields only that
 /// kind has (mail-formats.md, near-miss rule).
-fn kind_by_body(config: &Config, body: &str) -> Option<SubjectKind> {
-    let fields = parse_fields(body, &config.fields);
+fn kind_by_body(fields: &Fields) -> Option<SubjectKind> {
     let names: HashSet<&str> = fields.iter().map(|(name, _)| name).collect();
     SubjectKind::ALL
         .into_iter()
@@ -192,9 +197,32 @@ fn kind_by_body(config: &Config, body: &str) -> Option<SubjectKind> {
         .map(|(k, _)| k)
 }
 
-/// Decides what one mail means. Pure: everything it needs is in its arguments.
+/// The body's fields, read once at the edge (none for a mail that could not be read, whose body
+/// the rules never look at).
+pub fn read_body(config: &Config, mail: &Inbound) -> Fields {
+    if mail.readable {
+        parse_fields(&mail.body, &config.fields)
+    } else {
+        Fields::default()
+    }
+}
+
+/// Decides what one mail means, reading its body with [`read_body`]. Pure: everything it needs
+/// is in its arguments.
 pub fn decide(config: &Config, mail: &Inbound, subject: &ParsedSubject, facts: &Facts) -> Decision {
-    let mut d = decide_mail(config, mail, subject, facts);
+    decide_read(config, mail, subject, &read_body(config, mail), facts)
+}
+
+/// Decides what one mail means, given its body's fields as [`read_body`] read them (the engine
+/// reads them once and also loads facts from them).
+pub fn decide_read(
+    config: &Config,
+    mail: &Inbound,
+    subject: &ParsedSubject,
+    fields: &Fields,
+    facts: &Facts,
+) -> Decision {
+    let mut d = decide_mail(config, mail, subject, fields, facts);
     if mail.date_replaced {
         // workflow.md §5: an implausible Date was replaced by the Received time.
         d.flags.push("date_replaced".into());
@@ -206,12 +234,13 @@ fn decide_mail(
     config: &Config,
     mail: &Inbound,
     subject: &ParsedSubject,
+    fields: &Fields,
     facts: &Facts,
 ) -> Decision {
     if !mail.readable {
         return Decision::ignored(MailKind::Ordinary, Some("unreadable"));
     }
-    let kind = kind_of(config, mail, subject, facts.thread.as_ref());
+    let kind = kind_of(config, mail, subject, fields, facts.thread.as_ref());
     let from = mail.from.as_deref().unwrap_or_default();
     if let Some(trusted) = &config.mailbox.trusted_authserv_id
         && let crate::mail::auth::Verdict::Fail(_) =
@@ -234,17 +263,22 @@ fn decide_mail(
         config,
         mail,
         sender,
+        fields,
     };
     let mut d = match (kind, &subject.class) {
         (MailKind::Workflow(k), SubjectClass::Workflow(w)) => match k {
-            SubjectKind::Report => report::decide(&ctx, w, facts),
-            SubjectKind::Initiation => initiation::decide(&ctx, w, facts),
-            SubjectKind::Complaint => complaint::file(&ctx, w, facts),
+            SubjectKind::Report => report::decide(&ctx, w, &ReportFields::read(fields), facts),
+            SubjectKind::Initiation => {
+                initiation::decide(&ctx, w, &InitiationFields::read(fields), facts)
+            }
+            SubjectKind::Complaint => {
+                complaint::file(&ctx, w, &ComplaintFields::read(fields), facts)
+            }
             SubjectKind::ComplaintWithdrawal => complaint::withdraw(&ctx, w, facts),
             SubjectKind::ImprovementRequest => improvement::file(&ctx, w, facts),
-            SubjectKind::FaultOrder => fault::file(&ctx, w, facts),
+            SubjectKind::FaultOrder => fault::file(&ctx, w, &FaultOrderFields::read(fields), facts),
             SubjectKind::BugFeedback => bug::file(&ctx, w),
-            SubjectKind::TaskRequest => task::file(&ctx, w),
+            SubjectKind::TaskRequest => task::file(&ctx, w, &TaskRequestFields::read(fields)),
         },
         (MailKind::NearMiss, SubjectClass::NearMiss { kind: k, hint }) => {
             let mut d = Decision::new(kind, Outcome::Rejected);
@@ -256,11 +290,10 @@ fn decide_mail(
             d
         }
         (MailKind::ThreadCommand, _) => thread::decide(&ctx, facts),
-        (MailKind::Ordinary, _) => match kind_by_body(config, &mail.body) {
+        (MailKind::Ordinary, _) => match kind_by_body(fields) {
             Some(k) => {
-                let fields = parse_fields(&mail.body, &config.fields);
                 let project = fields
-                    .get("项目名称")
+                    .get(name::PROJECT)
                     .map(str::trim)
                     .filter(|p| !p.is_empty());
                 let mut hint = crate::parse::WorkflowSubject::empty(k);
@@ -314,5 +347,7 @@ pub fn month_of(config: &Config, mail: &Inbound) -> String {
         .to_string()
 }
 
+#[cfg(test)]
+mod testkit;
 #[cfg(test)]
 mod tests;

@@ -4,17 +4,9 @@ use super::{Ctx, Decision, Effect, Facts, MailKind, Outcome, text};
 use crate::config::RulesConfig;
 use crate::directory::Role;
 use crate::mail::OutgoingKind;
-use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields, simplified};
+use crate::parse::{ProjectKey, ReportFields, SubjectKind, WorkflowSubject, simplified};
 use unicode_normalization::UnicodeNormalization;
 
-/// 第十五条: what a report must carry.
-const REQUIRED: [&str; 5] = [
-    "沟通结果",
-    "项目名称",
-    "沟通人",
-    "沟通方式",
-    "沟通的具体问题",
-];
 /// 第十五条: the two results.
 const SUCCESS: &str = "成功";
 const OPEN: &str = "问题遗留";
@@ -47,7 +39,12 @@ pub struct ReportRow {
 const KIND: MailKind = MailKind::Workflow(SubjectKind::Report);
 
 /// Checks a report and records it, or says exactly what to fix.
-pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decision {
+pub fn decide(
+    ctx: &Ctx<'_>,
+    subject: &WorkflowSubject,
+    f: &ReportFields,
+    facts: &Facts,
+) -> Decision {
     let canonical = subject.canonical();
     if !ctx.sender.has(Role::Presales) && !ctx.sender.has(Role::PresalesManager) {
         let reply = ctx.reply(
@@ -61,17 +58,19 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
         );
         return Decision::rejected(KIND, vec!["not_authorized".into()], reply);
     }
-    let fields = parse_fields(&ctx.mail.body, &ctx.config.fields);
-    let value = |name: &str| fields.get(name).map(str::trim).filter(|v| !v.is_empty());
     let mut reasons = Vec::new();
     let mut problems = Vec::new();
-    for name in REQUIRED {
-        if value(name).is_none() {
+    // 第十五条: what a report must carry.
+    for (name, value) in f.required() {
+        if value.is_none() {
             reasons.push(format!("missing_field:{name}"));
             problems.push(format!("缺少「{name}」（第十五条）"));
         }
     }
-    let written = value("沟通结果").map(|r| r.trim_end_matches(['。', '.', '！', '!']).trim());
+    let written = f
+        .result
+        .as_deref()
+        .map(|r| r.trim_end_matches(['。', '.', '！', '!']).trim());
     // Matched in Simplified characters (問題遺留 is 问题遗留); stored as the canonical value.
     let result = written.map(|r| match simplified(r).as_str() {
         SUCCESS => SUCCESS,
@@ -87,13 +86,13 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             "「沟通结果」只能是「成功」或「问题遗留」，现为「{r}」（第十五条）"
         ));
     }
-    if result == Some(OPEN) && value("遗留的问题描述").is_none() {
+    if result == Some(OPEN) && f.leftover.is_none() {
         reasons.push("missing_field:遗留的问题描述".into());
         problems
             .push("沟通结果为「问题遗留」时须写「遗留的问题描述」（第十五条、第十七条）".into());
     }
     let key = subject.project.as_deref().and_then(ProjectKey::new);
-    if let (Some(k), Some(named)) = (&key, value("项目名称"))
+    if let (Some(k), Some(named)) = (&key, f.project.as_deref())
         && ProjectKey::new(named).as_ref() != Some(k)
     {
         reasons.push("project_mismatch".into());
@@ -111,7 +110,7 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             ctx.sender.name
         ));
     }
-    if let Some(content) = value("沟通的具体问题")
+    if let Some(content) = f.content.as_deref()
         && is_vague(content, &ctx.config.rules)
     {
         reasons.push("vague_content".into());
@@ -124,7 +123,7 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             reasons.push("missing_field:项目名称".into());
             problems.push("标题中缺少项目名称（第十二条）".into());
         }
-        let template = text::report_template(subject, &ctx.sender.name, &fields);
+        let template = text::report_template(subject, &ctx.sender.name, ctx.fields);
         let reply = ctx.reply(
             OutgoingKind::Rejection,
             format!("已退回：{canonical}"),
@@ -133,7 +132,9 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
         return Decision::rejected(KIND, reasons, reply);
     };
     let result = result.unwrap_or(SUCCESS).to_string();
-    let priority = value("优先级")
+    let priority = f
+        .priority
+        .as_deref()
         .map(simplified)
         .and_then(|p| PRIORITIES.into_iter().find(|known| *known == p))
         .unwrap_or("一般")
@@ -142,12 +143,12 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
         project: key.clone(),
         engineer: ctx.sender.name.clone(),
         result: result.clone(),
-        contact: value("沟通人").unwrap_or_default().to_string(),
-        method: value("沟通方式").unwrap_or_default().to_string(),
-        content: value("沟通的具体问题").unwrap_or_default().to_string(),
-        leftover: value("遗留的问题描述").map(String::from),
+        contact: f.contact.clone().unwrap_or_default(),
+        method: f.method.clone().unwrap_or_default(),
+        content: f.content.clone().unwrap_or_default(),
+        leftover: f.leftover.clone(),
         priority: priority.clone(),
-        communicated_at: value("沟通时间").map(String::from),
+        communicated_at: f.contact_time.clone(),
     };
     let mut d = Decision::new(KIND, Outcome::Accepted);
     d.project = Some(key.clone());
@@ -158,7 +159,9 @@ pub fn decide(ctx: &Ctx<'_>, subject: &WorkflowSubject, facts: &Facts) -> Decisi
             // 第十一条: no 立项 yet. Ask the 责任销售 (body, else what an earlier report named) to
             // file it, copying the engineer; with no known sales, ask the engineer to forward.
             d.reasons.push("unknown_project".into());
-            let sales = value("责任销售")
+            let sales = f
+                .responsible_sales
+                .as_deref()
                 .and_then(|s| ctx.config.directory.lookup(s))
                 .or_else(|| {
                     let p = facts.project.as_ref()?;
@@ -403,3 +406,6 @@ mod tests {
         assert!(!is_vague("确认客户防火墙放行 3389 端口", &rules));
     }
 }
+
+#[cfg(test)]
+mod decide_tests;

@@ -84,19 +84,14 @@ fn field_lines(names: &[&str], fields: &Fields) -> String {
 /// 第十五条 template, filled.
 pub fn report_template(subject: &WorkflowSubject, sender: &str, fields: &Fields) -> String {
     let project = subject.project.as_deref().unwrap_or("项目名称");
-    let mut lines = field_lines(
-        &[
-            "沟通结果",
-            "项目名称",
-            "沟通人",
-            "沟通方式",
-            "沟通的具体问题",
-            "遗留的问题描述",
-            "沟通时间",
-            "优先级",
-        ],
-        fields,
-    );
+    // The report's fields from the one table, but for 责任销售 (asked only when a 立项 is missing).
+    let names: Vec<&str> = SubjectKind::Report
+        .fields()
+        .iter()
+        .copied()
+        .filter(|n| *n != crate::parse::fields::name::RESPONSIBLE_SALES)
+        .collect();
+    let mut lines = field_lines(&names, fields);
     if fields.get("项目名称").is_none_or(|v| v.trim().is_empty()) {
         lines = lines.replacen("项目名称: \n", &format!("项目名称: {project}\n"), 1);
     }
@@ -572,21 +567,14 @@ pub fn fault_state_name(state: super::FaultState) -> &'static str {
 
 /// The fields of a fault order as filed (第四十四条), one 「名称: 内容」 a line.
 pub fn fault_fields(fields: &Fields) -> String {
-    [
-        "环境",
-        "操作过程",
-        "现象",
-        "日志",
-        "尝试次数",
-        "严重",
-        "优先级",
-    ]
-    .iter()
-    .filter_map(|n| {
-        let v = fields.get(n)?.trim();
-        (!v.is_empty()).then(|| format!("{n}: {v}\n"))
-    })
-    .collect()
+    SubjectKind::FaultOrder
+        .fields()
+        .iter()
+        .filter_map(|n| {
+            let v = fields.get(n)?.trim();
+            (!v.is_empty()).then(|| format!("{n}: {v}\n"))
+        })
+        .collect()
 }
 
 /// The order as filed, for whoever was not on the original mail.

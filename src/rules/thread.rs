@@ -132,3 +132,6 @@ fn reject(ctx: &Ctx<'_>, code: &str, problem: String, project: Option<&str>) -> 
     d.project = project.and_then(ProjectKey::new);
     d
 }
+
+#[cfg(test)]
+mod decide_tests;

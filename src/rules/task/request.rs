@@ -3,8 +3,9 @@
 use super::{SIGNATURE, TaskKind, wan};
 use crate::directory::Role;
 use crate::mail::{Outgoing, OutgoingKind};
+use crate::parse::fields::name;
 use crate::parse::values::{day, yuan};
-use crate::parse::{ProjectKey, SubjectKind, WorkflowSubject, parse_fields};
+use crate::parse::{ProjectKey, SubjectKind, TaskRequestFields, WorkflowSubject};
 use crate::rules::{Ctx, Decision, Effect, MailKind, Outcome, text};
 use chrono::NaiveDate;
 
@@ -39,11 +40,9 @@ pub struct NewTask {
 }
 
 /// Files a 任务申请 from a sales person, or rejects it naming every problem and quoting the rule.
-pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
+pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject, f: &TaskRequestFields) -> Decision {
     let canonical = subject.canonical();
     let cfg = &ctx.config.tasks;
-    let fields = parse_fields(&ctx.mail.body, &ctx.config.fields);
-    let value = |name: &str| fields.get(name).map(str::trim).filter(|v| !v.is_empty());
     let mut reasons: Vec<String> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let mut problem = |reason: String, text: String| {
@@ -61,7 +60,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
         .as_deref()
         .and_then(TaskKind::from_name)
         .unwrap_or(TaskKind::Design);
-    if let Some(written) = value("任务类型")
+    if let Some(written) = f.task_type.as_deref()
         && TaskKind::from_name(written) != Some(kind)
     {
         problem(
@@ -72,7 +71,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
             ),
         );
     }
-    if value("任务内容").is_none() {
+    if f.content.is_none() {
         let examples = match kind {
             TaskKind::Design => "技术方案、标书制作、现场查勘等",
             TaskKind::Construction => "安装、调试、工程维修、工程施工等",
@@ -82,7 +81,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
             format!("缺少「任务内容」（{}：{examples}）", kind.as_str()),
         );
     }
-    let mut amount = |name: &str| match value(name) {
+    let mut amount = |name: &str, value: Option<&str>| match value {
         None => None,
         Some(v) => {
             let read = yuan(v);
@@ -95,9 +94,9 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
             read
         }
     };
-    let project_yuan = amount("工程金额");
-    let equipment_yuan = amount("设备金额");
-    let mut date = |name: &str| match value(name) {
+    let project_yuan = amount(name::WORKS_AMOUNT, f.works_amount.as_deref());
+    let equipment_yuan = amount(name::EQUIPMENT_AMOUNT, f.equipment_amount.as_deref());
+    let mut date = |name: &str, value: Option<&str>| match value {
         None => None,
         Some(v) => {
             let read = day(v);
@@ -110,9 +109,9 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
             read
         }
     };
-    let start_wanted = date("期望开工");
-    let due = date("期望完工");
-    let written = value("工程金额").is_some() || value("设备金额").is_some();
+    let start_wanted = date(name::START_WANTED, f.start_wanted.as_deref());
+    let due = date(name::FINISH_WANTED, f.finish_wanted.as_deref());
+    let written = f.works_amount.is_some() || f.equipment_amount.is_some();
     if !written {
         problem(
             "missing_field:工程金额".into(),
@@ -120,7 +119,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
         );
     }
     let total = project_yuan.unwrap_or(0) + equipment_yuan.unwrap_or(0);
-    let contract_no = value("合同号").map(str::to_owned);
+    let contract_no = f.contract_no.clone();
     let at_least = |y: Option<i64>, w: f64| y.is_some_and(|y| y as f64 >= w * 10_000.0);
     match kind {
         // 第①条: 超过5万的工程项目或超过10万的设备安装调试项目 may ask for technical support.
@@ -167,7 +166,7 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
         let reply = ctx.reply(
             OutgoingKind::Rejection,
             format!("已退回：{canonical}"),
-            text::rejection("任务申请", &problems, &template(kind, subject, &fields)),
+            text::rejection("任务申请", &problems, &template(kind, subject, ctx.fields)),
         );
         let mut d = Decision::rejected(KIND, reasons, reply);
         d.project = key;
@@ -180,11 +179,11 @@ pub fn file(ctx: &Ctx<'_>, subject: &WorkflowSubject) -> Decision {
         kind,
         project: project.clone(),
         project_name: subject.project.clone().unwrap_or_default(),
-        content: value("任务内容").unwrap_or_default().to_string(),
+        content: f.content.clone().unwrap_or_default(),
         amount_yuan: total,
         contract_no,
-        site: value("地点").map(str::to_owned),
-        contact: value("沟通人").map(str::to_owned),
+        site: f.site.clone(),
+        contact: f.contact.clone(),
         start_wanted,
         due,
     };
@@ -225,17 +224,14 @@ fn template(kind: TaskKind, subject: &WorkflowSubject, fields: &crate::parse::Fi
         kind.as_str(),
         kind.as_str()
     );
-    for name in [
-        "任务内容",
-        "工程金额",
-        "设备金额",
-        "合同号",
-        "地点",
-        "期望开工",
-        "期望完工",
-    ] {
-        s += &format!("{name}: {}\n", get(name));
+    // The kind's fields from the one table; 任务类型 and 项目名称 are in the subject.
+    for field in SubjectKind::TaskRequest
+        .fields()
+        .iter()
+        .filter(|n| ![name::TASK_TYPE, name::PROJECT].contains(n))
+    {
+        s += &format!("{field}: {}\n", get(field));
     }
-    s += &format!("联系人: {}\n", get("沟通人"));
+    s += &format!("联系人: {}\n", get(name::CONTACT));
     s
 }
