@@ -3,6 +3,7 @@
 
 mod bug;
 pub mod complaint;
+pub mod deadlines;
 mod decision;
 mod facts;
 mod fault;
