@@ -241,23 +241,15 @@ pub fn config_summary(config: &Config) -> String {
     s
 }
 
-/// Who owes the next step of a fault order (names), by its state.
+/// Who owes the next step of a fault order (names), by its state
+/// ([`crate::rules::fault::state::next_actor`]); nobody when the stored state is unknown.
 pub fn fault_owes(config: &Config, f: &queries::FaultLine) -> Vec<String> {
-    let role = |r: Role| {
-        config
-            .directory
-            .with_role(r)
-            .map(|p| p.name.clone())
-            .collect()
-    };
-    match f.state.as_str() {
-        "pending_approval" => role(Role::PresalesManager),
-        "with_rd_manager" => role(Role::RdManager),
-        "assigned" if f.conversion_proposed => vec![f.proposer.clone()],
-        "assigned" => f.lead.iter().cloned().collect(),
-        "closure_requested" => vec![f.proposer.clone()],
-        _ => Vec::new(),
-    }
+    use crate::rules::fault::state::{names_of, next_actor};
+    crate::rules::FaultState::from_name(&f.state)
+        .and_then(|s| next_actor(s, f.conversion_proposed))
+        .map_or_else(Vec::new, |a| {
+            names_of(config, &f.proposer, f.lead.as_deref(), a)
+        })
 }
 
 /// `report faults` rows as JSON, with who owes the next step.

@@ -85,55 +85,7 @@ pub struct OpenItemRef {
     pub open: bool,
 }
 
-/// States of a 故障处理工作单 (第四十四条–第四十七条).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultState {
-    /// Waiting for the presales manager's 同意.
-    PendingApproval,
-    /// Waiting for the R&D manager: 分配 or 驳回.
-    WithRdManager,
-    /// With the R&D lead.
-    Assigned,
-    /// The lead asked to close; the proposer confirms or sends it back.
-    ClosureRequested,
-    /// Closed by the proposer.
-    Closed,
-    /// Rejected with advice (第四十五条).
-    Rejected,
-    /// Turned into custom development (第四十七条).
-    Converted,
-}
-
-impl FaultState {
-    /// Every state, for `report faults --state`.
-    pub const ALL: [FaultState; 7] = [
-        FaultState::PendingApproval,
-        FaultState::WithRdManager,
-        FaultState::Assigned,
-        FaultState::ClosureRequested,
-        FaultState::Closed,
-        FaultState::Rejected,
-        FaultState::Converted,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FaultState::PendingApproval => "pending_approval",
-            FaultState::WithRdManager => "with_rd_manager",
-            FaultState::Assigned => "assigned",
-            FaultState::ClosureRequested => "closure_requested",
-            FaultState::Closed => "closed",
-            FaultState::Rejected => "rejected",
-            FaultState::Converted => "converted",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn from_name(s: &str) -> Option<FaultState> {
-        FaultState::ALL.into_iter().find(|f| f.as_str() == s)
-    }
-}
+pub use super::fault::state::FaultState;
 
 /// A fault order as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ pub mod complaint;
 pub mod deadlines;
 mod decision;
 mod facts;
-mod fault;
+pub mod fault;
 mod improvement;
 mod initiation;
 pub mod model;

@@ -204,15 +204,12 @@ async fn fault_steps(
     config: &Config,
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<Vec<reminders::FaultStep>> {
-    let open = [
-        "pending_approval",
-        "with_rd_manager",
-        "assigned",
-        "closure_requested",
-    ];
+    let open = crate::rules::FaultState::ALL
+        .into_iter()
+        .filter(|s| s.is_open());
     let mut steps = Vec::new();
     for state in open {
-        for f in crate::store::queries::faults(conn, None, Some(state)).await? {
+        for f in crate::store::queries::faults(conn, None, Some(state.as_str())).await? {
             let owners: Vec<String> = crate::report::fault_owes(config, &f)
                 .iter()
                 .filter_map(|n| config.directory.by_name(n).map(|p| p.address().to_string()))
