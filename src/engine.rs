@@ -246,12 +246,12 @@ async fn load_facts(
         facts.thread = messages::thread_by_ids(conn, &ids).await?;
     }
     if let Some(thread) = &facts.thread {
-        facts.item = load_item(conn, thread.message, &thread.kind).await?;
+        facts.item = load_item(conn, thread.message, thread.mail_kind()).await?;
         facts.satisfaction = satisfaction::by_thread(conn, thread.message).await?;
         // 「已解决」 on a report's thread that opened no item (the ack of a 成功 report asks so):
         // the project's open items, to find the sender's one.
         if facts.item.is_none()
-            && thread.kind == "report"
+            && thread.is_report()
             && let Some(key) = thread.project.as_deref().and_then(ProjectKey::new)
         {
             facts.open_items = projects::get_with_open_items(conn, &key).await?.1;
@@ -296,25 +296,30 @@ async fn load_facts(
 async fn load_item(
     conn: &mut SqliteConnection,
     thread: i64,
-    kind: &str,
+    kind: Option<MailKind>,
 ) -> anyhow::Result<Option<ThreadItem>> {
+    let Some(MailKind::Workflow(kind)) = kind else {
+        return Ok(None);
+    };
     Ok(match kind {
-        "fault_order" => items::fault_by_thread(conn, thread)
+        SubjectKind::FaultOrder => items::fault_by_thread(conn, thread)
             .await?
             .map(ThreadItem::Fault),
-        "improvement_request" => items::improvement_by_thread(conn, thread)
+        SubjectKind::ImprovementRequest => items::improvement_by_thread(conn, thread)
             .await?
             .map(ThreadItem::Improvement),
-        "report" => items::open_item_by_thread(conn, thread)
+        SubjectKind::Report => items::open_item_by_thread(conn, thread)
             .await?
             .map(ThreadItem::OpenItem),
-        "complaint" => complaints::active_by_message(conn, thread)
+        SubjectKind::Complaint => complaints::active_by_message(conn, thread)
             .await?
             .map(ThreadItem::Complaint),
-        "task_request" => crate::store::tasks::by_thread(conn, thread)
+        SubjectKind::TaskRequest => crate::store::tasks::by_thread(conn, thread)
             .await?
             .map(ThreadItem::Task),
-        _ => None,
+        SubjectKind::Initiation | SubjectKind::ComplaintWithdrawal | SubjectKind::BugFeedback => {
+            None
+        }
     })
 }
 

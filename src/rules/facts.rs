@@ -70,6 +70,19 @@ pub struct ThreadRef {
     pub chain: i64,
 }
 
+impl ThreadRef {
+    /// The kind of the mail that opened the thread, typed; `None` for a name no [`MailKind`]
+    /// has.
+    pub fn mail_kind(&self) -> Option<super::MailKind> {
+        super::MailKind::from_name(&self.kind)
+    }
+
+    /// Opened by a 客户沟通 report.
+    pub fn is_report(&self) -> bool {
+        self.mail_kind() == Some(super::MailKind::Workflow(crate::parse::SubjectKind::Report))
+    }
+}
+
 /// 遗留问题 (第十七条) as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenItemRef {
@@ -175,4 +188,42 @@ pub struct Facts {
     pub open_items: Vec<OpenItemRef>,
     /// The 满意度回访 of the thread's item, once it has closed.
     pub satisfaction: Option<super::satisfaction::SatisfactionRef>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::SubjectKind;
+    use crate::rules::MailKind;
+
+    fn opened_by(kind: &str) -> ThreadRef {
+        ThreadRef {
+            message: 1,
+            sender: "a@example.com".into(),
+            outcome: "accepted".into(),
+            kind: kind.into(),
+            project: None,
+            chain: 1,
+        }
+    }
+
+    #[test]
+    fn a_stored_mail_kind_reads_back_as_the_same_kind() {
+        let others = [
+            MailKind::ThreadCommand,
+            MailKind::NearMiss,
+            MailKind::Ordinary,
+            MailKind::AutoReply,
+        ];
+        for k in SubjectKind::ALL
+            .map(MailKind::Workflow)
+            .into_iter()
+            .chain(others)
+        {
+            assert_eq!(opened_by(k.as_str()).mail_kind(), Some(k));
+        }
+        assert_eq!(opened_by("Report").mail_kind(), None);
+        assert!(opened_by("report").is_report());
+        assert!(!opened_by("fault_order").is_report());
+    }
 }

@@ -54,6 +54,21 @@ impl MailKind {
             MailKind::AutoReply => "auto_reply",
         }
     }
+
+    /// Reads a stored name (`messages.kind`, [`MailKind::as_str`]); `None` for anything else.
+    pub fn from_name(s: &str) -> Option<MailKind> {
+        const OTHERS: [MailKind; 4] = [
+            MailKind::ThreadCommand,
+            MailKind::NearMiss,
+            MailKind::Ordinary,
+            MailKind::AutoReply,
+        ];
+        SubjectKind::ALL
+            .into_iter()
+            .map(MailKind::Workflow)
+            .chain(OTHERS)
+            .find(|k| k.as_str() == s)
+    }
 }
 
 /// What became of a mail.
