@@ -25,17 +25,60 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Output formats.
+/// `--format` of the commands that print one table or one JSON document (interface.md:
+/// `table|json`); clap rejects anything else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum TextFormat {
     /// Aligned text for people.
     Table,
     /// JSON for scripts (interface.md).
     Json,
-    /// CSV (tracking only).
+}
+
+/// `--format` of `report tracking` and `report tasks` (interface.md: `table|json|csv|xlsx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SheetFormat {
+    /// Aligned text for people.
+    Table,
+    /// JSON for scripts (interface.md).
+    Json,
+    /// CSV.
     Csv,
-    /// Excel workbook (tracking only).
+    /// Excel workbook (needs `--output`).
     Xlsx,
+}
+
+/// A calendar month as `--month` takes it: `YYYY-MM` (e.g. `2026-11`). Parsed by clap, so a bad
+/// month is a usage error naming the expected form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Month(String);
+
+impl Month {
+    /// `YYYY-MM`, as the store keys months.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Month {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Month, String> {
+        let well_formed = s.len() == 7
+            && s.as_bytes().get(4) == Some(&b'-')
+            && chrono::NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").is_ok();
+        if well_formed {
+            Ok(Month(s.to_string()))
+        } else {
+            Err("expected YYYY-MM, e.g. 2026-11".to_string())
+        }
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// The commands.
@@ -81,8 +124,8 @@ pub enum Command {
         #[arg(long, value_parser = ["pending", "sent", "failed", "suppressed", "not_sent"])]
         status: Option<String>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// Validate the config and print what it understood.
     CheckConfig,
@@ -90,8 +133,8 @@ pub enum Command {
     /// `run` runs).
     Status {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// Write a consistent copy of the database to FILE (works while `run` runs).
     Backup {
@@ -112,19 +155,19 @@ pub enum ReportCommand {
     Satisfaction {
         /// YYYY-MM.
         #[arg(long)]
-        month: String,
+        month: Month,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// 第十四条 complaint tally of a month.
     Tally {
         /// YYYY-MM.
         #[arg(long)]
-        month: String,
+        month: Month,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// 第十六条 project tracking tables (项目跟踪表).
     Tracking {
@@ -132,8 +175,8 @@ pub enum ReportCommand {
         #[arg(long)]
         person: Option<String>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = SheetFormat::Table)]
+        format: SheetFormat,
         /// Write here instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
@@ -143,8 +186,8 @@ pub enum ReportCommand {
         /// The project's name (any spelling of it: 星河, 星河项目, 【星河】).
         name: String,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// 故障处理工作单 with their state and who owes the next step.
     Faults {
@@ -152,8 +195,8 @@ pub enum ReportCommand {
         #[arg(long, value_parser = ["pending_approval", "with_rd_manager", "assigned", "closure_requested", "closed", "rejected", "converted"])]
         state: Option<String>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// 集成部 tasks (tasks.md) with their state and who owes the next step.
     Tasks {
@@ -161,8 +204,8 @@ pub enum ReportCommand {
         #[arg(long, value_parser = ["requested", "dispatched", "in_progress", "delay_requested", "completion_requested", "completed", "rejected"])]
         state: Option<String>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = SheetFormat::Table)]
+        format: SheetFormat,
         /// Write here instead of standard output (needed for xlsx).
         #[arg(long)]
         output: Option<PathBuf>,
@@ -170,8 +213,8 @@ pub enum ReportCommand {
     /// Every distinct mail received and what became of it.
     Messages {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
 }
 
@@ -306,9 +349,8 @@ async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyh
         Command::Status { format } => {
             let s = crate::status::gather(config, &engine.store, Utc::now()).await?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
-                Format::Table => print!("{}", crate::status::table(&s)),
-                other => bail!("status: format {other:?} is not offered; use table or json"),
+                TextFormat::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+                TextFormat::Table => print!("{}", crate::status::table(&s)),
             }
             Ok(())
         }
@@ -328,14 +370,13 @@ async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyh
             let mut conn = engine.store.connection().await?;
             let rows = report::outbox(&mut conn, status.as_deref()).await?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-                Format::Table => {
+                TextFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                TextFormat::Table => {
                     let rows = serde_json::to_value(&rows)?;
                     let rows = rows.as_array().cloned().unwrap_or_default();
                     let cols = ["id", "kind", "to", "status", "subject"];
                     print!("{}", report::json_table(&rows, &cols));
                 }
-                other => bail!("outbox: format {other:?} is not offered; use table or json"),
             }
             Ok(())
         }
@@ -348,15 +389,12 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
         ReportCommand::Messages { format } => {
             let rows = report::messages_json(&mut conn).await?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-                Format::Table => {
+                TextFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                TextFormat::Table => {
                     let cols = [
                         "date", "from", "kind", "outcome", "reasons", "project", "subject",
                     ];
                     print!("{}", report::json_table(&rows, &cols));
-                }
-                other => {
-                    bail!("report messages: format {other:?} is not offered; use table or json")
                 }
             }
         }
@@ -365,19 +403,16 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                 bail!("report project: no project {name:?}");
             };
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&v)?),
-                Format::Table => print!("{}", report::project_table(&v)),
-                other => {
-                    bail!("report project: format {other:?} is not offered; use table or json")
-                }
+                TextFormat::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+                TextFormat::Table => print!("{}", report::project_table(&v)),
             }
         }
         ReportCommand::Faults { state, format } => {
             let rows =
                 report::faults_json(&engine.config, &mut conn, None, state.as_deref()).await?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-                Format::Table => {
+                TextFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                TextFormat::Table => {
                     let cols = [
                         "thread",
                         "project",
@@ -390,26 +425,20 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                     ];
                     print!("{}", report::json_table(&rows, &cols));
                 }
-                other => bail!("report faults: format {other:?} is not offered; use table or json"),
             }
         }
         ReportCommand::Satisfaction { month, format } => {
-            if month.len() != 7 {
-                bail!("--month {month:?}: expected YYYY-MM");
-            }
+            let month = month.as_str();
             match format {
-                Format::Json => {
-                    let v = report::satisfaction(&engine.config, &mut conn, &month).await?;
+                TextFormat::Json => {
+                    let v = report::satisfaction(&engine.config, &mut conn, month).await?;
                     println!("{}", serde_json::to_string_pretty(&v)?)
                 }
-                Format::Table => {
+                TextFormat::Table => {
                     let lines =
-                        report::satisfaction_lines(&engine.config, &mut conn, &month).await?;
+                        report::satisfaction_lines(&engine.config, &mut conn, month).await?;
                     println!("{month} 满意度回访");
                     print!("{}", report::satisfaction_table(&lines));
-                }
-                other => {
-                    bail!("report satisfaction: format {other:?} is not offered; use table or json")
                 }
             }
         }
@@ -425,10 +454,10 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
             let lines = tasks::lines(&engine.config, &mut conn, state, None, Utc::now()).await?;
             let cells = tasks::cells(&engine.config, &lines);
             let bytes = match format {
-                Format::Json => (serde_json::to_string_pretty(&lines)? + "\n").into_bytes(),
-                Format::Table => report::table(&tasks::COLUMNS, &cells).into_bytes(),
-                Format::Csv => tasks::csv(&cells)?.into_bytes(),
-                Format::Xlsx => {
+                SheetFormat::Json => (serde_json::to_string_pretty(&lines)? + "\n").into_bytes(),
+                SheetFormat::Table => report::table(&tasks::COLUMNS, &cells).into_bytes(),
+                SheetFormat::Csv => tasks::csv(&cells)?.into_bytes(),
+                SheetFormat::Xlsx => {
                     if output.is_none() {
                         bail!("report tasks --format xlsx needs --output FILE");
                     }
@@ -445,23 +474,18 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
             }
         }
         ReportCommand::Tally { month, format } => {
-            if chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err()
-                || month.len() != 7
-            {
-                bail!("--month {month:?}: expected YYYY-MM");
-            }
-            let lines = report::tally(&engine.config, &mut conn, &month).await?;
+            let month = month.as_str();
+            let lines = report::tally(&engine.config, &mut conn, month).await?;
             match format {
-                Format::Json => println!(
+                TextFormat::Json => println!(
                     "{}",
-                    serde_json::to_string_pretty(&report::tally_json(&month, &lines))?
+                    serde_json::to_string_pretty(&report::tally_json(month, &lines))?
                 ),
-                Format::Table => {
+                TextFormat::Table => {
                     println!("{month} 投诉统计（第十四条）");
                     let cells = report::tally_cells(&lines);
                     print!("{}", report::table(&report::TALLY_COLUMNS, &cells));
                 }
-                other => bail!("report tally: format {other:?} is not offered; use table or json"),
             }
         }
         ReportCommand::Tracking {
@@ -476,9 +500,9 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
             }
             let rows = report::tracking(&mut conn, person.as_deref()).await?;
             let text = match format {
-                Format::Json => serde_json::to_string_pretty(&rows)? + "\n",
-                Format::Csv => report::tracking_csv(&rows)?,
-                Format::Table => {
+                SheetFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
+                SheetFormat::Csv => report::tracking_csv(&rows)?,
+                SheetFormat::Table => {
                     let cells: Vec<Vec<String>> = rows
                         .iter()
                         .map(|r| {
@@ -504,7 +528,7 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                         &cells,
                     )
                 }
-                Format::Xlsx => {
+                SheetFormat::Xlsx => {
                     let Some(path) = output else {
                         bail!("report tracking --format xlsx needs --output FILE");
                     };
@@ -547,4 +571,90 @@ fn not_all_handled(errors: usize, where_: &str) -> anyhow::Result<()> {
 /// The daemon: see [`crate::daemon`].
 async fn run(engine: &Engine, poll_seconds: u64, config_path: &Path) -> anyhow::Result<()> {
     crate::daemon::run_with_reload(engine, poll_seconds, Some(config_path)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("supportbot").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_table_or_json_command_rejects_csv_and_xlsx() {
+        for args in [
+            &["status", "--format", "csv"][..],
+            &["outbox", "--format", "xlsx"],
+            &["report", "messages", "--format", "csv"],
+            &["report", "project", "星河", "--format", "xlsx"],
+            &["report", "faults", "--format", "csv"],
+            &["report", "tally", "--month", "2026-11", "--format", "csv"],
+            &[
+                "report",
+                "satisfaction",
+                "--month",
+                "2026-11",
+                "--format",
+                "xlsx",
+            ],
+        ] {
+            let e = parse(args).err().map(|e| e.kind());
+            assert_eq!(e, Some(ErrorKind::InvalidValue), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn every_format_interface_md_lists_is_accepted() {
+        for f in ["table", "json"] {
+            assert!(parse(&["status", "--format", f]).is_ok());
+            assert!(parse(&["outbox", "--format", f]).is_ok());
+            assert!(parse(&["report", "messages", "--format", f]).is_ok());
+            assert!(parse(&["report", "tally", "--month", "2026-11", "--format", f]).is_ok());
+        }
+        for f in ["table", "json", "csv", "xlsx"] {
+            assert!(parse(&["report", "tracking", "--format", f]).is_ok());
+            assert!(parse(&["report", "tasks", "--format", f]).is_ok());
+        }
+        assert_eq!(
+            parse(&["report", "tracking", "--format", "pdf"])
+                .err()
+                .map(|e| e.kind()),
+            Some(ErrorKind::InvalidValue)
+        );
+    }
+
+    #[test]
+    fn a_month_that_is_not_yyyy_mm_is_a_usage_error_naming_the_form() {
+        for bad in [
+            "November",
+            "2026-13",
+            "2026-1",
+            "2026/11",
+            "202611",
+            "2026-11-01",
+            "",
+        ] {
+            let e = parse(&["report", "tally", "--month", bad]).err();
+            assert_eq!(
+                e.as_ref().map(|e| e.kind()),
+                Some(ErrorKind::ValueValidation),
+                "{bad:?}"
+            );
+            let text = e.map(|e| e.to_string()).unwrap_or_default();
+            assert!(text.contains("YYYY-MM"), "{text}");
+        }
+        let Ok(Cli {
+            command:
+                Command::Report {
+                    what: ReportCommand::Satisfaction { month, .. },
+                },
+            ..
+        }) = parse(&["report", "satisfaction", "--month", "2026-02"])
+        else {
+            panic!("2026-02 is a month");
+        };
+        assert_eq!(month.as_str(), "2026-02");
+    }
 }

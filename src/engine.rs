@@ -251,12 +251,12 @@ async fn load_facts(
         facts.thread = messages::thread_by_ids(conn, &ids).await?;
     }
     if let Some(thread) = &facts.thread {
-        facts.item = load_item(conn, thread.message, &thread.kind).await?;
+        facts.item = load_item(conn, thread.message, thread.mail_kind()).await?;
         facts.satisfaction = satisfaction::by_thread(conn, thread.message).await?;
         // 「已解决」 on a report's thread that opened no item (the ack of a 成功 report asks so):
         // the project's open items, to find the sender's one.
         if facts.item.is_none()
-            && thread.kind == "report"
+            && thread.is_report()
             && let Some(key) = thread.project.as_deref().and_then(ProjectKey::new)
         {
             facts.open_items = projects::get_with_open_items(conn, &key).await?.1;
@@ -302,29 +302,48 @@ async fn load_facts(
 async fn load_item(
     conn: &mut SqliteConnection,
     thread: i64,
-    kind: &str,
+    kind: Option<MailKind>,
 ) -> anyhow::Result<Option<ThreadItem>> {
+    let Some(MailKind::Workflow(kind)) = kind else {
+        return Ok(None);
+    };
     Ok(match kind {
-        "fault_order" => items::fault_by_thread(conn, thread)
+        SubjectKind::FaultOrder => items::fault_by_thread(conn, thread)
             .await?
             .map(ThreadItem::Fault),
-        "improvement_request" => items::improvement_by_thread(conn, thread)
+        SubjectKind::ImprovementRequest => items::improvement_by_thread(conn, thread)
             .await?
             .map(ThreadItem::Improvement),
-        "report" => items::open_item_by_thread(conn, thread)
+        SubjectKind::Report => items::open_item_by_thread(conn, thread)
             .await?
             .map(ThreadItem::OpenItem),
-        "complaint" => complaints::active_by_message(conn, thread)
+        SubjectKind::Complaint => complaints::active_by_message(conn, thread)
             .await?
             .map(ThreadItem::Complaint),
-        "task_request" => crate::store::tasks::by_thread(conn, thread)
+        SubjectKind::TaskRequest => crate::store::tasks::by_thread(conn, thread)
             .await?
             .map(ThreadItem::Task),
-        _ => None,
+        SubjectKind::Initiation | SubjectKind::ComplaintWithdrawal | SubjectKind::BugFeedback => {
+            None
+        }
     })
 }
 
-/// Applies the decision's state changes, with an audit or history line for each.
+/// The mail whose decision is being applied: its row, its date (when each change happened) and
+/// who sent it (the actor of history lines).
+struct Applying<'a> {
+    config: &'a Config,
+    message: i64,
+    at: DateTime<Utc>,
+    actor: &'a str,
+}
+
+/// An audit line: action and detail.
+type Audit = Option<(&'static str, serde_json::Value)>;
+
+/// Applies the decision's state changes in order, one function per effect. Each writes its own
+/// item history line where the item has a history; the audit lines are written here, for the
+/// effects that return one.
 async fn apply(
     config: &Config,
     conn: &mut SqliteConnection,
@@ -333,29 +352,25 @@ async fn apply(
     actor: &str,
     d: &Decision,
 ) -> anyhow::Result<()> {
-    let at = mail.date;
-    let mut report_id = None;
+    let a = Applying {
+        config,
+        message: id,
+        at: mail.date,
+        actor,
+    };
+    // The report row an open item hangs on: the AddReport before it in the same decision.
+    let mut report = None;
     for e in &d.effects {
-        let (action, detail) = match e {
-            Effect::InitiateProject(sheet) => {
-                projects::initiate(conn, sheet, id, at).await?;
-                (
-                    "initiate_project",
-                    json!({"project": sheet.key.as_str(), "first_presales": sheet.first_presales}),
-                )
-            }
+        let audit = match e {
+            Effect::InitiateProject(sheet) => initiate_project(&a, conn, sheet).await?,
             Effect::CreateUninitiated {
                 key,
                 name,
                 responsible_sales,
-            } => {
-                projects::create_uninitiated(conn, key, name, responsible_sales.as_deref(), id, at)
-                    .await?;
-                ("create_uninitiated", json!({"project": key.as_str()}))
-            }
+            } => create_uninitiated(&a, conn, key, name, responsible_sales.as_deref()).await?,
             Effect::AddReport(row) => {
-                report_id = Some(tracking::add_report(conn, id, row, at).await?);
-                continue;
+                report = Some(tracking::add_report(conn, a.message, row, a.at).await?);
+                None
             }
             Effect::OpenItem {
                 project,
@@ -364,44 +379,12 @@ async fn apply(
                 priority,
             } => {
                 let report =
-                    report_id.ok_or_else(|| anyhow::anyhow!("open item without its report"))?;
-                let item = tracking::add_open_item(
-                    conn,
-                    report,
-                    project.as_str(),
-                    engineer,
-                    description,
-                    priority,
-                    at,
-                )
-                .await?;
-                crate::schedule::stamp_open_item(config, conn, item, priority, at).await?;
-                let line = HistoryLine {
-                    item_kind: "open_item",
-                    item_id: item,
-                    actor,
-                    action: "open",
-                    from: None,
-                    to: Some("open"),
-                    note: Some(priority),
-                };
-                items::history(conn, id, at, &line).await?;
-                continue;
+                    report.ok_or_else(|| anyhow::anyhow!("open item without its report"))?;
+                let item = (project, engineer.as_str(), description.as_str());
+                open_item(&a, conn, report, item, priority).await?
             }
             Effect::CloseOpenItem { id: item, how } => {
-                items::close_open_item(conn, *item, id, at).await?;
-                satisfaction::open_for_open_item(conn, *item, at).await?;
-                let line = HistoryLine {
-                    item_kind: "open_item",
-                    item_id: *item,
-                    actor,
-                    action: "close",
-                    from: Some("open"),
-                    to: Some("closed"),
-                    note: Some(how),
-                };
-                items::history(conn, id, at, &line).await?;
-                continue;
+                close_open_item(&a, conn, *item, how).await?
             }
             Effect::AddComplaint {
                 project,
@@ -409,65 +392,22 @@ async fn apply(
                 target,
                 month,
             } => {
-                complaints::add(conn, id, project.as_str(), complainant, target, month, at).await?;
-                continue;
+                let project = project.as_str();
+                complaints::add(conn, a.message, project, complainant, target, month, a.at).await?;
+                None
             }
             Effect::WithdrawComplaint {
                 id: complaint,
                 voided,
-            } => {
-                complaints::end(conn, *complaint, *voided, id).await?;
-                (
-                    "withdraw_complaint",
-                    json!({"complaint": complaint, "voided": voided}),
-                )
-            }
-            Effect::Notice { key, sent } => {
-                complaints::set_notice(conn, key, *sent, id).await?;
-                let action = if *sent {
-                    "threshold_notice"
-                } else {
-                    "threshold_revoked"
-                };
-                (
-                    action,
-                    json!({"engineer": key.0, "scope": key.1, "period": key.2, "level": key.3}),
-                )
-            }
+            } => withdraw_complaint(&a, conn, *complaint, *voided).await?,
+            Effect::Notice { key, sent } => notice(&a, conn, key, *sent).await?,
             Effect::FileImprovement { project, number } => {
-                let item =
-                    items::add_improvement(conn, id, project.as_str(), *number, actor, at).await?;
-                let note = number.to_string();
-                let line = HistoryLine {
-                    item_kind: "improvement_request",
-                    item_id: item,
-                    actor,
-                    action: "file",
-                    from: None,
-                    to: None,
-                    note: Some(&note),
-                };
-                items::history(conn, id, at, &line).await?;
-                continue;
+                file_improvement(&a, conn, project, *number).await?
             }
-            Effect::AddRdTime { request, hours } => {
-                items::add_rd_time(conn, *request, id, actor, *hours, at).await?;
-                let note = format!("{hours}h");
-                let line = HistoryLine {
-                    item_kind: "improvement_request",
-                    item_id: *request,
-                    actor,
-                    action: "rd_time",
-                    from: None,
-                    to: None,
-                    note: Some(&note),
-                };
-                items::history(conn, id, at, &line).await?;
-                continue;
-            }
+            Effect::AddRdTime { request, hours } => add_rd_time(&a, conn, *request, *hours).await?,
             Effect::RdCostNotice { project } => {
-                items::add_rd_notice(conn, project, id).await?;
-                ("rd_cost_notice", json!({"project": project}))
+                items::add_rd_notice(conn, project, a.message).await?;
+                Some(("rd_cost_notice", json!({"project": project})))
             }
             Effect::FileFault {
                 project,
@@ -475,24 +415,7 @@ async fn apply(
                 state,
                 text,
                 attachments,
-            } => {
-                let item =
-                    items::add_fault(conn, id, project.as_str(), actor, priority, *state, at)
-                        .await?;
-                items::set_fault_text(conn, item, text, *attachments).await?;
-                crate::schedule::stamp_fault_order(config, conn, item, priority, at).await?;
-                let line = HistoryLine {
-                    item_kind: "fault_order",
-                    item_id: item,
-                    actor,
-                    action: "file",
-                    from: None,
-                    to: Some(state.as_str()),
-                    note: Some(priority),
-                };
-                items::history(conn, id, at, &line).await?;
-                continue;
-            }
+            } => file_fault(&a, conn, project, priority, *state, (text, *attachments)).await?,
             Effect::MoveFault {
                 id: item,
                 from,
@@ -501,81 +424,329 @@ async fn apply(
                 conversion_proposed,
                 note,
             } => {
-                items::move_fault(conn, *item, *to, lead.as_deref(), *conversion_proposed, at)
-                    .await?;
-                if *to == rules::FaultState::Closed {
-                    satisfaction::open_for_fault(conn, *item, at).await?;
-                }
-                let action = if *conversion_proposed {
-                    "propose_conversion"
-                } else {
-                    "move"
+                let step = FaultStep {
+                    from: *from,
+                    to: *to,
+                    lead: lead.as_deref(),
+                    conversion_proposed: *conversion_proposed,
+                    note: note.as_deref(),
                 };
-                let line = HistoryLine {
-                    item_kind: "fault_order",
-                    item_id: *item,
-                    actor,
-                    action,
-                    from: Some(from.as_str()),
-                    to: Some(to.as_str()),
-                    note: note.as_deref().or(lead.as_deref()),
-                };
-                items::history(conn, id, at, &line).await?;
-                continue;
+                move_fault(&a, conn, *item, step).await?
             }
             Effect::AnswerSatisfaction {
                 id: follow_up,
                 level,
                 note,
             } => {
-                satisfaction::answer(conn, *follow_up, *level, note.as_deref(), actor, at).await?;
-                (
+                let note = note.as_deref();
+                satisfaction::answer(conn, *follow_up, *level, note, a.actor, a.at).await?;
+                Some((
                     "satisfaction_answer",
                     json!({"satisfaction": follow_up, "answer": level.as_str(), "note": note}),
-                )
+                ))
             }
-            Effect::FileTask(task) => {
-                let item = crate::store::tasks::add(conn, id, actor, task, at).await?;
-                let line = HistoryLine {
-                    item_kind: "task",
-                    item_id: item,
-                    actor,
-                    action: "file",
-                    from: None,
-                    to: Some("requested"),
-                    note: Some(task.kind.as_str()),
-                };
-                items::history(conn, id, at, &line).await?;
-                continue;
-            }
+            Effect::FileTask(task) => file_task(&a, conn, task).await?,
             Effect::MoveTask {
                 id: item,
                 from,
                 to,
                 change,
-            } => {
-                crate::store::tasks::move_to(conn, *item, *to, change, at).await?;
-                let engineers = change.engineers.as_ref().map(|e| e.join("、"));
-                let line = HistoryLine {
-                    item_kind: "task",
-                    item_id: *item,
-                    actor,
-                    action: "move",
-                    from: Some(from.as_str()),
-                    to: Some(to.as_str()),
-                    note: change.note.as_deref().or(engineers.as_deref()),
-                };
-                items::history(conn, id, at, &line).await?;
-                continue;
-            }
+            } => move_task(&a, conn, *item, (*from, *to), change).await?,
             Effect::FileBug { topic, missing } => {
-                items::add_bug(conn, id, topic, actor, missing, at).await?;
-                continue;
+                items::add_bug(conn, a.message, topic, a.actor, missing, a.at).await?;
+                None
             }
         };
-        store::audit(conn, at, id, action, detail).await?;
+        if let Some((action, detail)) = audit {
+            store::audit(conn, a.at, a.message, action, detail).await?;
+        }
     }
     Ok(())
+}
+
+/// One line of an item's history, by the mail's sender at the mail's date.
+async fn history(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    line: HistoryLine<'_>,
+) -> anyhow::Result<()> {
+    items::history(conn, a.message, a.at, &line).await
+}
+
+async fn initiate_project(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    sheet: &rules::ProjectSheet,
+) -> anyhow::Result<Audit> {
+    projects::initiate(conn, sheet, a.message, a.at).await?;
+    Ok(Some((
+        "initiate_project",
+        json!({"project": sheet.key.as_str(), "first_presales": sheet.first_presales}),
+    )))
+}
+
+async fn create_uninitiated(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    key: &ProjectKey,
+    name: &str,
+    responsible_sales: Option<&str>,
+) -> anyhow::Result<Audit> {
+    projects::create_uninitiated(conn, key, name, responsible_sales, a.message, a.at).await?;
+    Ok(Some((
+        "create_uninitiated",
+        json!({"project": key.as_str()}),
+    )))
+}
+
+/// 第十七条: the open item, its SLA deadlines ([`rules::deadlines`]) and its first history line.
+async fn open_item(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    report: i64,
+    (project, engineer, description): (&ProjectKey, &str, &str),
+    priority: &str,
+) -> anyhow::Result<Audit> {
+    let item = tracking::add_open_item(
+        conn,
+        report,
+        project.as_str(),
+        engineer,
+        description,
+        priority,
+        a.at,
+    )
+    .await?;
+    let due = rules::deadlines::of(a.config, priority, a.at);
+    store::schedule::set_open_item_deadlines(conn, item, due.response, due.resolution).await?;
+    let line = HistoryLine {
+        item_kind: "open_item",
+        item_id: item,
+        actor: a.actor,
+        action: "open",
+        from: None,
+        to: Some("open"),
+        note: Some(priority),
+    };
+    history(a, conn, line).await?;
+    Ok(None)
+}
+
+async fn close_open_item(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    item: i64,
+    how: &str,
+) -> anyhow::Result<Audit> {
+    items::close_open_item(conn, item, a.message, a.at).await?;
+    satisfaction::open_for_open_item(conn, item, a.at).await?;
+    let line = HistoryLine {
+        item_kind: "open_item",
+        item_id: item,
+        actor: a.actor,
+        action: "close",
+        from: Some("open"),
+        to: Some("closed"),
+        note: Some(how),
+    };
+    history(a, conn, line).await?;
+    Ok(None)
+}
+
+async fn withdraw_complaint(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    complaint: i64,
+    voided: bool,
+) -> anyhow::Result<Audit> {
+    complaints::end(conn, complaint, voided, a.message).await?;
+    Ok(Some((
+        "withdraw_complaint",
+        json!({"complaint": complaint, "voided": voided}),
+    )))
+}
+
+async fn notice(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    key: &rules::NoticeKey,
+    sent: bool,
+) -> anyhow::Result<Audit> {
+    complaints::set_notice(conn, key, sent, a.message).await?;
+    let action = if sent {
+        "threshold_notice"
+    } else {
+        "threshold_revoked"
+    };
+    Ok(Some((
+        action,
+        json!({"engineer": key.0, "scope": key.1, "period": key.2, "level": key.3}),
+    )))
+}
+
+async fn file_improvement(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    project: &ProjectKey,
+    number: i64,
+) -> anyhow::Result<Audit> {
+    let item =
+        items::add_improvement(conn, a.message, project.as_str(), number, a.actor, a.at).await?;
+    let note = number.to_string();
+    let line = HistoryLine {
+        item_kind: "improvement_request",
+        item_id: item,
+        actor: a.actor,
+        action: "file",
+        from: None,
+        to: None,
+        note: Some(&note),
+    };
+    history(a, conn, line).await?;
+    Ok(None)
+}
+
+async fn add_rd_time(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    request: i64,
+    hours: f64,
+) -> anyhow::Result<Audit> {
+    items::add_rd_time(conn, request, a.message, a.actor, hours, a.at).await?;
+    let note = format!("{hours}h");
+    let line = HistoryLine {
+        item_kind: "improvement_request",
+        item_id: request,
+        actor: a.actor,
+        action: "rd_time",
+        from: None,
+        to: None,
+        note: Some(&note),
+    };
+    history(a, conn, line).await?;
+    Ok(None)
+}
+
+/// 第四十四条: the order, what it said, its SLA deadlines ([`rules::deadlines`]) and its first
+/// history line.
+async fn file_fault(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    project: &ProjectKey,
+    priority: &str,
+    state: rules::FaultState,
+    (text, attachments): (&str, i64),
+) -> anyhow::Result<Audit> {
+    let item = items::add_fault(
+        conn,
+        a.message,
+        project.as_str(),
+        a.actor,
+        priority,
+        state,
+        a.at,
+    )
+    .await?;
+    items::set_fault_text(conn, item, text, attachments).await?;
+    let due = rules::deadlines::of(a.config, priority, a.at);
+    items::set_fault_deadlines(conn, item, due.response, due.resolution).await?;
+    let line = HistoryLine {
+        item_kind: "fault_order",
+        item_id: item,
+        actor: a.actor,
+        action: "file",
+        from: None,
+        to: Some(state.as_str()),
+        note: Some(priority),
+    };
+    history(a, conn, line).await?;
+    Ok(None)
+}
+
+/// A fault order's move as [`Effect::MoveFault`] carries it.
+struct FaultStep<'a> {
+    from: rules::FaultState,
+    to: rules::FaultState,
+    lead: Option<&'a str>,
+    conversion_proposed: bool,
+    note: Option<&'a str>,
+}
+
+async fn move_fault(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    item: i64,
+    step: FaultStep<'_>,
+) -> anyhow::Result<Audit> {
+    items::move_fault(
+        conn,
+        item,
+        step.to,
+        step.lead,
+        step.conversion_proposed,
+        a.at,
+    )
+    .await?;
+    if step.to == rules::FaultState::Closed {
+        satisfaction::open_for_fault(conn, item, a.at).await?;
+    }
+    let action = if step.conversion_proposed {
+        "propose_conversion"
+    } else {
+        "move"
+    };
+    let line = HistoryLine {
+        item_kind: "fault_order",
+        item_id: item,
+        actor: a.actor,
+        action,
+        from: Some(step.from.as_str()),
+        to: Some(step.to.as_str()),
+        note: step.note.or(step.lead),
+    };
+    history(a, conn, line).await?;
+    Ok(None)
+}
+
+async fn file_task(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    task: &rules::task::NewTask,
+) -> anyhow::Result<Audit> {
+    let item = store::tasks::add(conn, a.message, a.actor, task, a.at).await?;
+    let line = HistoryLine {
+        item_kind: "task",
+        item_id: item,
+        actor: a.actor,
+        action: "file",
+        from: None,
+        to: Some("requested"),
+        note: Some(task.kind.as_str()),
+    };
+    history(a, conn, line).await?;
+    Ok(None)
+}
+
+async fn move_task(
+    a: &Applying<'_>,
+    conn: &mut SqliteConnection,
+    item: i64,
+    (from, to): (rules::task::TaskState, rules::task::TaskState),
+    change: &rules::task::TaskChange,
+) -> anyhow::Result<Audit> {
+    store::tasks::move_to(conn, item, to, change, a.at).await?;
+    let engineers = change.engineers.as_ref().map(|e| e.join("、"));
+    let line = HistoryLine {
+        item_kind: "task",
+        item_id: item,
+        actor: a.actor,
+        action: "move",
+        from: Some(from.as_str()),
+        to: Some(to.as_str()),
+        note: change.note.as_deref().or(engineers.as_deref()),
+    };
+    history(a, conn, line).await?;
+    Ok(None)
 }
 
 /// The mail being answered: its row, the thread its answers are tagged with, the mail itself.

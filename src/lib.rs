@@ -8,7 +8,8 @@
 //! - [`parse`]: subjects, bodies and project keys, from untrusted text to domain types.
 //! - [`mail`]: one inbound mail read from raw bytes ([`mail::Inbound`]), and outgoing mail.
 //! - [`rules`]: the regulation as pure functions: `(facts, mail) → decision`. No I/O, no clock.
-//!   Each workflow is a typed state machine in its own module: the fault order, and the 集成部
+//!   Each workflow is a typed state machine in its own module: the fault order
+//!   ([`rules::fault::state`]: `FaultState`, `transition`, `next_actor`), and the 集成部
 //!   task ([`rules::task`]: `TaskState`, `transition`, `next_actor`), which [`store::tasks`],
 //!   [`schedule::tasks`], [`digest::tasks`] and [`report::tasks`] ask, and the 满意度回访
 //!   ([`rules::satisfaction`], with [`store::satisfaction`] and the schedules' reminders).
@@ -32,6 +33,20 @@
 //! - [`calendar`]: working time (holidays, 调休) for every deadline.
 //! - [`schedule`]: SLAs, reminders and the `tick` step [`schedule::run_due`].
 //! - [`digest`]: the managers' and presales' digests (HTML + text) and the tracking workbook.
+//!
+//! # Layering
+//! Each file imports only files below it: no import cycle (`farm-studio look` draws the floors).
+//! From the top: [`cli`] → [`backup`] → [`daemon`] → [`ingest`] → [`jobs`] → [`engine`],
+//! [`digest`], [`status`] → [`report`], [`schedule`], [`alerts`] → [`store`] → [`rules`],
+//! [`transport`] → [`config`] → [`directory`] → [`parse`], [`mail`], [`calendar`].
+//! Two folders span floors, by file: `schedule::run_due` (the tick) sits above [`digest`] and
+//! [`engine`], while `schedule`'s occurrences, reminders, tasks and settings (the `[sla]` and
+//! `[schedules]` tables [`config`] parses) sit below them; `report` and `digest` use each
+//! other's files (the tally, the workbook writer), never in a circle. Inside [`rules`]: the rule
+//! modules (complaint, initiation, report, fault, …) → [`rules::text`] (the wording) →
+//! [`rules::model`] (the shared domain types) and the facts; the two state machines,
+//! [`rules::fault::state`] and [`rules::task`], ask nothing above them; SLA deadlines are
+//! computed in [`rules::deadlines`] and only written by the store.
 
 #![forbid(unsafe_code)]
 

@@ -5,9 +5,7 @@ pub mod tasks;
 
 use crate::config::Config;
 use crate::directory::Role;
-use crate::rules::complaint::Tally;
 use crate::store::{complaints, messages, outbox, queries, tracking};
-use serde::Serialize;
 use serde_json::json;
 use sqlx::SqliteConnection;
 
@@ -34,49 +32,18 @@ pub async fn messages_json(conn: &mut SqliteConnection) -> anyhow::Result<Vec<se
         .collect())
 }
 
-/// One engineer's line of `report tally` (第十四条).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct TallyLine {
-    /// Engineer.
-    pub name: String,
-    /// Complaints in the month.
-    pub month_count: i64,
-    /// Complaints up to the end of the month.
-    pub cumulative_count: i64,
-    /// floor(month_count / 2).
-    pub levels_docked: i64,
-    /// floor(cumulative_count / 4).
-    pub permanent_levels: i64,
-}
+pub use crate::rules::model::TallyLine;
 
-/// `report tally --month M`: everyone with an active complaint in M or before.
+/// `report tally --month M`: everyone with an active complaint in M or before
+/// ([`crate::rules::model::tally_of_month`]).
 pub async fn tally(
     config: &Config,
     conn: &mut SqliteConnection,
     month: &str,
 ) -> anyhow::Result<Vec<TallyLine>> {
     let rows = complaints::month_counts(conn).await?;
-    let mut names: Vec<&String> = rows
-        .iter()
-        .filter(|(_, m, n)| m.as_str() <= month && *n > 0)
-        .map(|(t, _, _)| t)
-        .collect();
-    names.sort();
-    names.dedup();
     let window = config.rules.complaint_cumulative_window_months;
-    Ok(names
-        .into_iter()
-        .map(|name| {
-            let t = Tally::of(&rows, name, month, window);
-            TallyLine {
-                name: name.clone(),
-                month_count: t.month_count,
-                cumulative_count: t.cumulative_count,
-                levels_docked: t.levels_docked(),
-                permanent_levels: t.permanent_levels(),
-            }
-        })
-        .collect())
+    Ok(crate::rules::model::tally_of_month(&rows, month, window))
 }
 
 /// `report tally` lines as table cells, in the column order of [`TALLY_COLUMNS`].
@@ -274,23 +241,15 @@ pub fn config_summary(config: &Config) -> String {
     s
 }
 
-/// Who owes the next step of a fault order (names), by its state.
+/// Who owes the next step of a fault order (names), by its state
+/// ([`crate::rules::fault::state::next_actor`]); nobody when the stored state is unknown.
 pub fn fault_owes(config: &Config, f: &queries::FaultLine) -> Vec<String> {
-    let role = |r: Role| {
-        config
-            .directory
-            .with_role(r)
-            .map(|p| p.name.clone())
-            .collect()
-    };
-    match f.state.as_str() {
-        "pending_approval" => role(Role::PresalesManager),
-        "with_rd_manager" => role(Role::RdManager),
-        "assigned" if f.conversion_proposed => vec![f.proposer.clone()],
-        "assigned" => f.lead.iter().cloned().collect(),
-        "closure_requested" => vec![f.proposer.clone()],
-        _ => Vec::new(),
-    }
+    use crate::rules::fault::state::{names_of, next_actor};
+    crate::rules::FaultState::from_name(&f.state)
+        .and_then(|s| next_actor(s, f.conversion_proposed))
+        .map_or_else(Vec::new, |a| {
+            names_of(config, &f.proposer, f.lead.as_deref(), a)
+        })
 }
 
 /// `report faults` rows as JSON, with who owes the next step.

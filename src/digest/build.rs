@@ -8,7 +8,6 @@ use crate::directory::Role;
 use crate::mail::outbound::Attachment;
 use crate::mail::{Outgoing, OutgoingKind};
 use crate::report;
-use crate::schedule::Prepared;
 use crate::schedule::occurrences::{Occurrence, What};
 use crate::store::schedule as store;
 use crate::store::tracking;
@@ -31,7 +30,7 @@ pub async fn build(
     };
     let (kind, to, digest, attachments) = match &o.what {
         What::CalendarWarning(year) => {
-            let mail = crate::schedule::calendar_warning_mail(config, *year);
+            let mail = calendar_warning_mail(config, *year);
             let has_to = !mail.to.is_empty();
             return Ok(has_to.then_some(Prepared {
                 mail,
@@ -278,4 +277,34 @@ async fn satisfaction_month(
         &crate::store::satisfaction::COLUMNS,
         rows,
     ))
+}
+
+/// A mail ready to queue under a due event.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Kind, recipients, subject, plain text.
+    pub mail: Outgoing,
+    /// HTML alternative.
+    pub html: Option<String>,
+    /// Attached files.
+    pub attachments: Vec<Attachment>,
+}
+
+/// The admins' weekly warning that the calendar lacks `year` (workflow.md §1 `admin`).
+pub fn calendar_warning_mail(config: &Config, year: i32) -> Outgoing {
+    Outgoing {
+        kind: OutgoingKind::CalendarWarning,
+        to: config
+            .directory
+            .with_role(Role::Admin)
+            .map(|p| p.address().to_string())
+            .collect(),
+        cc: Vec::new(),
+        subject: format!("工作日历缺少 {year} 年的节假日安排"),
+        body: format!(
+            "工作日历没有 {year} 年的节假日和调休安排，{year} 年的时限将只按周一至周五计算。\n\
+             国务院办公厅发布通知后，请按 docs/schedules.md 添加 config/calendar/cn-{year}.toml，\n\
+             并把它加入配置的 [calendar] files。补齐之前每周提醒一次。\n"
+        ),
+    }
 }

@@ -7,7 +7,7 @@ mod build;
 pub mod tasks;
 pub mod xlsx;
 
-pub use build::build;
+pub use build::{Prepared, build, calendar_warning_mail};
 
 /// A table of a digest.
 #[derive(Debug, Clone, PartialEq, Eq)]

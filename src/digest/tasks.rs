@@ -3,13 +3,13 @@
 //! ride on the daily and monthly schedules as their own mails, so the presales digests stay as
 //! they are.
 
+use super::build::Prepared;
 use super::{Digest, Table};
 use crate::config::Config;
 use crate::directory::Role;
 use crate::mail::{Outgoing, OutgoingKind};
 use crate::report::tasks::is_late;
 use crate::rules::task::{TaskState, owes};
-use crate::schedule::Prepared;
 use crate::schedule::occurrences::{Occurrence, What};
 use crate::schedule::tasks::step_due;
 use crate::store::tasks::{self, TaskRow};

@@ -120,6 +120,13 @@ pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The Message-ID of a scheduled mail (a digest or reminder) due under `key`: the same key
+/// always gives the same id, so a re-run tick cannot send it under a new one.
+pub fn due_message_id(bot_domain: &str, key: &str) -> String {
+    let h = hex::encode(&Sha256::digest(key.as_bytes())[..10]);
+    format!("<sb.due.{h}@{bot_domain}>")
+}
+
 /// The last [`REFERENCES_ECHO_IDS`] of a References chain (the newest are last, RFC 5322
 /// §3.6.4), so a reply keeps its place in the thread however long the chain it answers.
 pub fn last_references<T>(chain: &[T]) -> &[T] {

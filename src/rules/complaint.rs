@@ -10,69 +10,13 @@ use crate::directory::Role;
 use crate::mail::{Outgoing, OutgoingKind};
 use crate::parse::{ComplaintFields, ProjectKey, SubjectKind, WorkflowSubject};
 
-/// 第十四条: every 2 complaints in a month dock that month's performance pay one level.
-pub const PER_MONTH_LEVEL: i64 = 2;
-/// 第十四条: every 4 complaints lower performance pay permanently one level.
-pub const PERMANENT_LEVEL: i64 = 4;
-
-/// Notice scope of the monthly level.
-pub const SCOPE_MONTH: &str = "month";
-/// Notice scope of the permanent level.
-pub const SCOPE_PERMANENT: &str = "permanent";
+use super::model::window_start;
+pub use super::model::{
+    Crossing, PER_MONTH_LEVEL, PERMANENT_LEVEL, SCOPE_MONTH, SCOPE_PERMANENT, Tally,
+};
 
 const KIND: MailKind = MailKind::Workflow(SubjectKind::Complaint);
 const WITHDRAWAL: MailKind = MailKind::Workflow(SubjectKind::ComplaintWithdrawal);
-
-/// Complaint counts of one engineer as 第十四条 reads them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Tally {
-    /// Complaints in the month.
-    pub month_count: i64,
-    /// Complaints up to the end of the month (within the configured window).
-    pub cumulative_count: i64,
-}
-
-impl Tally {
-    /// Levels of this month's performance pay docked: floor(month / 2).
-    pub fn levels_docked(self) -> i64 {
-        self.month_count / PER_MONTH_LEVEL
-    }
-
-    /// Permanent levels: floor(cumulative / 4).
-    pub fn permanent_levels(self) -> i64 {
-        self.cumulative_count / PERMANENT_LEVEL
-    }
-
-    /// Counts of `target` for `month` from per-(target, month) counts; `window` months (0 = all).
-    pub fn of(rows: &[(String, String, i64)], target: &str, month: &str, window: u32) -> Tally {
-        let first = window_start(month, window);
-        rows.iter()
-            .filter(|(t, m, _)| t == target && m.as_str() <= month)
-            .fold(Tally::default(), |acc, (_, m, n)| Tally {
-                month_count: acc.month_count + if m == month { *n } else { 0 },
-                cumulative_count: acc.cumulative_count
-                    + if first.as_deref().is_none_or(|f| m.as_str() >= f) {
-                        *n
-                    } else {
-                        0
-                    },
-            })
-    }
-}
-
-/// The first month counted for permanent levels when the window is `window` months.
-fn window_start(month: &str, window: u32) -> Option<String> {
-    if window == 0 {
-        return None;
-    }
-    let (y, m) = month.split_once('-')?;
-    let index = y.parse::<i64>().ok()? * 12 + m.parse::<i64>().ok()? - 1 - (i64::from(window) - 1);
-    Some(format!(
-        "{:04}-{:02}",
-        index.div_euclid(12),
-        index.rem_euclid(12) + 1
-    ))
-}
 
 /// The engineers whose complaint counts a 投诉 or 撤销投诉 on the project can change: the one
 /// named as 被投诉人, the project's first presales, and the targets of its active complaints.
@@ -232,9 +176,6 @@ pub fn file(
     crossings(ctx, facts, &target, &month, before, after, &counted, &mut d);
     d
 }
-
-/// A level crossed: (scope, period, level).
-pub type Crossing = (&'static str, String, i64);
 
 /// One notice per crossing (up or, after a withdrawal, down) — one mail even when the month level
 /// and the permanent level are crossed together — never twice for the same level. `counted`:

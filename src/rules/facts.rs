@@ -70,6 +70,19 @@ pub struct ThreadRef {
     pub chain: i64,
 }
 
+impl ThreadRef {
+    /// The kind of the mail that opened the thread, typed; `None` for a name no [`MailKind`]
+    /// has.
+    pub fn mail_kind(&self) -> Option<super::MailKind> {
+        super::MailKind::from_name(&self.kind)
+    }
+
+    /// Opened by a 客户沟通 report.
+    pub fn is_report(&self) -> bool {
+        self.mail_kind() == Some(super::MailKind::Workflow(crate::parse::SubjectKind::Report))
+    }
+}
+
 /// 遗留问题 (第十七条) as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenItemRef {
@@ -85,55 +98,7 @@ pub struct OpenItemRef {
     pub open: bool,
 }
 
-/// States of a 故障处理工作单 (第四十四条–第四十七条).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultState {
-    /// Waiting for the presales manager's 同意.
-    PendingApproval,
-    /// Waiting for the R&D manager: 分配 or 驳回.
-    WithRdManager,
-    /// With the R&D lead.
-    Assigned,
-    /// The lead asked to close; the proposer confirms or sends it back.
-    ClosureRequested,
-    /// Closed by the proposer.
-    Closed,
-    /// Rejected with advice (第四十五条).
-    Rejected,
-    /// Turned into custom development (第四十七条).
-    Converted,
-}
-
-impl FaultState {
-    /// Every state, for `report faults --state`.
-    pub const ALL: [FaultState; 7] = [
-        FaultState::PendingApproval,
-        FaultState::WithRdManager,
-        FaultState::Assigned,
-        FaultState::ClosureRequested,
-        FaultState::Closed,
-        FaultState::Rejected,
-        FaultState::Converted,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FaultState::PendingApproval => "pending_approval",
-            FaultState::WithRdManager => "with_rd_manager",
-            FaultState::Assigned => "assigned",
-            FaultState::ClosureRequested => "closure_requested",
-            FaultState::Closed => "closed",
-            FaultState::Rejected => "rejected",
-            FaultState::Converted => "converted",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn from_name(s: &str) -> Option<FaultState> {
-        FaultState::ALL.into_iter().find(|f| f.as_str() == s)
-    }
-}
+pub use super::fault::state::FaultState;
 
 /// A fault order as the rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,4 +188,42 @@ pub struct Facts {
     pub open_items: Vec<OpenItemRef>,
     /// The 满意度回访 of the thread's item, once it has closed.
     pub satisfaction: Option<super::satisfaction::SatisfactionRef>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::SubjectKind;
+    use crate::rules::MailKind;
+
+    fn opened_by(kind: &str) -> ThreadRef {
+        ThreadRef {
+            message: 1,
+            sender: "a@example.com".into(),
+            outcome: "accepted".into(),
+            kind: kind.into(),
+            project: None,
+            chain: 1,
+        }
+    }
+
+    #[test]
+    fn a_stored_mail_kind_reads_back_as_the_same_kind() {
+        let others = [
+            MailKind::ThreadCommand,
+            MailKind::NearMiss,
+            MailKind::Ordinary,
+            MailKind::AutoReply,
+        ];
+        for k in SubjectKind::ALL
+            .map(MailKind::Workflow)
+            .into_iter()
+            .chain(others)
+        {
+            assert_eq!(opened_by(k.as_str()).mail_kind(), Some(k));
+        }
+        assert_eq!(opened_by("Report").mail_kind(), None);
+        assert!(opened_by("report").is_report());
+        assert!(!opened_by("fault_order").is_report());
+    }
 }

@@ -1,9 +1,13 @@
-//! 故障处理工作单 (第四十三条–第四十七条): what it must carry, and who may move it where.
+//! 故障处理工作单 (第四十三条–第四十七条): what it must carry, and who may move it where
+//! (the machine itself is [`state`]).
+
+pub mod state;
 
 use super::{Ctx, Decision, Effect, Facts, FaultOrder, FaultState, MailKind, Outcome, text};
 use crate::directory::Role;
 use crate::mail::{Outgoing, OutgoingKind};
 use crate::parse::{Command, FaultOrderFields, ProjectKey, SubjectKind, WorkflowSubject};
+use state::{Actor, Move, next_actor, transition};
 
 const KIND: MailKind = MailKind::Workflow(SubjectKind::FaultOrder);
 
@@ -144,10 +148,8 @@ fn addresses(ctx: &Ctx<'_>, names: &[Option<&str>]) -> Vec<String> {
     v
 }
 
-/// One legal move of a fault order, before checking who asked for it.
+/// One legal move of a fault order, once the sender may make it.
 struct Step<'a> {
-    /// The sender is the one person who may make it.
-    allowed: bool,
     to: FaultState,
     lead: Option<String>,
     conversion_proposed: bool,
@@ -156,37 +158,28 @@ struct Step<'a> {
     told: Option<&'a str>,
 }
 
-/// A thread command on a fault order. Only the entitled person moves it, only from the right
-/// state; anything else is rejected to the sender and changes nothing.
+/// A thread command on a fault order. Only the entitled person moves it ([`state::transition`]),
+/// only from the right state; anything else is rejected to the sender and changes nothing.
 pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
     use FaultState::*;
     let me = ctx.sender.name.as_str();
-    let is_manager = ctx.sender.has(Role::PresalesManager);
-    let is_rd_manager = ctx.sender.has(Role::RdManager);
-    let is_proposer = me == order.proposer;
-    let is_lead = order.lead.as_deref() == Some(me);
+    let Some(Move {
+        by,
+        to,
+        conversion_proposed,
+    }) = transition(order.state, order.conversion_proposed, cmd)
+    else {
+        return refuse(ctx, order, cmd, "invalid_state");
+    };
+    let allowed = match by {
+        Actor::PresalesManager => ctx.sender.has(Role::PresalesManager),
+        Actor::RdManager => ctx.sender.has(Role::RdManager),
+        Actor::Lead => order.lead.as_deref() == Some(me),
+        Actor::Proposer => me == order.proposer,
+    };
     let proposer = Some(order.proposer.as_str());
-    let lead = order.lead.as_deref();
-    let step =
-        |allowed, to, lead: Option<&str>, conversion_proposed, note: Option<&String>, told| Step {
-            allowed,
-            to,
-            lead: lead.map(String::from),
-            conversion_proposed,
-            note: note.cloned(),
-            told,
-        };
-    let step = match (order.state, cmd) {
-        (PendingApproval, Command::Approve) => {
-            step(is_manager, WithRdManager, None, false, None, proposer)
-        }
-        (PendingApproval, Command::Reject(why)) => {
-            step(is_manager, Rejected, None, false, Some(why), proposer)
-        }
-        (WithRdManager, Command::Reject(why)) => {
-            step(is_rd_manager, Rejected, None, false, Some(why), proposer)
-        }
-        (WithRdManager, Command::Assign(name)) => {
+    let lead = match cmd {
+        Command::Assign(name) => {
             let Some(p) = ctx
                 .config
                 .directory
@@ -200,35 +193,32 @@ pub fn command(ctx: &Ctx<'_>, order: &FaultOrder, cmd: &Command) -> Decision {
                     text::fault_assign_unknown(name),
                 );
             };
-            step(
-                is_rd_manager,
-                Assigned,
-                Some(&p.name),
-                false,
-                None,
-                proposer,
-            )
+            Some(p.name.clone())
         }
-        (Assigned, Command::RequestClosure) => {
-            step(is_lead, ClosureRequested, lead, false, None, proposer)
-        }
-        (Assigned, Command::Convert) if !order.conversion_proposed => {
-            step(is_lead, Assigned, lead, true, None, proposer)
-        }
-        (Assigned, Command::Convert | Command::Approve) if order.conversion_proposed => {
-            step(is_proposer, Converted, lead, false, None, lead)
-        }
-        (ClosureRequested, Command::ConfirmClosure) => {
-            step(is_proposer, Closed, lead, false, None, lead)
-        }
-        (ClosureRequested, Command::NotSolved) => {
-            step(is_proposer, Assigned, lead, false, None, lead)
-        }
-        _ => return refuse(ctx, order, cmd, "invalid_state"),
+        _ if matches!(order.state, Assigned | ClosureRequested) => order.lead.clone(),
+        _ => None,
     };
-    if !step.allowed {
+    let note = match cmd {
+        Command::Reject(why) => Some(why.clone()),
+        _ => None,
+    };
+    // The proposer hears of every move others make; the lead of the proposer's.
+    let told = if by == Actor::Proposer {
+        order.lead.as_deref()
+    } else {
+        proposer
+    };
+    let step = Step {
+        to,
+        lead,
+        conversion_proposed,
+        note,
+        told,
+    };
+    if !allowed {
         return refuse(ctx, order, cmd, "not_authorized");
     }
+    let lead = order.lead.as_deref();
     let mut d = Decision::new(MailKind::ThreadCommand, Outcome::Accepted);
     d.project = ProjectKey::new(&order.project);
     d.effects.push(Effect::MoveFault {
@@ -305,42 +295,24 @@ fn reject(ctx: &Ctx<'_>, order: &FaultOrder, code: &str, body: String) -> Decisi
     d
 }
 
-/// Who acts next on `order` in its state, by name, and the article that says so.
+/// Who acts next on `order` in its state ([`state::next_actor`]), by name, and the article
+/// that says so.
 fn next_step(ctx: &Ctx<'_>, order: &FaultOrder) -> Option<text::NextStep> {
-    use FaultState::*;
-    let by_role = |r: Role| names(ctx, r);
-    let (role, name, action, article) = match order.state {
-        PendingApproval => (
-            "售前经理",
-            by_role(Role::PresalesManager),
-            "回复「同意」或「驳回: 理由」",
-            "第四十四条",
-        ),
-        WithRdManager => (
+    let actor = next_actor(order.state, order.conversion_proposed)?;
+    let name =
+        state::names_of(ctx.config, &order.proposer, order.lead.as_deref(), actor).join("、");
+    let (role, action, article) = match (actor, order.state) {
+        (Actor::PresalesManager, _) => ("售前经理", "回复「同意」或「驳回: 理由」", "第四十四条"),
+        (Actor::RdManager, _) => (
             "研发经理",
-            by_role(Role::RdManager),
             "回复「分配: 研发负责人姓名」或「驳回: 理由」",
             "第四十五条",
         ),
-        Assigned if order.conversion_proposed => (
-            "故障提出人",
-            order.proposer.clone(),
-            "回复「同意」转定制",
-            "第四十七条",
-        ),
-        Assigned => (
-            "研发负责人",
-            order.lead.clone().unwrap_or_default(),
-            "解决后回复「申请关闭」",
-            "第四十六条",
-        ),
-        ClosureRequested => (
-            "故障提出人",
-            order.proposer.clone(),
-            "回复「确认关闭」或「未解决」",
-            "第四十六条",
-        ),
-        Closed | Rejected | Converted => return None,
+        (Actor::Proposer, FaultState::Assigned) => {
+            ("故障提出人", "回复「同意」转定制", "第四十七条")
+        }
+        (Actor::Lead, _) => ("研发负责人", "解决后回复「申请关闭」", "第四十六条"),
+        (Actor::Proposer, _) => ("故障提出人", "回复「确认关闭」或「未解决」", "第四十六条"),
     };
     Some(text::NextStep {
         role,

@@ -16,26 +16,7 @@ pub const SUPPORT_TYPES: [&str; 6] = [
     "售后服务",
 ];
 
-/// The 《技术支持立项单》 as accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProjectSheet {
-    /// Project key.
-    pub key: ProjectKey,
-    /// Name as written in the subject.
-    pub name: String,
-    /// 责任销售 (name).
-    pub responsible_sales: String,
-    /// 第一售前 (name).
-    pub first_presales: String,
-    /// 第二售前 (name).
-    pub second_presales: Option<String>,
-    /// 支持类型.
-    pub support_type: String,
-    /// 支持内容.
-    pub support_content: String,
-    /// 期望时间, 合同号, 合同金额 as written.
-    pub extras: Vec<(String, String)>,
-}
+pub use super::model::ProjectSheet;
 
 const KIND: MailKind = MailKind::Workflow(SubjectKind::Initiation);
 

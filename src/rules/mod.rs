@@ -3,16 +3,17 @@
 
 mod bug;
 pub mod complaint;
+pub mod deadlines;
 mod decision;
 mod facts;
-mod fault;
+pub mod fault;
 mod improvement;
 mod initiation;
+pub mod model;
 mod thread;
 pub use decision::{Decision, Effect};
 pub use facts::*;
-pub use initiation::ProjectSheet;
-pub use report::ReportRow;
+pub use model::{ProjectSheet, ReportRow};
 pub use text::fault_state_name;
 mod report;
 pub mod satisfaction;
@@ -55,6 +56,21 @@ impl MailKind {
             MailKind::Ordinary => "ordinary",
             MailKind::AutoReply => "auto_reply",
         }
+    }
+
+    /// Reads a stored name (`messages.kind`, [`MailKind::as_str`]); `None` for anything else.
+    pub fn from_name(s: &str) -> Option<MailKind> {
+        const OTHERS: [MailKind; 4] = [
+            MailKind::ThreadCommand,
+            MailKind::NearMiss,
+            MailKind::Ordinary,
+            MailKind::AutoReply,
+        ];
+        SubjectKind::ALL
+            .into_iter()
+            .map(MailKind::Workflow)
+            .chain(OTHERS)
+            .find(|k| k.as_str() == s)
     }
 }
 

@@ -13,28 +13,7 @@ const OPEN: &str = "问题遗留";
 /// workflow.md §3 priorities; 一般 when none is given.
 pub const PRIORITIES: [&str; 3] = ["紧急", "重要", "一般"];
 
-/// One row of the 项目跟踪表 (第十六条): an accepted report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportRow {
-    /// Project key.
-    pub project: ProjectKey,
-    /// The engineer who reported (name).
-    pub engineer: String,
-    /// 成功 or 问题遗留.
-    pub result: String,
-    /// 沟通人.
-    pub contact: String,
-    /// 沟通方式.
-    pub method: String,
-    /// 沟通的具体问题.
-    pub content: String,
-    /// 遗留的问题描述.
-    pub leftover: Option<String>,
-    /// 优先级.
-    pub priority: String,
-    /// 沟通时间 as written.
-    pub communicated_at: Option<String>,
-}
+pub use super::model::ReportRow;
 
 const KIND: MailKind = MailKind::Workflow(SubjectKind::Report);
 

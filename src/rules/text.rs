@@ -18,9 +18,7 @@
 //!   working time only (「3个工作日5小时」).
 
 use super::ActiveComplaint;
-use super::complaint::{SCOPE_MONTH, Tally};
-use super::initiation::ProjectSheet;
-use super::report::ReportRow;
+use super::model::{Crossing, ProjectSheet, ReportRow, SCOPE_MONTH, Tally};
 use crate::directory::Person;
 use crate::mail::Inbound;
 use crate::parse::{Fields, SubjectKind, WorkflowSubject};
@@ -360,7 +358,7 @@ pub struct Threshold<'a> {
     /// Levels reached (true) or taken back (false).
     pub raised: bool,
     /// What was crossed: (scope, period, level).
-    pub crossed: &'a [super::complaint::Crossing],
+    pub crossed: &'a [Crossing],
     /// The complaints counted, oldest first.
     pub listed: &'a [&'a super::ComplaintEntry],
     /// The presales manager's name, whom to ask.

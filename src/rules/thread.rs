@@ -51,7 +51,7 @@ pub fn decide(ctx: &Ctx<'_>, facts: &Facts) -> Decision {
         (Some(ThreadItem::OpenItem(item)), Command::Solved) => solved(ctx, item),
         // The ack of a 成功 report asks whether the engineer's one open item on the project is
         // solved; 「已解决」 on that ack closes it.
-        (None, Command::Solved) if facts.thread.as_ref().is_some_and(|t| t.kind == "report") => {
+        (None, Command::Solved) if facts.thread.as_ref().is_some_and(|t| t.is_report()) => {
             let mine: Vec<&OpenItemRef> = facts
                 .open_items
                 .iter()

@@ -9,15 +9,12 @@ pub mod settings;
 pub mod tasks;
 
 use crate::config::Config;
-use crate::digest;
+use crate::digest::{self, Prepared};
 use crate::directory::Role;
 use crate::engine::Engine;
-use crate::mail::outbound::Attachment;
-use crate::mail::{Outgoing, OutgoingKind};
 use crate::store::{outbox, schedule as store};
 use chrono::{DateTime, Utc};
 use occurrences::Occurrence;
-use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 
 /// What one [`run_due`] did.
@@ -36,17 +33,6 @@ pub struct DueOutcome {
 /// the latest occurrence of each digest, and only when it fell due within the last 24 hours;
 /// nothing about an imported archive is mailed).
 pub const DIGEST_FRESH_FOR: chrono::Duration = chrono::Duration::hours(24);
-
-/// A mail ready to queue under a due event.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    /// Kind, recipients, subject, plain text.
-    pub mail: Outgoing,
-    /// HTML alternative.
-    pub html: Option<String>,
-    /// Attached files.
-    pub attachments: Vec<Attachment>,
-}
 
 /// Queues everything due by `now`, in one transaction.
 #[tracing::instrument(skip_all, fields(now = %now))]
@@ -173,12 +159,6 @@ async fn is_new(conn: &mut SqliteConnection, o: &Occurrence) -> anyhow::Result<b
         .is_none_or(|last| last < o.due_at))
 }
 
-/// The Message-ID of a due event: the same key always gives the same id.
-pub fn message_id(config: &Config, key: &str) -> String {
-    let h = hex::encode(&Sha256::digest(key.as_bytes())[..10]);
-    format!("<sb.due.{h}@{}>", config.bot_domain())
-}
-
 async fn queue(
     config: &Config,
     conn: &mut SqliteConnection,
@@ -188,7 +168,7 @@ async fn queue(
     now: DateTime<Utc>,
     p: &Prepared,
 ) -> anyhow::Result<()> {
-    let id = message_id(config, key);
+    let id = crate::mail::outbound::due_message_id(config.bot_domain(), key);
     let queued = outbox::enqueue_scheduled(
         conn,
         &outbox::Scheduled {
@@ -205,59 +185,17 @@ async fn queue(
     Ok(())
 }
 
-/// SLA deadlines for an open item just inserted (第七条, 第十七条); the engine calls this in
-/// the mail's transaction.
-pub async fn stamp_open_item(
-    config: &Config,
-    conn: &mut SqliteConnection,
-    item: i64,
-    priority: &str,
-    opened_at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let d = config.sla.deadlines(&config.calendar, priority, opened_at);
-    store::set_open_item_deadlines(conn, item, d.response, d.resolution).await
-}
-
-/// Stores a new fault order's SLA deadlines (workflow.md §3), in the mail's transaction.
-pub async fn stamp_fault_order(
-    config: &Config,
-    conn: &mut SqliteConnection,
-    order: i64,
-    priority: &str,
-    filed_at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let d = config.sla.deadlines(&config.calendar, priority, filed_at);
-    crate::store::items::set_fault_deadlines(conn, order, d.response, d.resolution).await
-}
-
+/// Stamps SLA deadlines on open items opened before deadlines were stored.
 async fn stamp_missing_deadlines(
     config: &Config,
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<usize> {
     let items = store::items_without_deadlines(conn).await?;
     for (id, priority, opened) in &items {
-        stamp_open_item(config, conn, *id, priority, *opened).await?;
+        let due = crate::rules::deadlines::of(config, priority, *opened);
+        store::set_open_item_deadlines(conn, *id, due.response, due.resolution).await?;
     }
     Ok(items.len())
-}
-
-/// The admins' weekly warning that the calendar lacks `year` (workflow.md §1 `admin`).
-pub fn calendar_warning_mail(config: &Config, year: i32) -> Outgoing {
-    Outgoing {
-        kind: OutgoingKind::CalendarWarning,
-        to: config
-            .directory
-            .with_role(Role::Admin)
-            .map(|p| p.address().to_string())
-            .collect(),
-        cc: Vec::new(),
-        subject: format!("工作日历缺少 {year} 年的节假日安排"),
-        body: format!(
-            "工作日历没有 {year} 年的节假日和调休安排，{year} 年的时限将只按周一至周五计算。\n\
-             国务院办公厅发布通知后，请按 docs/schedules.md 添加 config/calendar/cn-{year}.toml，\n\
-             并把它加入配置的 [calendar] files。补齐之前每周提醒一次。\n"
-        ),
-    }
 }
 
 /// Every fault order someone still owes a step on, with its SLA response deadline counted
@@ -266,15 +204,12 @@ async fn fault_steps(
     config: &Config,
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<Vec<reminders::FaultStep>> {
-    let open = [
-        "pending_approval",
-        "with_rd_manager",
-        "assigned",
-        "closure_requested",
-    ];
+    let open = crate::rules::FaultState::ALL
+        .into_iter()
+        .filter(|s| s.is_open());
     let mut steps = Vec::new();
     for state in open {
-        for f in crate::store::queries::faults(conn, None, Some(state)).await? {
+        for f in crate::store::queries::faults(conn, None, Some(state.as_str())).await? {
             let owners: Vec<String> = crate::report::fault_owes(config, &f)
                 .iter()
                 .filter_map(|n| config.directory.by_name(n).map(|p| p.address().to_string()))
@@ -283,10 +218,7 @@ async fn fault_steps(
                 continue;
             }
             let since = crate::store::parse_ts(&f.updated_at);
-            let due_at = config
-                .sla
-                .deadlines(&config.calendar, &f.priority, since)
-                .response;
+            let due_at = crate::rules::deadlines::of(config, &f.priority, since).response;
             let title = crate::rules::text::project_name(&f.project);
             let state = crate::rules::FaultState::from_name(&f.state)
                 .map_or(f.state.clone(), |s| {

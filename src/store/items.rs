@@ -116,7 +116,7 @@ pub async fn add_fault(
     .bind(project)
     .bind(proposer)
     .bind(priority)
-    .bind(state.as_str())
+    .bind(state)
     .bind(ts(at))
     .bind(ts(at))
     .execute(conn)
@@ -140,8 +140,10 @@ pub async fn set_fault_text(
     Ok(())
 }
 
-fn fault_from(r: &sqlx::sqlite::SqliteRow) -> FaultOrder {
-    FaultOrder {
+/// A fault order row; a state that is not one of [`FaultState`]'s names is an error, not a
+/// silent `pending_approval`.
+fn fault_from(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<FaultOrder> {
+    Ok(FaultOrder {
         priority: r.get("priority"),
         filed_text: r.get("filed_text"),
         attachments: r.get("attachments"),
@@ -149,10 +151,10 @@ fn fault_from(r: &sqlx::sqlite::SqliteRow) -> FaultOrder {
         thread: r.get("message"),
         project: r.get("project"),
         proposer: r.get("proposer"),
-        state: FaultState::from_name(r.get("state")).unwrap_or(FaultState::PendingApproval),
+        state: r.try_get("state")?,
         lead: r.get("lead"),
         conversion_proposed: r.get("conversion_proposed"),
-    }
+    })
 }
 
 /// The fault order opened by message `thread`.
@@ -168,7 +170,7 @@ pub async fn fault_by_thread(
     .bind(thread)
     .fetch_optional(conn)
     .await?;
-    Ok(row.as_ref().map(fault_from))
+    Ok(row.as_ref().map(fault_from).transpose()?)
 }
 
 /// Stores a fault order's SLA deadlines.
@@ -197,7 +199,7 @@ pub async fn move_fault(
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     sqlx::query("UPDATE fault_orders SET state = ?, lead = ?, conversion_proposed = ?, updated_at = ? WHERE id = ?")
-        .bind(to.as_str())
+        .bind(to)
         .bind(lead)
         .bind(conversion_proposed)
         .bind(ts(at))
