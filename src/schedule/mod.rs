@@ -282,7 +282,7 @@ async fn fault_steps(
             if owners.is_empty() {
                 continue;
             }
-            let since = crate::store::parse_ts(&f.updated_at);
+            let since = crate::store::parse_ts(&f.updated_at)?;
             let due_at = config
                 .sla
                 .deadlines(&config.calendar, &f.priority, since)
