@@ -29,6 +29,8 @@ pub async fn backup(store: &Store, to: &Path) -> anyhow::Result<()> {
         .to_str()
         .with_context(|| format!("backup path {} is not UTF-8", to.display()))?;
     let mut conn = store.connection().await?;
+    // Plain `sqlx::query`: the query! macros cannot describe VACUUM (it returns no columns and
+    // touches no table of the schema).
     sqlx::query("VACUUM INTO ?")
         .bind(target)
         .execute(&mut *conn)
@@ -75,6 +77,7 @@ async fn check(file: &Path) -> anyhow::Result<()> {
     let mut conn = SqliteConnection::connect_with(&options)
         .await
         .with_context(|| format!("{} is not an SQLite database", file.display()))?;
+    // A PRAGMA: the query! macros cannot describe it.
     let verdict: String = sqlx::query_scalar("PRAGMA quick_check")
         .fetch_one(&mut conn)
         .await
@@ -82,9 +85,9 @@ async fn check(file: &Path) -> anyhow::Result<()> {
     if verdict != "ok" {
         bail!("{} is damaged: {verdict}", file.display());
     }
-    let tables: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table'
-         AND name IN ('messages', 'outbox', '_sqlx_migrations')",
+    let tables = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM sqlite_master WHERE type = 'table'
+           AND name IN ('messages', 'outbox', '_sqlx_migrations')"#
     )
     .fetch_one(&mut conn)
     .await?;

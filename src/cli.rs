@@ -452,7 +452,7 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                 .as_deref()
                 .and_then(crate::rules::task::TaskState::from_name);
             let lines = tasks::lines(&engine.config, &mut conn, state, None, Utc::now()).await?;
-            let cells = tasks::cells(&engine.config, &lines);
+            let cells = tasks::cells(&engine.config, &lines)?;
             let bytes = match format {
                 SheetFormat::Json => (serde_json::to_string_pretty(&lines)? + "\n").into_bytes(),
                 SheetFormat::Table => report::table(&tasks::COLUMNS, &cells).into_bytes(),

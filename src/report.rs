@@ -15,16 +15,15 @@ pub async fn messages_json(conn: &mut SqliteConnection) -> anyhow::Result<Vec<se
     Ok(rows
         .into_iter()
         .map(|m| {
-            let list = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
             json!({
                 "message_id": m.dedup_key,
                 "subject": m.subject,
                 "from": m.sender,
                 "kind": m.kind,
                 "outcome": m.outcome,
-                "reasons": list(&m.reasons),
+                "reasons": m.reasons,
                 "project": m.project,
-                "flags": list(&m.flags),
+                "flags": m.flags,
                 "date": m.event_at,
                 "id": m.id,
             })

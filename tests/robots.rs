@@ -35,7 +35,7 @@ async fn flags(bot: &Engine, id: i64) -> Vec<String> {
         .expect("messages")
         .into_iter()
         .find(|m| m.id == id)
-        .map(|m| serde_json::from_str(&m.flags).expect("flags are JSON"))
+        .map(|m| m.flags)
         .unwrap_or_default()
 }
 

@@ -63,8 +63,7 @@ async fn outcome(bot: &Engine, id: i64) -> (String, String, Vec<String>) {
         .into_iter()
         .find(|m| m.id == id)
         .expect("recorded");
-    let reasons: Vec<String> = serde_json::from_str(&m.reasons).expect("JSON");
-    (m.kind, m.outcome, reasons)
+    (m.kind, m.outcome, m.reasons)
 }
 
 /// 星河: 张三's item (thread 2) closed on Wed 18 Nov 10:00; 李四's (thread 4) on Thu 19 Nov.

@@ -350,7 +350,9 @@ async fn a_fault_order_stores_its_sla_deadlines_when_filed() {
     let faults = supportbot::store::queries::faults(&mut conn, None, None)
         .await
         .expect("faults");
-    let due = |s: &Option<String>| supportbot::store::parse_ts(s.as_deref().expect("stored"));
+    let due = |s: &Option<String>| {
+        supportbot::store::parse_ts(s.as_deref().expect("stored")).expect("RFC 3339")
+    };
     assert_eq!(due(&faults[0].response_due), bj("2026-11-09T13:50:00"));
     assert_eq!(due(&faults[0].resolution_due), bj("2026-11-12T09:50:00"));
 }

@@ -196,7 +196,7 @@ async fn report_tasks_narrows_to_one_state_and_writes_csv_and_xlsx() {
     .await
     .expect("tasks");
     assert_eq!(requested.len(), 1);
-    let cells = report::tasks::cells(&bot.config, &requested);
+    let cells = report::tasks::cells(&bot.config, &requested).expect("cells");
     let csv = report::tasks::csv(&cells).expect("csv");
     assert!(csv.starts_with("编号,类型,项目"), "{csv}");
     assert!(csv.contains("SB-4,设计,星河項目"), "{csv}");

@@ -22,10 +22,6 @@ fn name_of(config: &Config, address: &str) -> String {
         .unwrap_or_else(|| address.to_string())
 }
 
-fn list(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
 fn period(o: &Occurrence) -> String {
     let last = o.to.pred_opt().unwrap_or(o.to);
     if last == o.from {
@@ -84,7 +80,7 @@ fn per_engineer(config: &Config, mails: &[ReportMail]) -> BTreeMap<String, [usiz
     let mut m: BTreeMap<String, [usize; 4]> = BTreeMap::new();
     for r in mails {
         let e = m.entry(name_of(config, &r.sender)).or_default();
-        let flags = list(&r.flags);
+        let flags = &r.flags;
         match r.outcome.as_str() {
             "accepted" => e[0] += 1,
             "rejected" => e[1] += 1,
@@ -150,7 +146,7 @@ pub(super) async fn activity(
                     .as_deref()
                     .map(crate::rules::text::project_name)
                     .unwrap_or_default(),
-                list(&m.reasons)
+                m.reasons
                     .iter()
                     .map(|r| reason(r))
                     .collect::<Vec<_>>()
@@ -160,7 +156,7 @@ pub(super) async fn activity(
         .collect();
     let flagged = mails
         .iter()
-        .flat_map(|m| list(&m.flags).into_iter().map(move |f| (m, f)))
+        .flat_map(|m| m.flags.iter().map(move |f| (m, f.clone())))
         .map(|(m, f)| {
             vec![
                 name_of(config, &m.sender),
@@ -239,10 +235,10 @@ pub(super) async fn activity(
                 unauthenticated
                     .into_iter()
                     .map(|(sender, subject, at)| {
-                        let at = crate::store::parse_ts(&at);
-                        vec![sender, subject, datetime_cn(at, config.timezone)]
+                        let at = crate::store::parse_ts(&at)?;
+                        Ok(vec![sender, subject, datetime_cn(at, config.timezone)])
                     })
-                    .collect(),
+                    .collect::<anyhow::Result<_>>()?,
             ),
         ],
     })
@@ -264,7 +260,7 @@ async fn open_faults(
             let name = crate::rules::FaultState::from_name(&f.state).map_or(f.state.clone(), |s| {
                 crate::rules::fault_state_name(s).to_string()
             });
-            let since = crate::store::parse_ts(&f.updated_at);
+            let since = crate::store::parse_ts(&f.updated_at)?;
             rows.push(vec![
                 crate::rules::text::project_name(&f.project),
                 format!("#{}", f.thread),

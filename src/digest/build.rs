@@ -182,15 +182,15 @@ async fn personal(
     let table = rows
         .iter()
         .map(|r| {
-            vec![
+            Ok(vec![
                 r.project_name.clone(),
-                crate::rules::text::datetime_cn(crate::store::parse_ts(&r.date), config.timezone),
+                crate::rules::text::datetime_cn(crate::store::parse_ts(&r.date)?, config.timezone),
                 r.engineer.clone(),
                 r.result.clone(),
                 r.content.clone(),
-            ]
+            ])
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     Ok(Digest {
         title: format!(
             "{name}的项目跟踪表与遗留问题（截至{}）",

@@ -36,11 +36,11 @@ fn sheet_name(name: &str) -> String {
 }
 
 /// The local date-time of a stored timestamp, for people.
-pub fn local(tz: Tz, stored: &str) -> String {
-    parse_ts(stored)
+pub fn local(tz: Tz, stored: &str) -> anyhow::Result<String> {
+    Ok(parse_ts(stored)?
         .with_timezone(&tz)
         .format("%Y-%m-%d %H:%M")
-        .to_string()
+        .to_string())
 }
 
 /// A workbook with a sheet for each of `owners` (in order) holding their rows of `rows`.
@@ -58,7 +58,7 @@ pub fn workbook(owners: &[String], rows: &[TrackingRow], tz: Tz) -> anyhow::Resu
             let row = i as u32 + 1;
             let cells = [
                 r.project_name.clone(),
-                local(tz, &r.date),
+                local(tz, &r.date)?,
                 r.engineer.clone(),
                 r.result.clone(),
                 r.contact.clone(),

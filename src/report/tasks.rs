@@ -100,12 +100,12 @@ pub const COLUMNS: [&str; 12] = [
 ];
 
 /// The lines as cells, in the order of [`COLUMNS`].
-pub fn cells(config: &Config, lines: &[TaskLine]) -> Vec<Vec<String>> {
+pub fn cells(config: &Config, lines: &[TaskLine]) -> anyhow::Result<Vec<Vec<String>>> {
     lines
         .iter()
         .map(|l| {
             let state = TaskState::from_name(l.state).map_or(l.state, TaskState::name_zh);
-            vec![
+            Ok(vec![
                 format!("SB-{}", l.id),
                 l.kind.to_string(),
                 l.project.clone(),
@@ -117,7 +117,7 @@ pub fn cells(config: &Config, lines: &[TaskLine]) -> Vec<Vec<String>> {
                     state.to_string()
                 },
                 l.owes.join("、"),
-                crate::digest::xlsx::local(config.timezone, &l.requested_at),
+                crate::digest::xlsx::local(config.timezone, &l.requested_at)?,
                 l.due.clone().unwrap_or_default(),
                 l.contract_no.clone().unwrap_or_default(),
                 wan(l.amount_yuan),
@@ -126,7 +126,7 @@ pub fn cells(config: &Config, lines: &[TaskLine]) -> Vec<Vec<String>> {
                 } else {
                     String::new()
                 },
-            ]
+            ])
         })
         .collect()
 }

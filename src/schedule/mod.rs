@@ -217,7 +217,7 @@ async fn fault_steps(
             if owners.is_empty() {
                 continue;
             }
-            let since = crate::store::parse_ts(&f.updated_at);
+            let since = crate::store::parse_ts(&f.updated_at)?;
             let due_at = crate::rules::deadlines::of(config, &f.priority, since).response;
             let title = crate::rules::text::project_name(&f.project);
             let state = crate::rules::FaultState::from_name(&f.state)

@@ -1,9 +1,10 @@
 //! `daemon_health`: what `run` says about itself (heartbeat, IMAP contact, last error), and the
 //! outbox counts `status` shows next to it.
 
-use super::{parse_ts, ts};
+use super::ts;
+use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
 /// The daemon's row as stored.
@@ -30,13 +31,15 @@ pub struct Health {
 /// A new run of the daemon: its pid and start; the previous run's IMAP figures are cleared, its
 /// last error kept.
 pub async fn start(conn: &mut SqliteConnection, pid: u32, at: DateTime<Utc>) -> anyhow::Result<()> {
-    sqlx::query(
+    let pid = i64::from(pid);
+    let at = ts(at);
+    sqlx::query!(
         "INSERT INTO daemon_health (id, pid, started_at, heartbeat_at) VALUES (1, ?1, ?2, ?2)
          ON CONFLICT (id) DO UPDATE SET pid = ?1, started_at = ?2, heartbeat_at = ?2,
            imap_contact_at = NULL, imap_state = 'starting', mail_waiting = NULL",
+        pid,
+        at
     )
-    .bind(i64::from(pid))
-    .bind(ts(at))
     .execute(conn)
     .await?;
     Ok(())
@@ -44,8 +47,8 @@ pub async fn start(conn: &mut SqliteConnection, pid: u32, at: DateTime<Utc>) -> 
 
 /// The daemon is alive at `at`.
 pub async fn heartbeat(conn: &mut SqliteConnection, at: DateTime<Utc>) -> anyhow::Result<()> {
-    sqlx::query("UPDATE daemon_health SET heartbeat_at = ? WHERE id = 1")
-        .bind(ts(at))
+    let at = ts(at);
+    sqlx::query!("UPDATE daemon_health SET heartbeat_at = ? WHERE id = 1", at)
         .execute(conn)
         .await?;
     Ok(())
@@ -59,13 +62,15 @@ pub async fn contact(
     waiting: Option<u64>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let at = ts(at);
+    let waiting = waiting.map(|w| i64::try_from(w).unwrap_or(i64::MAX));
+    sqlx::query!(
         "UPDATE daemon_health SET imap_contact_at = ?1, heartbeat_at = ?1, imap_state = ?2,
            mail_waiting = coalesce(?3, mail_waiting) WHERE id = 1",
+        at,
+        state,
+        waiting
     )
-    .bind(ts(at))
-    .bind(state)
-    .bind(waiting.map(|w| i64::try_from(w).unwrap_or(i64::MAX)))
     .execute(conn)
     .await?;
     Ok(())
@@ -73,8 +78,8 @@ pub async fn contact(
 
 /// The mail in the inbox not yet handled, as the reader just counted it.
 pub async fn waiting(conn: &mut SqliteConnection, n: u64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE daemon_health SET mail_waiting = ? WHERE id = 1")
-        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    sqlx::query!("UPDATE daemon_health SET mail_waiting = ? WHERE id = 1", n)
         .execute(conn)
         .await?;
     Ok(())
@@ -82,7 +87,7 @@ pub async fn waiting(conn: &mut SqliteConnection, n: u64) -> anyhow::Result<()> 
 
 /// The mailbox is out of reach.
 pub async fn disconnected(conn: &mut SqliteConnection) -> anyhow::Result<()> {
-    sqlx::query("UPDATE daemon_health SET imap_state = 'disconnected' WHERE id = 1")
+    sqlx::query!("UPDATE daemon_health SET imap_state = 'disconnected' WHERE id = 1")
         .execute(conn)
         .await?;
     Ok(())
@@ -94,52 +99,54 @@ pub async fn error(
     what: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE daemon_health SET last_error = ?, last_error_at = ? WHERE id = 1")
-        .bind(what)
-        .bind(ts(at))
-        .execute(conn)
-        .await?;
+    let at = ts(at);
+    sqlx::query!(
+        "UPDATE daemon_health SET last_error = ?, last_error_at = ? WHERE id = 1",
+        what,
+        at
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// The stored row, if the daemon ever ran on this database.
+/// The stored row, if the daemon ever ran on this database. A value out of range or a corrupt
+/// time is an error, not a zero or 1970.
 pub async fn get(conn: &mut SqliteConnection) -> anyhow::Result<Option<Health>> {
-    let row = sqlx::query(
-        "SELECT pid, started_at, heartbeat_at, imap_contact_at, imap_state, mail_waiting,
-                last_error, last_error_at FROM daemon_health WHERE id = 1",
+    let Some(r) = sqlx::query!(
+        r#"SELECT pid, started_at AS "started_at: DateTime<Utc>",
+                  heartbeat_at AS "heartbeat_at: DateTime<Utc>",
+                  imap_contact_at AS "imap_contact_at: DateTime<Utc>", imap_state, mail_waiting,
+                  last_error, last_error_at AS "last_error_at: DateTime<Utc>"
+           FROM daemon_health WHERE id = 1"#
     )
     .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| Health {
-        pid: u32::try_from(r.get::<i64, _>("pid")).unwrap_or(0),
-        started_at: parse_ts(&r.get::<String, _>("started_at")),
-        heartbeat_at: parse_ts(&r.get::<String, _>("heartbeat_at")),
-        imap_contact_at: r
-            .get::<Option<String>, _>("imap_contact_at")
-            .map(|t| parse_ts(&t)),
-        imap_state: r.get("imap_state"),
+    .await
+    .context("cannot read daemon_health")?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Health {
+        pid: u32::try_from(r.pid).with_context(|| format!("daemon_health: pid {}", r.pid))?,
+        started_at: r.started_at,
+        heartbeat_at: r.heartbeat_at,
+        imap_contact_at: r.imap_contact_at,
+        imap_state: r.imap_state,
         mail_waiting: r
-            .get::<Option<i64>, _>("mail_waiting")
-            .map(|w| u64::try_from(w).unwrap_or(0)),
-        last_error: r.get("last_error"),
-        last_error_at: r
-            .get::<Option<String>, _>("last_error_at")
-            .map(|t| parse_ts(&t)),
+            .mail_waiting
+            .map(|w| u64::try_from(w).with_context(|| format!("daemon_health: mail_waiting {w}")))
+            .transpose()?,
+        last_error: r.last_error,
+        last_error_at: r.last_error_at,
     }))
 }
 
 /// Outbox rows by status.
 pub async fn outbox_counts(conn: &mut SqliteConnection) -> anyhow::Result<BTreeMap<String, u64>> {
-    let rows = sqlx::query("SELECT status, count(*) AS n FROM outbox GROUP BY status")
+    let rows = sqlx::query!(r#"SELECT status, count(*) AS "n!: i64" FROM outbox GROUP BY status"#)
         .fetch_all(conn)
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get::<String, _>("status"),
-                u64::try_from(r.get::<i64, _>("n")).unwrap_or(0),
-            )
-        })
-        .collect())
+    rows.into_iter()
+        .map(|r| Ok((r.status, u64::try_from(r.n)?)))
+        .collect()
 }

@@ -130,6 +130,7 @@ pub async fn create_if_missing(path: &Path) -> anyhow::Result<()> {
 
 /// `PRAGMA quick_check`: damaged pages are an error at start, not a surprise later.
 pub async fn quick_check(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
+    // A PRAGMA: the query! macros cannot describe it.
     let rows: Vec<(String,)> = sqlx::query_as("PRAGMA quick_check")
         .fetch_all(pool)
         .await

@@ -1,8 +1,9 @@
 //! `imap_state`: the last UID committed per mailbox folder, under its UIDVALIDITY.
 
 use super::ts;
+use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
 /// Where the reader is in one folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,14 +16,22 @@ pub struct Position {
 
 /// The stored position of `mailbox`, if any.
 pub async fn get(conn: &mut SqliteConnection, mailbox: &str) -> anyhow::Result<Option<Position>> {
-    let row = sqlx::query("SELECT uid_validity, last_uid FROM imap_state WHERE mailbox = ?")
-        .bind(mailbox)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|r| Position {
-        uid_validity: u32::try_from(r.get::<i64, _>("uid_validity")).unwrap_or(0),
-        last_uid: u32::try_from(r.get::<i64, _>("last_uid")).unwrap_or(0),
-    }))
+    let row = sqlx::query!(
+        "SELECT uid_validity, last_uid FROM imap_state WHERE mailbox = ?",
+        mailbox
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        let uid = |n: i64| {
+            u32::try_from(n).with_context(|| format!("imap_state {mailbox}: UID {n} out of range"))
+        };
+        Ok(Position {
+            uid_validity: uid(r.uid_validity)?,
+            last_uid: uid(r.last_uid)?,
+        })
+    })
+    .transpose()
 }
 
 /// Records the position; never moves `last_uid` back under the same UIDVALIDITY.
@@ -32,16 +41,18 @@ pub async fn set(
     pos: Position,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let (uid_validity, last_uid) = (i64::from(pos.uid_validity), i64::from(pos.last_uid));
+    let at = ts(at);
+    sqlx::query!(
         "INSERT INTO imap_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (mailbox) DO UPDATE SET
            last_uid = CASE WHEN uid_validity = ?2 THEN max(last_uid, ?3) ELSE ?3 END,
            uid_validity = ?2, updated_at = ?4",
+        mailbox,
+        uid_validity,
+        last_uid,
+        at
     )
-    .bind(mailbox)
-    .bind(i64::from(pos.uid_validity))
-    .bind(i64::from(pos.last_uid))
-    .bind(ts(at))
     .execute(conn)
     .await?;
     Ok(())

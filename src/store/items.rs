@@ -3,16 +3,19 @@
 
 use super::ts;
 use crate::rules::{FaultOrder, FaultState, ImprovementRef, OpenItemRef};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
+use sqlx::types::Json;
 
 /// Improvement requests a project has (第二十一条 numbers them).
 pub async fn improvement_count(conn: &mut SqliteConnection, project: &str) -> anyhow::Result<i64> {
-    let row = sqlx::query("SELECT count(*) AS n FROM improvement_requests WHERE project = ?")
-        .bind(project)
-        .fetch_one(conn)
-        .await?;
-    Ok(row.get("n"))
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM improvement_requests WHERE project = ?"#,
+        project
+    )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Files an improvement request under its number; returns its row id.
@@ -24,14 +27,16 @@ pub async fn add_improvement(
     proposer: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    Ok(sqlx::query(
-        "INSERT INTO improvement_requests (message, project, number, proposer, filed_at) VALUES (?, ?, ?, ?, ?)",
+    let at = ts(at);
+    Ok(sqlx::query!(
+        "INSERT INTO improvement_requests (message, project, number, proposer, filed_at)
+         VALUES (?, ?, ?, ?, ?)",
+        message,
+        project,
+        number,
+        proposer,
+        at
     )
-    .bind(message)
-    .bind(project)
-    .bind(number)
-    .bind(proposer)
-    .bind(ts(at))
     .execute(conn)
     .await?
     .last_insert_rowid())
@@ -42,26 +47,20 @@ pub async fn improvement_by_thread(
     conn: &mut SqliteConnection,
     thread: i64,
 ) -> anyhow::Result<Option<ImprovementRef>> {
-    let row = sqlx::query(
-        "SELECT i.id, i.project, i.number, i.proposer, p.responsible_sales,
-                (SELECT coalesce(sum(t.hours), 0.0) FROM rd_time t JOIN improvement_requests j ON j.id = t.request
-                  WHERE j.project = i.project) AS hours,
-                EXISTS (SELECT 1 FROM rd_cost_notices n WHERE n.project = i.project) AS noticed
-         FROM improvement_requests i JOIN projects p ON p.key = i.project WHERE i.message = ?",
+    Ok(sqlx::query_as!(
+        ImprovementRef,
+        r#"SELECT i.id, i.message AS thread, i.project, i.number, i.proposer,
+                  (SELECT coalesce(sum(t.hours), 0.0) FROM rd_time t
+                   JOIN improvement_requests j ON j.id = t.request
+                   WHERE j.project = i.project) AS "project_rd_hours!: f64",
+                  EXISTS (SELECT 1 FROM rd_cost_notices n WHERE n.project = i.project)
+                      AS "rd_notice_sent!: bool",
+                  p.responsible_sales
+           FROM improvement_requests i JOIN projects p ON p.key = i.project WHERE i.message = ?"#,
+        thread
     )
-    .bind(thread)
     .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| ImprovementRef {
-        id: r.get("id"),
-        thread,
-        project: r.get("project"),
-        number: r.get("number"),
-        proposer: r.get("proposer"),
-        project_rd_hours: r.get("hours"),
-        rd_notice_sent: r.get("noticed"),
-        responsible_sales: r.get("responsible_sales"),
-    }))
+    .await?)
 }
 
 /// Records R&D time on a request.
@@ -73,14 +72,17 @@ pub async fn add_rd_time(
     hours: f64,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO rd_time (request, message, person, hours, at) VALUES (?, ?, ?, ?, ?)")
-        .bind(request)
-        .bind(message)
-        .bind(person)
-        .bind(hours)
-        .bind(ts(at))
-        .execute(conn)
-        .await?;
+    let at = ts(at);
+    sqlx::query!(
+        "INSERT INTO rd_time (request, message, person, hours, at) VALUES (?, ?, ?, ?, ?)",
+        request,
+        message,
+        person,
+        hours,
+        at
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -90,11 +92,13 @@ pub async fn add_rd_notice(
     project: &str,
     message: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT OR IGNORE INTO rd_cost_notices (project, message) VALUES (?, ?)")
-        .bind(project)
-        .bind(message)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "INSERT OR IGNORE INTO rd_cost_notices (project, message) VALUES (?, ?)",
+        project,
+        message
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -108,17 +112,18 @@ pub async fn add_fault(
     state: FaultState,
     at: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    Ok(sqlx::query(
+    let state = state.as_str();
+    let at = ts(at);
+    Ok(sqlx::query!(
         "INSERT INTO fault_orders (message, project, proposer, priority, state, filed_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        message,
+        project,
+        proposer,
+        priority,
+        state,
+        at
     )
-    .bind(message)
-    .bind(project)
-    .bind(proposer)
-    .bind(priority)
-    .bind(state)
-    .bind(ts(at))
-    .bind(ts(at))
     .execute(conn)
     .await?
     .last_insert_rowid())
@@ -131,46 +136,47 @@ pub async fn set_fault_text(
     text: &str,
     attachments: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE fault_orders SET filed_text = ?, attachments = ? WHERE id = ?")
-        .bind(text)
-        .bind(attachments)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE fault_orders SET filed_text = ?, attachments = ? WHERE id = ?",
+        text,
+        attachments,
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// A fault order row; a state that is not one of [`FaultState`]'s names is an error, not a
-/// silent `pending_approval`.
-fn fault_from(r: &sqlx::sqlite::SqliteRow) -> sqlx::Result<FaultOrder> {
-    Ok(FaultOrder {
-        priority: r.get("priority"),
-        filed_text: r.get("filed_text"),
-        attachments: r.get("attachments"),
-        id: r.get("id"),
-        thread: r.get("message"),
-        project: r.get("project"),
-        proposer: r.get("proposer"),
-        state: r.try_get("state")?,
-        lead: r.get("lead"),
-        conversion_proposed: r.get("conversion_proposed"),
-    })
-}
-
-/// The fault order opened by message `thread`.
+/// The fault order opened by message `thread`. A state the rules do not know is an error, not
+/// a fresh order.
 pub async fn fault_by_thread(
     conn: &mut SqliteConnection,
     thread: i64,
 ) -> anyhow::Result<Option<FaultOrder>> {
-    let row = sqlx::query(
-        "SELECT id, message, project, proposer, priority, state, lead, conversion_proposed,
-                filed_text, attachments
-         FROM fault_orders WHERE message = ?",
+    let Some(r) = sqlx::query!(
+        r#"SELECT id, message, project, proposer, priority, state, lead,
+                  conversion_proposed AS "conversion_proposed: bool", filed_text, attachments
+           FROM fault_orders WHERE message = ?"#,
+        thread
     )
-    .bind(thread)
     .fetch_optional(conn)
-    .await?;
-    Ok(row.as_ref().map(fault_from).transpose()?)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(FaultOrder {
+        state: FaultState::from_name(&r.state)
+            .with_context(|| format!("fault order {}: unknown state {:?}", r.id, r.state))?,
+        priority: r.priority,
+        filed_text: r.filed_text,
+        attachments: r.attachments,
+        id: r.id,
+        thread: r.message,
+        project: r.project,
+        proposer: r.proposer,
+        lead: r.lead,
+        conversion_proposed: r.conversion_proposed,
+    }))
 }
 
 /// Stores a fault order's SLA deadlines.
@@ -180,12 +186,15 @@ pub async fn set_fault_deadlines(
     response: DateTime<Utc>,
     resolution: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE fault_orders SET response_due = ?, resolution_due = ? WHERE id = ?")
-        .bind(ts(response))
-        .bind(ts(resolution))
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let (response, resolution) = (ts(response), ts(resolution));
+    sqlx::query!(
+        "UPDATE fault_orders SET response_due = ?, resolution_due = ? WHERE id = ?",
+        response,
+        resolution,
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -198,14 +207,19 @@ pub async fn move_fault(
     conversion_proposed: bool,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE fault_orders SET state = ?, lead = ?, conversion_proposed = ?, updated_at = ? WHERE id = ?")
-        .bind(to)
-        .bind(lead)
-        .bind(conversion_proposed)
-        .bind(ts(at))
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let to = to.as_str();
+    let at = ts(at);
+    sqlx::query!(
+        "UPDATE fault_orders SET state = ?, lead = ?, conversion_proposed = ?, updated_at = ?
+         WHERE id = ?",
+        to,
+        lead,
+        conversion_proposed,
+        at,
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -218,25 +232,20 @@ pub async fn add_bug(
     missing: &[String],
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO bug_reports (message, topic, reporter, missing, filed_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(message)
-        .bind(topic)
-        .bind(reporter)
-        .bind(serde_json::to_string(missing)?)
-        .bind(ts(at))
-        .execute(conn)
-        .await?;
+    let missing = Json(missing);
+    let at = ts(at);
+    sqlx::query!(
+        "INSERT INTO bug_reports (message, topic, reporter, missing, filed_at)
+         VALUES (?, ?, ?, ?, ?)",
+        message,
+        topic,
+        reporter,
+        missing,
+        at
+    )
+    .execute(conn)
+    .await?;
     Ok(())
-}
-
-fn open_item_from(r: &sqlx::sqlite::SqliteRow) -> OpenItemRef {
-    OpenItemRef {
-        id: r.get("id"),
-        thread: r.get("thread"),
-        project: r.get("project"),
-        engineer: r.get("engineer"),
-        open: r.get::<String, _>("status") == "open",
-    }
 }
 
 /// Open items of a project, oldest first, from a JSON array of `{id, thread, engineer}` (see
@@ -268,14 +277,15 @@ pub async fn open_item_by_thread(
     conn: &mut SqliteConnection,
     thread: i64,
 ) -> anyhow::Result<Option<OpenItemRef>> {
-    let row = sqlx::query(
-        "SELECT o.id, r.message AS thread, o.project, o.engineer, o.status
-         FROM open_items o JOIN reports r ON r.id = o.report WHERE r.message = ?",
+    Ok(sqlx::query_as!(
+        OpenItemRef,
+        r#"SELECT o.id, r.message AS thread, o.project, o.engineer,
+                  o.status = 'open' AS "open!: bool"
+           FROM open_items o JOIN reports r ON r.id = o.report WHERE r.message = ?"#,
+        thread
     )
-    .bind(thread)
     .fetch_optional(conn)
-    .await?;
-    Ok(row.as_ref().map(open_item_from))
+    .await?)
 }
 
 /// Closes an open item.
@@ -285,12 +295,16 @@ pub async fn close_open_item(
     message: i64,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE open_items SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'")
-        .bind(ts(at))
-        .bind(message)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let at = ts(at);
+    sqlx::query!(
+        "UPDATE open_items SET status = 'closed', closed_at = ?, closed_by = ?
+         WHERE id = ? AND status = 'open'",
+        at,
+        message,
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -320,19 +334,21 @@ pub async fn history(
     at: DateTime<Utc>,
     h: &HistoryLine<'_>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO item_history (item_kind, item_id, message, at, actor, action, from_state, to_state, note)
+    let at = ts(at);
+    sqlx::query!(
+        "INSERT INTO item_history (item_kind, item_id, message, at, actor, action, from_state,
+                                   to_state, note)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        h.item_kind,
+        h.item_id,
+        message,
+        at,
+        h.actor,
+        h.action,
+        h.from,
+        h.to,
+        h.note
     )
-    .bind(h.item_kind)
-    .bind(h.item_id)
-    .bind(message)
-    .bind(ts(at))
-    .bind(h.actor)
-    .bind(h.action)
-    .bind(h.from)
-    .bind(h.to)
-    .bind(h.note)
     .execute(conn)
     .await?;
     Ok(())

@@ -3,7 +3,8 @@
 use super::ts;
 use crate::rules::ThreadRef;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
+use sqlx::types::Json;
 
 /// A mail as recorded.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ pub struct NewMessage<'a> {
 }
 
 /// A recorded mail, for `report messages`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct MessageRow {
     /// Row id (the n of `[SB-n]`).
     pub id: i64,
@@ -52,10 +53,10 @@ pub struct MessageRow {
     pub kind: String,
     /// Outcome.
     pub outcome: String,
-    /// JSON array.
-    pub reasons: String,
-    /// JSON array.
-    pub flags: String,
+    /// Reason codes.
+    pub reasons: Vec<String>,
+    /// Flags.
+    pub flags: Vec<String>,
     /// Project key.
     pub project: Option<String>,
     /// Event time.
@@ -68,25 +69,29 @@ pub async fn insert(
     conn: &mut SqliteConnection,
     m: &NewMessage<'_>,
 ) -> anyhow::Result<Option<i64>> {
-    let done = sqlx::query(
+    let reasons = Json(m.reasons);
+    let flags = Json(m.flags);
+    let (event_at, handled_at) = (ts(m.event_at), ts(m.handled_at));
+    let references = m.references.join(" ");
+    let done = sqlx::query!(
         "INSERT INTO messages (dedup_key, subject, sender, kind, outcome, reasons, flags, project,
                                event_at, handled_at, references_, thread, chain)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dedup_key) DO NOTHING",
+        m.key,
+        m.subject,
+        m.sender,
+        m.kind,
+        m.outcome,
+        reasons,
+        flags,
+        m.project,
+        event_at,
+        handled_at,
+        references,
+        m.thread,
+        m.chain
     )
-    .bind(m.key)
-    .bind(m.subject)
-    .bind(m.sender)
-    .bind(m.kind)
-    .bind(m.outcome)
-    .bind(serde_json::to_string(m.reasons)?)
-    .bind(serde_json::to_string(m.flags)?)
-    .bind(m.project)
-    .bind(ts(m.event_at))
-    .bind(ts(m.handled_at))
-    .bind(m.references.join(" "))
-    .bind(m.thread)
-    .bind(m.chain)
     .execute(conn)
     .await?;
     Ok((done.rows_affected() == 1).then(|| done.last_insert_rowid()))
@@ -97,12 +102,16 @@ pub async fn thread_by_id(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> anyhow::Result<Option<ThreadRef>> {
-    let row = sqlx::query("SELECT r.id, r.sender, r.outcome, r.kind, r.project, coalesce(r.chain, r.id) AS chain FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
-         WHERE m.id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(thread_ref))
+    Ok(sqlx::query_as!(
+        ThreadRef,
+        r#"SELECT r.id AS message, r.sender, r.outcome, r.kind, r.project,
+                  coalesce(r.chain, r.id) AS "chain!: i64"
+           FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
+           WHERE m.id = ?"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// The thread a reply belongs to by its In-Reply-To/References: a mail the bot sent, or a
@@ -112,35 +121,30 @@ pub async fn thread_by_ids(
     ids: &[String],
 ) -> anyhow::Result<Option<ThreadRef>> {
     for id in ids.iter().rev() {
-        let bracketed = format!("<{}>", id.trim_matches(['<', '>']));
-        let row = sqlx::query(
-            "SELECT r.id, r.sender, r.outcome, r.kind, r.project, coalesce(r.chain, r.id) AS chain FROM outbox o JOIN messages m ON m.id = o.message
-             JOIN messages r ON r.id = coalesce(m.thread, m.id) WHERE o.message_id = ?
-             UNION ALL
-             SELECT r.id, r.sender, r.outcome, r.kind, r.project, coalesce(r.chain, r.id) AS chain FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
-             WHERE m.dedup_key = ? AND m.kind <> 'ordinary'
-             LIMIT 1",
+        let dedup_key = id.trim_matches(['<', '>']);
+        let bracketed = format!("<{dedup_key}>");
+        let row = sqlx::query_as!(
+            ThreadRef,
+            r#"SELECT r.id AS "message!: i64", r.sender AS "sender!", r.outcome AS "outcome!",
+                      r.kind AS "kind!", r.project AS "project?",
+                      coalesce(r.chain, r.id) AS "chain!: i64"
+               FROM outbox o JOIN messages m ON m.id = o.message
+               JOIN messages r ON r.id = coalesce(m.thread, m.id) WHERE o.message_id = ?
+               UNION ALL
+               SELECT r.id, r.sender, r.outcome, r.kind, r.project, coalesce(r.chain, r.id)
+               FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
+               WHERE m.dedup_key = ? AND m.kind <> 'ordinary'
+               LIMIT 1"#,
+            bracketed,
+            dedup_key
         )
-        .bind(&bracketed)
-        .bind(id.trim_matches(['<', '>']))
         .fetch_optional(&mut *conn)
         .await?;
-        if let Some(row) = row {
-            return Ok(Some(thread_ref(row)));
+        if row.is_some() {
+            return Ok(row);
         }
     }
     Ok(None)
-}
-
-fn thread_ref(row: sqlx::sqlite::SqliteRow) -> ThreadRef {
-    ThreadRef {
-        message: row.get("id"),
-        sender: row.get("sender"),
-        outcome: row.get("outcome"),
-        kind: row.get("kind"),
-        project: row.get("project"),
-        chain: row.get("chain"),
-    }
 }
 
 /// Whether a mail of reply chain `chain` handled since `since` was answered as not valid
@@ -150,12 +154,13 @@ pub async fn rejected_on_chain_since(
     chain: i64,
     since: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM messages WHERE chain = ? AND handled_at >= ? AND outcome = 'rejected'
-         LIMIT 1",
+    let since = ts(since);
+    let found = sqlx::query_scalar!(
+        "SELECT 1 AS one FROM messages
+         WHERE chain = ? AND handled_at >= ? AND outcome = 'rejected' LIMIT 1",
+        chain,
+        since
     )
-    .bind(chain)
-    .bind(ts(since))
     .fetch_optional(conn)
     .await?;
     Ok(found.is_some())
@@ -163,10 +168,27 @@ pub async fn rejected_on_chain_since(
 
 /// Every recorded mail, in the order handled.
 pub async fn list(conn: &mut SqliteConnection) -> anyhow::Result<Vec<MessageRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, dedup_key, subject, sender, kind, outcome, reasons, flags, project, event_at
-         FROM messages ORDER BY id",
+    let rows = sqlx::query!(
+        r#"SELECT id, dedup_key, subject, sender, kind, outcome,
+                  reasons AS "reasons: Json<Vec<String>>", flags AS "flags: Json<Vec<String>>",
+                  project, event_at
+           FROM messages ORDER BY id"#
     )
     .fetch_all(conn)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MessageRow {
+            id: r.id,
+            dedup_key: r.dedup_key,
+            subject: r.subject,
+            sender: r.sender,
+            kind: r.kind,
+            outcome: r.outcome,
+            reasons: r.reasons.0,
+            flags: r.flags.0,
+            project: r.project,
+            event_at: r.event_at,
+        })
+        .collect())
 }

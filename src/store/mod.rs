@@ -16,6 +16,9 @@ pub mod tasks;
 pub mod tracking;
 pub mod tries;
 
+#[cfg(test)]
+mod tests;
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -99,16 +102,21 @@ pub async fn begin_on(conn: &mut SqliteConnection) -> anyhow::Result<Transaction
     Ok(sqlx::Connection::begin_with(conn, BEGIN_WRITE).await?)
 }
 
-/// Timestamps are stored as RFC 3339 UTC text, which sorts in time order.
+/// Timestamps are stored as RFC 3339 UTC text to the second with a `Z` (`2026-12-01T08:00:00Z`),
+/// which sorts in time order. Written through this function, not sqlx's `DateTime` encoding
+/// (`+00:00`, fractions of a second): the stored text of existing databases is compared as text
+/// in queries. Read back through sqlx's chrono decoding (`"col: DateTime<Utc>"` in `query!`),
+/// which fails on a corrupt value instead of inventing a time.
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Reads a stored timestamp back.
-pub fn parse_ts(s: &str) -> DateTime<Utc> {
+/// Reads back a stored timestamp that reached the caller as text; a corrupt value is an error
+/// naming it, never 1970.
+pub fn parse_ts(s: &str) -> anyhow::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
+        .with_context(|| format!("stored timestamp {s:?} is not RFC 3339"))
 }
 
 /// Appends an audit line: what changed, by which mail.
@@ -119,12 +127,16 @@ pub async fn audit(
     action: &str,
     detail: serde_json::Value,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO audit_log (at, message, action, detail) VALUES (?, ?, ?, ?)")
-        .bind(ts(at))
-        .bind(message)
-        .bind(action)
-        .bind(detail.to_string())
-        .execute(conn)
-        .await?;
+    let at = ts(at);
+    let detail = sqlx::types::Json(detail);
+    sqlx::query!(
+        "INSERT INTO audit_log (at, message, action, detail) VALUES (?, ?, ?, ?)",
+        at,
+        message,
+        action,
+        detail
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! `outbox`: mail queued in the transaction that caused it, marked sent only once delivered.
 
-use super::{parse_ts, ts};
+use super::ts;
 use crate::mail::Outgoing;
 use crate::mail::outbound::{Attachment, Queued};
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
+use sqlx::types::Json;
 
 /// Threading and identity of a queued mail, decided by the engine.
 #[derive(Debug, Clone)]
@@ -51,23 +52,27 @@ async fn insert(
     env: &Envelope<'_>,
     status: &str,
 ) -> anyhow::Result<Option<i64>> {
-    let done = sqlx::query(
+    let kind = mail.kind.as_str();
+    let to = Json(&mail.to);
+    let cc = Json(&mail.cc);
+    let created_at = ts(env.created_at);
+    let done = sqlx::query!(
         "INSERT INTO outbox (message, kind, to_addrs, cc_addrs, subject, body, message_id,
                              in_reply_to, references_, created_at, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (message_id) DO NOTHING",
+        env.message,
+        kind,
+        to,
+        cc,
+        env.subject,
+        mail.body,
+        env.message_id,
+        env.in_reply_to,
+        env.references,
+        created_at,
+        status
     )
-    .bind(env.message)
-    .bind(mail.kind.as_str())
-    .bind(serde_json::to_string(&mail.to)?)
-    .bind(serde_json::to_string(&mail.cc)?)
-    .bind(env.subject)
-    .bind(&mail.body)
-    .bind(env.message_id)
-    .bind(env.in_reply_to)
-    .bind(env.references)
-    .bind(ts(env.created_at))
-    .bind(status)
     .execute(conn)
     .await?;
     Ok((done.rows_affected() > 0).then(|| done.last_insert_rowid()))
@@ -126,13 +131,16 @@ pub async fn enqueue_reply(
     if !over.is_empty() {
         return Ok(ReplyQueued::Suppressed(over));
     }
+    let queued_at = ts(now);
     for r in &recipients {
-        sqlx::query("INSERT INTO reply_log (outbox, recipient, queued_at) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(r)
-            .bind(ts(now))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "INSERT INTO reply_log (outbox, recipient, queued_at) VALUES (?, ?, ?)",
+            id,
+            r,
+            queued_at
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(ReplyQueued::Pending)
 }
@@ -144,12 +152,14 @@ pub async fn replies_since(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM reply_log WHERE recipient = ? AND queued_at > ? AND queued_at <= ?",
+    let (since, until) = (ts(since), ts(until));
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM reply_log
+           WHERE recipient = ? AND queued_at > ? AND queued_at <= ?"#,
+        recipient,
+        since,
+        until
     )
-    .bind(recipient)
-    .bind(ts(since))
-    .bind(ts(until))
     .fetch_one(conn)
     .await?;
     Ok(n)
@@ -178,51 +188,65 @@ pub struct OutboxRow {
     pub message: Option<i64>,
 }
 
-fn addrs(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
 /// The outbox, optionally only rows with `status`.
 pub async fn list(
     conn: &mut SqliteConnection,
     status: Option<&str>,
 ) -> anyhow::Result<Vec<OutboxRow>> {
-    let rows = sqlx::query(
-        "SELECT id, kind, to_addrs, cc_addrs, subject, status, message_id, in_reply_to, message
-         FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
+    let rows = sqlx::query!(
+        r#"SELECT id, kind, to_addrs AS "to_addrs: Json<Vec<String>>",
+                  cc_addrs AS "cc_addrs: Json<Vec<String>>", subject, status, message_id,
+                  in_reply_to, message
+           FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id"#,
+        status
     )
-    .bind(status)
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| OutboxRow {
-            id: r.get("id"),
-            kind: r.get("kind"),
-            to: addrs(r.get("to_addrs")),
-            cc: addrs(r.get("cc_addrs")),
-            subject: r.get("subject"),
-            status: r.get("status"),
-            message_id: r.get("message_id"),
-            in_reply_to: r.get("in_reply_to"),
-            message: r.get("message"),
+            id: r.id,
+            kind: r.kind,
+            to: r.to_addrs.0,
+            cc: r.cc_addrs.0,
+            subject: r.subject,
+            status: r.status,
+            message_id: r.message_id,
+            in_reply_to: r.in_reply_to,
+            message: r.message,
         })
         .collect())
 }
 
-fn queued(r: &sqlx::sqlite::SqliteRow) -> Queued {
-    Queued {
-        id: r.get("id"),
-        to: addrs(r.get("to_addrs")),
-        cc: addrs(r.get("cc_addrs")),
-        subject: r.get("subject"),
-        body: r.get("body"),
-        message_id: r.get("message_id"),
-        in_reply_to: r.get("in_reply_to"),
-        references: r.get("references_"),
-        created_at: parse_ts(r.get("created_at")),
-        html: r.get("html"),
-        attachments: Vec::new(),
+/// The columns of a mail to send, decoded by sqlx: a corrupt address list or time is an error.
+struct QueuedRecord {
+    id: i64,
+    to_addrs: Json<Vec<String>>,
+    cc_addrs: Json<Vec<String>>,
+    subject: String,
+    body: String,
+    message_id: String,
+    in_reply_to: Option<String>,
+    references_: Option<String>,
+    created_at: DateTime<Utc>,
+    html: Option<String>,
+}
+
+impl From<QueuedRecord> for Queued {
+    fn from(r: QueuedRecord) -> Queued {
+        Queued {
+            id: r.id,
+            to: r.to_addrs.0,
+            cc: r.cc_addrs.0,
+            subject: r.subject,
+            body: r.body,
+            message_id: r.message_id,
+            in_reply_to: r.in_reply_to,
+            references: r.references_,
+            created_at: r.created_at,
+            html: r.html,
+            attachments: Vec::new(),
+        }
     }
 }
 
@@ -244,16 +268,18 @@ pub async fn pending(
     after: i64,
     limit: i64,
 ) -> anyhow::Result<Vec<Queued>> {
-    let rows = sqlx::query(
-        "SELECT id, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_,
-                created_at, html
-         FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?",
+    let rows = sqlx::query_as!(
+        QueuedRecord,
+        r#"SELECT id, to_addrs AS "to_addrs: Json<Vec<String>>",
+                  cc_addrs AS "cc_addrs: Json<Vec<String>>", subject, body, message_id,
+                  in_reply_to, references_, created_at AS "created_at: DateTime<Utc>", html
+           FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?"#,
+        after,
+        limit
     )
-    .bind(after)
-    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let queued = rows.iter().map(queued).collect();
+    let queued = rows.into_iter().map(Queued::from).collect();
     with_attachments(conn, queued).await
 }
 
@@ -278,23 +304,27 @@ pub async fn claim(
     limit: i64,
     c: &Claim<'_>,
 ) -> anyhow::Result<Vec<Queued>> {
-    let rows = sqlx::query(
-        "UPDATE outbox SET claim_token = ?1, claimed_until = ?2
-         WHERE id IN (SELECT id FROM outbox
-                      WHERE status = 'pending' AND id > ?3
-                        AND (claimed_until IS NULL OR claimed_until <= ?4)
-                      ORDER BY id LIMIT ?5)
-         RETURNING id, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_,
-                   created_at, html",
+    let (until, now) = (claim_ts(c.until), claim_ts(c.now));
+    let rows = sqlx::query_as!(
+        QueuedRecord,
+        r#"UPDATE outbox SET claim_token = ?1, claimed_until = ?2
+           WHERE id IN (SELECT id FROM outbox
+                        WHERE status = 'pending' AND id > ?3
+                          AND (claimed_until IS NULL OR claimed_until <= ?4)
+                        ORDER BY id LIMIT ?5)
+           RETURNING id AS "id!", to_addrs AS "to_addrs!: Json<Vec<String>>",
+                     cc_addrs AS "cc_addrs!: Json<Vec<String>>", subject AS "subject!",
+                     body AS "body!", message_id AS "message_id!", in_reply_to, references_,
+                     created_at AS "created_at!: DateTime<Utc>", html"#,
+        c.token,
+        until,
+        after,
+        now,
+        limit
     )
-    .bind(c.token)
-    .bind(claim_ts(c.until))
-    .bind(after)
-    .bind(claim_ts(c.now))
-    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let mut queued: Vec<Queued> = rows.iter().map(queued).collect();
+    let mut queued: Vec<Queued> = rows.into_iter().map(Queued::from).collect();
     // RETURNING gives no order.
     queued.sort_by_key(|q| q.id);
     with_attachments(conn, queued).await
@@ -309,12 +339,13 @@ fn claim_ts(t: DateTime<Utc>) -> String {
 /// Frees the claims `token` holds on `ids` (a deferred mail, or mail claimed but not tried
 /// before a stop), so the next sender takes them at once.
 pub async fn release(conn: &mut SqliteConnection, ids: &[i64], token: &str) -> anyhow::Result<()> {
-    sqlx::query(
+    let ids = Json(ids);
+    sqlx::query!(
         "UPDATE outbox SET claim_token = NULL, claimed_until = NULL
          WHERE claim_token = ? AND id IN (SELECT value FROM json_each(?))",
+        token,
+        ids
     )
-    .bind(token)
-    .bind(serde_json::to_string(ids)?)
     .execute(conn)
     .await?;
     Ok(())
@@ -322,21 +353,14 @@ pub async fn release(conn: &mut SqliteConnection, ids: &[i64], token: &str) -> a
 
 /// The files attached to an outbox row, in order.
 pub async fn attachments(conn: &mut SqliteConnection, id: i64) -> anyhow::Result<Vec<Attachment>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as!(
+        Attachment,
         "SELECT filename, content_type, content FROM outbox_attachments
          WHERE outbox = ? ORDER BY position",
+        id
     )
-    .bind(id)
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Attachment {
-            filename: r.get("filename"),
-            content_type: r.get("content_type"),
-            content: r.get("content"),
-        })
-        .collect())
+    .await?)
 }
 
 /// A mail the schedules queue (reminders, digests): no inbound mail caused it.
@@ -359,20 +383,24 @@ pub async fn enqueue_scheduled(
     conn: &mut SqliteConnection,
     s: &Scheduled<'_>,
 ) -> anyhow::Result<bool> {
-    let done = sqlx::query(
+    let kind = s.mail.kind.as_str();
+    let to = Json(&s.mail.to);
+    let cc = Json(&s.mail.cc);
+    let created_at = ts(s.created_at);
+    let done = sqlx::query!(
         "INSERT INTO outbox (message, kind, to_addrs, cc_addrs, subject, body, message_id, created_at,
                              html)
          VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (message_id) DO NOTHING",
+        kind,
+        to,
+        cc,
+        s.mail.subject,
+        s.mail.body,
+        s.message_id,
+        created_at,
+        s.html
     )
-    .bind(s.mail.kind.as_str())
-    .bind(serde_json::to_string(&s.mail.to)?)
-    .bind(serde_json::to_string(&s.mail.cc)?)
-    .bind(&s.mail.subject)
-    .bind(&s.mail.body)
-    .bind(s.message_id)
-    .bind(ts(s.created_at))
-    .bind(s.html)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -380,15 +408,16 @@ pub async fn enqueue_scheduled(
     }
     let id = done.last_insert_rowid();
     for (i, a) in s.attachments.iter().enumerate() {
-        sqlx::query(
+        let position = i64::try_from(i)?;
+        sqlx::query!(
             "INSERT INTO outbox_attachments (outbox, position, filename, content_type, content)
              VALUES (?, ?, ?, ?, ?)",
+            id,
+            position,
+            a.filename,
+            a.content_type,
+            a.content
         )
-        .bind(id)
-        .bind(i as i64)
-        .bind(&a.filename)
-        .bind(&a.content_type)
-        .bind(&a.content)
         .execute(&mut *conn)
         .await?;
     }
@@ -401,13 +430,15 @@ pub async fn mark_sent(
     ids: &[i64],
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let at = ts(at);
+    let ids = Json(ids);
+    sqlx::query!(
         "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,
                            claim_token = NULL, claimed_until = NULL
          WHERE id IN (SELECT value FROM json_each(?))",
+        at,
+        ids
     )
-    .bind(ts(at))
-    .bind(serde_json::to_string(ids)?)
     .execute(conn)
     .await?;
     Ok(())
@@ -415,13 +446,13 @@ pub async fn mark_sent(
 
 /// Marks a mail undeliverable for good.
 pub async fn mark_failed(conn: &mut SqliteConnection, id: i64, error: &str) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1,
                            claim_token = NULL, claimed_until = NULL
          WHERE id = ?",
+        error,
+        id
     )
-    .bind(error)
-    .bind(id)
     .execute(conn)
     .await?;
     Ok(())
@@ -429,9 +460,8 @@ pub async fn mark_failed(conn: &mut SqliteConnection, id: i64, error: &str) -> a
 
 /// The inbound mail row that caused outbox row `id`.
 pub async fn cause(conn: &mut SqliteConnection, id: i64) -> anyhow::Result<Option<i64>> {
-    let row = sqlx::query("SELECT message FROM outbox WHERE id = ?")
-        .bind(id)
+    let row = sqlx::query_scalar!("SELECT message FROM outbox WHERE id = ?", id)
         .fetch_optional(conn)
         .await?;
-    Ok(row.and_then(|r| r.get("message")))
+    Ok(row.flatten())
 }

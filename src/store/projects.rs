@@ -4,18 +4,28 @@ use super::{items, ts};
 use crate::parse::ProjectKey;
 use crate::rules::{OpenItemRef, Project, ProjectSheet};
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
+use sqlx::types::Json;
 
 /// The project with this key.
 pub async fn get(conn: &mut SqliteConnection, key: &ProjectKey) -> anyhow::Result<Option<Project>> {
-    let row = sqlx::query(
-        "SELECT key, name, status, responsible_sales, first_presales, second_presales
-         FROM projects WHERE key = ?",
+    let k = key.as_str();
+    let row = sqlx::query!(
+        r#"SELECT name, status = 'initiated' AS "initiated!: bool", responsible_sales,
+                  first_presales, second_presales
+           FROM projects WHERE key = ?"#,
+        k
     )
-    .bind(key.as_str())
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| project_from(&r, key)))
+    Ok(row.map(|r| Project {
+        key: key.clone(),
+        name: r.name,
+        initiated: r.initiated,
+        responsible_sales: r.responsible_sales,
+        first_presales: r.first_presales,
+        second_presales: r.second_presales,
+    }))
 }
 
 /// The project with this key and its open items (第十七条), in one statement: a 客户沟通 report,
@@ -24,33 +34,32 @@ pub async fn get_with_open_items(
     conn: &mut SqliteConnection,
     key: &ProjectKey,
 ) -> anyhow::Result<(Option<Project>, Vec<OpenItemRef>)> {
-    let row = sqlx::query(
-        "SELECT key, name, status, responsible_sales, first_presales, second_presales,
-                (SELECT json_group_array(json_object('id', o.id, 'thread', r.message,
-                                                     'engineer', o.engineer))
-                 FROM open_items o JOIN reports r ON r.id = o.report
-                 WHERE o.project = p.key AND o.status = 'open') AS open_items
-         FROM projects p WHERE key = ?",
+    let k = key.as_str();
+    let row = sqlx::query!(
+        r#"SELECT name, status = 'initiated' AS "initiated!: bool", responsible_sales,
+                  first_presales, second_presales,
+                  (SELECT json_group_array(json_object('id', o.id, 'thread', r.message,
+                                                       'engineer', o.engineer))
+                   FROM open_items o JOIN reports r ON r.id = o.report
+                   WHERE o.project = p.key AND o.status = 'open') AS "open_items!: String"
+           FROM projects p WHERE key = ?"#,
+        k
     )
-    .bind(key.as_str())
     .fetch_optional(conn)
     .await?;
     let Some(r) = row else {
         return Ok((None, Vec::new()));
     };
-    let open = items::open_items_from_json(key.as_str(), r.get("open_items"))?;
-    Ok((Some(project_from(&r, key)), open))
-}
-
-fn project_from(r: &sqlx::sqlite::SqliteRow, key: &ProjectKey) -> Project {
-    Project {
+    let open = items::open_items_from_json(k, &r.open_items)?;
+    let project = Project {
         key: key.clone(),
-        name: r.get("name"),
-        initiated: r.get::<String, _>("status") == "initiated",
-        responsible_sales: r.get("responsible_sales"),
-        first_presales: r.get("first_presales"),
-        second_presales: r.get("second_presales"),
-    }
+        name: r.name,
+        initiated: r.initiated,
+        responsible_sales: r.responsible_sales,
+        first_presales: r.first_presales,
+        second_presales: r.second_presales,
+    };
+    Ok((Some(project), open))
 }
 
 /// 第十一条: a report names a project with no 立项.
@@ -62,15 +71,17 @@ pub async fn create_uninitiated(
     message: i64,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let key = key.as_str();
+    let at = ts(at);
+    sqlx::query!(
         "INSERT INTO projects (key, name, status, responsible_sales, created_at, message)
          VALUES (?, ?, 'uninitiated', ?, ?, ?)",
+        key,
+        name,
+        responsible_sales,
+        at,
+        message
     )
-    .bind(key.as_str())
-    .bind(name)
-    .bind(responsible_sales)
-    .bind(ts(at))
-    .bind(message)
     .execute(conn)
     .await?;
     Ok(())
@@ -88,7 +99,10 @@ pub async fn initiate(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone().into()))
         .collect();
-    sqlx::query(
+    let key = sheet.key.as_str();
+    let extras = Json(extras);
+    let at = ts(at);
+    sqlx::query!(
         "INSERT INTO projects (key, name, status, responsible_sales, first_presales, second_presales,
                                support_type, support_content, extras, created_at, initiated_at, message)
          VALUES (?1, ?2, 'initiated', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
@@ -96,17 +110,17 @@ pub async fn initiate(
              status = 'initiated', responsible_sales = ?3, first_presales = ?4, second_presales = ?5,
              support_type = ?6, support_content = ?7, extras = ?8,
              initiated_at = coalesce(initiated_at, ?9), message = ?10",
+        key,
+        sheet.name,
+        sheet.responsible_sales,
+        sheet.first_presales,
+        sheet.second_presales,
+        sheet.support_type,
+        sheet.support_content,
+        extras,
+        at,
+        message
     )
-    .bind(sheet.key.as_str())
-    .bind(&sheet.name)
-    .bind(&sheet.responsible_sales)
-    .bind(&sheet.first_presales)
-    .bind(&sheet.second_presales)
-    .bind(&sheet.support_type)
-    .bind(&sheet.support_content)
-    .bind(serde_json::Value::Object(extras).to_string())
-    .bind(ts(at))
-    .bind(message)
     .execute(conn)
     .await?;
     Ok(())

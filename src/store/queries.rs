@@ -30,11 +30,13 @@ pub struct ProjectRow {
 
 /// The project with this key.
 pub async fn project(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<Option<ProjectRow>> {
-    Ok(sqlx::query_as(
-        "SELECT key, name, status, responsible_sales, first_presales, second_presales, support_type,
-                support_content, created_at, initiated_at FROM projects WHERE key = ?",
+    Ok(sqlx::query_as!(
+        ProjectRow,
+        r#"SELECT key AS "key!", name, status, responsible_sales, first_presales, second_presales,
+                  support_type, support_content, created_at, initiated_at
+           FROM projects WHERE key = ?"#,
+        key
     )
-    .bind(key)
     .fetch_optional(conn)
     .await?)
 }
@@ -56,11 +58,13 @@ pub struct ReportLine {
 
 /// The project's accepted reports, oldest first.
 pub async fn reports(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<Vec<ReportLine>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        ReportLine,
         "SELECT m.event_at AS date, r.engineer, r.result, r.content, r.message AS thread
-         FROM reports r JOIN messages m ON m.id = r.message WHERE r.project = ? ORDER BY m.event_at, r.id",
+         FROM reports r JOIN messages m ON m.id = r.message WHERE r.project = ?
+         ORDER BY m.event_at, r.id",
+        key
     )
-    .bind(key)
     .fetch_all(conn)
     .await?)
 }
@@ -89,11 +93,13 @@ pub async fn open_items(
     conn: &mut SqliteConnection,
     key: &str,
 ) -> anyhow::Result<Vec<OpenItemLine>> {
-    Ok(sqlx::query_as(
-        "SELECT r.message AS thread, o.engineer, o.description, o.priority, o.status, o.opened_at, o.closed_at
+    Ok(sqlx::query_as!(
+        OpenItemLine,
+        "SELECT r.message AS thread, o.engineer, o.description, o.priority, o.status, o.opened_at,
+                o.closed_at
          FROM open_items o JOIN reports r ON r.id = o.report WHERE o.project = ? ORDER BY o.id",
+        key
     )
-    .bind(key)
     .fetch_all(conn)
     .await?)
 }
@@ -118,12 +124,14 @@ pub async fn improvements(
     conn: &mut SqliteConnection,
     key: &str,
 ) -> anyhow::Result<Vec<ImprovementLine>> {
-    Ok(sqlx::query_as(
-        "SELECT i.number, i.proposer, i.filed_at, i.message AS thread,
-                (SELECT coalesce(sum(hours), 0.0) FROM rd_time t WHERE t.request = i.id) AS rd_hours
-         FROM improvement_requests i WHERE i.project = ? ORDER BY i.number",
+    Ok(sqlx::query_as!(
+        ImprovementLine,
+        r#"SELECT i.number, i.proposer, i.filed_at, i.message AS thread,
+                  (SELECT coalesce(sum(hours), 0.0) FROM rd_time t WHERE t.request = i.id)
+                      AS "rd_hours!: f64"
+           FROM improvement_requests i WHERE i.project = ? ORDER BY i.number"#,
+        key
     )
-    .bind(key)
     .fetch_all(conn)
     .await?)
 }
@@ -161,13 +169,16 @@ pub async fn faults(
     project: Option<&str>,
     state: Option<&str>,
 ) -> anyhow::Result<Vec<FaultLine>> {
-    Ok(sqlx::query_as(
-        "SELECT message AS thread, project, proposer, priority, state, lead, conversion_proposed, filed_at, updated_at,
-                response_due, resolution_due
-         FROM fault_orders WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY id",
+    Ok(sqlx::query_as!(
+        FaultLine,
+        r#"SELECT message AS thread, project, proposer, priority, state, lead,
+                  conversion_proposed AS "conversion_proposed: bool", filed_at, updated_at,
+                  response_due, resolution_due
+           FROM fault_orders WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR state = ?2)
+           ORDER BY id"#,
+        project,
+        state
     )
-    .bind(project)
-    .bind(state)
     .fetch_all(conn)
     .await?)
 }
@@ -192,10 +203,12 @@ pub async fn complaints(
     conn: &mut SqliteConnection,
     key: &str,
 ) -> anyhow::Result<Vec<ComplaintLine>> {
-    Ok(sqlx::query_as(
-        "SELECT filed_at, complainant, target, month, status FROM complaints WHERE project = ? ORDER BY id",
+    Ok(sqlx::query_as!(
+        ComplaintLine,
+        "SELECT filed_at, complainant, target, month, status FROM complaints WHERE project = ?
+         ORDER BY id",
+        key
     )
-    .bind(key)
     .fetch_all(conn)
     .await?)
 }

@@ -1,10 +1,11 @@
 //! 满意度回访 rows: made when an item closes, requested and reminded by the schedules, answered
 //! on the item's thread.
 
-use super::{parse_ts, ts};
+use super::ts;
 use crate::rules::satisfaction::{Level, SatisfactionRef};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
 /// Opens the follow-up of a closed open item (第十七条): owner, contact and description from the
 /// item and the report that opened it. Once per item.
@@ -13,15 +14,16 @@ pub async fn open_for_open_item(
     item: i64,
     closed_at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let closed_at = ts(closed_at);
+    sqlx::query!(
         "INSERT INTO satisfaction (item_kind, item_id, thread, project, owner, contact, description,
                                    closed_at)
          SELECT 'open_item', o.id, r.message, o.project, o.engineer, r.contact, o.description, ?
          FROM open_items o JOIN reports r ON r.id = o.report WHERE o.id = ?
          ON CONFLICT (item_kind, item_id) DO NOTHING",
+        closed_at,
+        item
     )
-    .bind(ts(closed_at))
-    .bind(item)
     .execute(conn)
     .await?;
     Ok(())
@@ -33,35 +35,55 @@ pub async fn open_for_fault(
     order: i64,
     closed_at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let closed_at = ts(closed_at);
+    sqlx::query!(
         "INSERT INTO satisfaction (item_kind, item_id, thread, project, owner, contact, description,
                                    closed_at)
          SELECT 'fault_order', f.id, f.message, f.project, f.proposer, NULL, m.subject, ?
          FROM fault_orders f JOIN messages m ON m.id = f.message WHERE f.id = ?
          ON CONFLICT (item_kind, item_id) DO NOTHING",
+        closed_at,
+        order
     )
-    .bind(ts(closed_at))
-    .bind(order)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<SatisfactionRef> {
-    let answer: Option<String> = r.try_get("answer")?;
-    Ok(SatisfactionRef {
-        id: r.try_get("id")?,
-        thread: r.try_get("thread")?,
-        project: r.try_get("project")?,
-        owner: r.try_get("owner")?,
-        contact: r.try_get("contact")?,
-        description: r.try_get("description")?,
-        closed_at: parse_ts(&r.try_get::<String, _>("closed_at")?),
-        requested_at: r
-            .try_get::<Option<String>, _>("requested_at")?
-            .map(|t| parse_ts(&t)),
-        answer: answer.as_deref().and_then(Level::from_name),
-    })
+/// A `satisfaction` row's columns, decoded by sqlx (a corrupt time is an error).
+struct Record {
+    id: i64,
+    thread: i64,
+    project: String,
+    owner: String,
+    contact: Option<String>,
+    description: String,
+    closed_at: DateTime<Utc>,
+    requested_at: Option<DateTime<Utc>>,
+    answer: Option<String>,
+}
+
+impl Record {
+    fn into_ref(self) -> anyhow::Result<SatisfactionRef> {
+        let answer = self
+            .answer
+            .map(|a| {
+                Level::from_name(&a)
+                    .with_context(|| format!("satisfaction {}: unknown answer {a:?}", self.id))
+            })
+            .transpose()?;
+        Ok(SatisfactionRef {
+            id: self.id,
+            thread: self.thread,
+            project: self.project,
+            owner: self.owner,
+            contact: self.contact,
+            description: self.description,
+            closed_at: self.closed_at,
+            requested_at: self.requested_at,
+            answer,
+        })
+    }
 }
 
 /// The follow-up on the thread `thread`, if its item has closed.
@@ -69,25 +91,31 @@ pub async fn by_thread(
     conn: &mut SqliteConnection,
     thread: i64,
 ) -> anyhow::Result<Option<SatisfactionRef>> {
-    let row = sqlx::query(
-        "SELECT id, thread, project, owner, contact, description, closed_at, requested_at, answer
-         FROM satisfaction WHERE thread = ? ORDER BY id DESC LIMIT 1",
+    let row = sqlx::query_as!(
+        Record,
+        r#"SELECT id, thread, project, owner, contact, description,
+                  closed_at AS "closed_at: DateTime<Utc>",
+                  requested_at AS "requested_at: DateTime<Utc>", answer
+           FROM satisfaction WHERE thread = ? ORDER BY id DESC LIMIT 1"#,
+        thread
     )
-    .bind(thread)
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(Record::into_ref).transpose()
 }
 
 /// Every follow-up not answered yet, oldest closure first (the schedules' work list).
 pub async fn unanswered(conn: &mut SqliteConnection) -> anyhow::Result<Vec<SatisfactionRef>> {
-    let rows = sqlx::query(
-        "SELECT id, thread, project, owner, contact, description, closed_at, requested_at, answer
-         FROM satisfaction WHERE answered_at IS NULL ORDER BY closed_at, id",
+    let rows = sqlx::query_as!(
+        Record,
+        r#"SELECT id, thread, project, owner, contact, description,
+                  closed_at AS "closed_at: DateTime<Utc>",
+                  requested_at AS "requested_at: DateTime<Utc>", answer
+           FROM satisfaction WHERE answered_at IS NULL ORDER BY closed_at, id"#
     )
     .fetch_all(conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    rows.into_iter().map(Record::into_ref).collect()
 }
 
 /// Records that the request (or reminder) fell due at `at` and was queued.
@@ -97,12 +125,24 @@ pub async fn mark(
     reminder: bool,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let sql = if reminder {
-        "UPDATE satisfaction SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL"
+    let at = ts(at);
+    if reminder {
+        sqlx::query!(
+            "UPDATE satisfaction SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+            at,
+            id
+        )
+        .execute(conn)
+        .await?;
     } else {
-        "UPDATE satisfaction SET requested_at = ? WHERE id = ? AND requested_at IS NULL"
-    };
-    sqlx::query(sql).bind(ts(at)).bind(id).execute(conn).await?;
+        sqlx::query!(
+            "UPDATE satisfaction SET requested_at = ? WHERE id = ? AND requested_at IS NULL",
+            at,
+            id
+        )
+        .execute(conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -115,15 +155,17 @@ pub async fn answer(
     by: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let level = level.as_str();
+    let at = ts(at);
+    sqlx::query!(
         "UPDATE satisfaction SET answer = ?, note = ?, answered_by = ?, answered_at = ?
          WHERE id = ? AND answered_at IS NULL",
+        level,
+        note,
+        by,
+        at,
+        id
     )
-    .bind(level.as_str())
-    .bind(note)
-    .bind(by)
-    .bind(ts(at))
-    .bind(id)
     .execute(conn)
     .await?;
     Ok(())
@@ -181,43 +223,40 @@ pub async fn month(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Line>> {
-    let rows = sqlx::query(
-        "SELECT owner,
-                count(CASE WHEN requested_at >= ?1 AND requested_at < ?2 THEN 1 END) AS requests,
-                count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 THEN 1 END) AS answers,
+    let (from, to) = (ts(from), ts(to));
+    let rows = sqlx::query!(
+        r#"SELECT owner,
+                count(CASE WHEN requested_at >= ?1 AND requested_at < ?2 THEN 1 END) AS "requests!: i64",
+                count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 THEN 1 END) AS "answers!: i64",
                 count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 AND answer = '满意'
-                           THEN 1 END) AS satisfied,
+                           THEN 1 END) AS "satisfied!: i64",
                 count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 AND answer = '基本满意'
-                           THEN 1 END) AS mostly,
+                           THEN 1 END) AS "mostly!: i64",
                 count(CASE WHEN answered_at >= ?1 AND answered_at < ?2 AND answer = '不满意'
-                           THEN 1 END) AS dissatisfied
+                           THEN 1 END) AS "dissatisfied!: i64"
          FROM satisfaction
          WHERE (requested_at >= ?1 AND requested_at < ?2) OR (answered_at >= ?1 AND answered_at < ?2)
-         GROUP BY owner ORDER BY owner",
+         GROUP BY owner ORDER BY owner"#,
+        from,
+        to
     )
-    .bind(ts(from))
-    .bind(ts(to))
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let answers: i64 = r.try_get("answers")?;
-            let satisfied: i64 = r.try_get("satisfied")?;
-            let mostly: i64 = r.try_get("mostly")?;
-            Ok(Line {
-                name: r.try_get("owner")?,
-                requests: r.try_get("requests")?,
-                answers,
-                satisfied,
-                mostly_satisfied: mostly,
-                dissatisfied: r.try_get("dissatisfied")?,
-                rate: (answers > 0).then(|| {
-                    // Two decimals: a percentage people read.
-                    ((satisfied + mostly) as f64 * 10_000.0 / answers as f64).round() / 100.0
-                }),
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| Line {
+            name: r.owner,
+            requests: r.requests,
+            answers: r.answers,
+            satisfied: r.satisfied,
+            mostly_satisfied: r.mostly,
+            dissatisfied: r.dissatisfied,
+            rate: (r.answers > 0).then(|| {
+                // Two decimals: a percentage people read.
+                ((r.satisfied + r.mostly) as f64 * 10_000.0 / r.answers as f64).round() / 100.0
+            }),
         })
-        .collect()
+        .collect())
 }
 
 /// A follow-up the presales manager should see in the daily digest: an answer of 不满意 in the
@@ -245,29 +284,28 @@ pub async fn attention(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Attention>> {
-    let rows = sqlx::query(
-        "SELECT project, thread, owner, description, answer, note,
-                coalesce(answered_at, reminded_at) AS at
-         FROM satisfaction
-         WHERE (answer = '不满意' AND answered_at >= ?1 AND answered_at < ?2)
-            OR (answered_at IS NULL AND reminded_at IS NOT NULL)
-         ORDER BY at, id",
+    let (from, to) = (ts(from), ts(to));
+    let rows = sqlx::query!(
+        r#"SELECT project, thread, owner, description, answer, note,
+                  coalesce(answered_at, reminded_at) AS "at!: DateTime<Utc>"
+           FROM satisfaction
+           WHERE (answer = '不满意' AND answered_at >= ?1 AND answered_at < ?2)
+              OR (answered_at IS NULL AND reminded_at IS NOT NULL)
+           ORDER BY coalesce(answered_at, reminded_at), id"#,
+        from,
+        to
     )
-    .bind(ts(from))
-    .bind(ts(to))
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let answer: Option<String> = r.try_get("answer")?;
-            Ok(Attention {
-                project: r.try_get("project")?,
-                thread: r.try_get("thread")?,
-                owner: r.try_get("owner")?,
-                description: r.try_get("description")?,
-                dissatisfied_note: answer.map(|_| r.try_get("note")).transpose()?,
-                at: parse_ts(&r.try_get::<String, _>("at")?),
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| Attention {
+            project: r.project,
+            thread: r.thread,
+            owner: r.owner,
+            description: r.description,
+            dissatisfied_note: r.answer.map(|_| r.note),
+            at: r.at,
         })
-        .collect()
+        .collect())
 }

@@ -1,13 +1,13 @@
 //! `due_events`, SLA deadlines on `open_items`, and what reminders and digests read.
 
-use super::{parse_ts, ts};
+use super::ts;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
+use sqlx::types::Json;
 
 /// Whether the due event `key` was queued before.
 pub async fn due_exists(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<bool> {
-    let row = sqlx::query("SELECT 1 FROM due_events WHERE key = ?")
-        .bind(key)
+    let row = sqlx::query_scalar!("SELECT 1 AS one FROM due_events WHERE key = ?", key)
         .fetch_optional(conn)
         .await?;
     Ok(row.is_some())
@@ -18,12 +18,12 @@ pub async fn last_due(
     conn: &mut SqliteConnection,
     schedule: &str,
 ) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let row: Option<(Option<String>,)> =
-        sqlx::query_as("SELECT max(due_at) FROM due_events WHERE schedule = ?")
-            .bind(schedule)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.and_then(|(t,)| t).map(|t| parse_ts(&t)))
+    Ok(sqlx::query_scalar!(
+        r#"SELECT max(due_at) AS "due?: DateTime<Utc>" FROM due_events WHERE schedule = ?"#,
+        schedule
+    )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Records a due event as skipped: it fell due too long ago to be worth sending (a gap in the
@@ -35,14 +35,15 @@ pub async fn record_skipped(
     due_at: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let (due_at, at) = (ts(due_at), ts(at));
+    sqlx::query!(
         "INSERT INTO due_events (key, schedule, due_at, queued_at, message_id, skipped)
          VALUES (?, ?, ?, ?, '', 1)",
+        key,
+        schedule,
+        due_at,
+        at
     )
-    .bind(key)
-    .bind(schedule)
-    .bind(ts(due_at))
-    .bind(ts(at))
     .execute(conn)
     .await?;
     Ok(())
@@ -50,10 +51,11 @@ pub async fn record_skipped(
 
 /// The event time of the first mail the bot recorded, if any.
 pub async fn first_mail_at(conn: &mut SqliteConnection) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT min(event_at) FROM messages")
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.and_then(|(t,)| t).map(|t| parse_ts(&t)))
+    Ok(
+        sqlx::query_scalar!(r#"SELECT min(event_at) AS "at?: DateTime<Utc>" FROM messages"#)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// Records a due event as queued.
@@ -65,15 +67,16 @@ pub async fn record_due(
     queued_at: DateTime<Utc>,
     message_id: &str,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let (due_at, queued_at) = (ts(due_at), ts(queued_at));
+    sqlx::query!(
         "INSERT INTO due_events (key, schedule, due_at, queued_at, message_id)
          VALUES (?, ?, ?, ?, ?)",
+        key,
+        schedule,
+        due_at,
+        queued_at,
+        message_id
     )
-    .bind(key)
-    .bind(schedule)
-    .bind(ts(due_at))
-    .bind(ts(queued_at))
-    .bind(message_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -86,12 +89,15 @@ pub async fn set_open_item_deadlines(
     response_due: DateTime<Utc>,
     resolution_due: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE open_items SET response_due = ?, resolution_due = ? WHERE id = ?")
-        .bind(ts(response_due))
-        .bind(ts(resolution_due))
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let (response_due, resolution_due) = (ts(response_due), ts(resolution_due));
+    sqlx::query!(
+        "UPDATE open_items SET response_due = ?, resolution_due = ? WHERE id = ?",
+        response_due,
+        resolution_due,
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -100,14 +106,15 @@ pub async fn set_open_item_deadlines(
 pub async fn items_without_deadlines(
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<Vec<(i64, String, DateTime<Utc>)>> {
-    let rows = sqlx::query(
-        "SELECT id, priority, opened_at FROM open_items WHERE response_due IS NULL ORDER BY id",
+    let rows = sqlx::query!(
+        r#"SELECT id, priority, opened_at AS "opened_at: DateTime<Utc>" FROM open_items
+           WHERE response_due IS NULL ORDER BY id"#
     )
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.get("id"), r.get("priority"), parse_ts(r.get("opened_at"))))
+        .map(|r| (r.id, r.priority, r.opened_at))
         .collect())
 }
 
@@ -141,35 +148,22 @@ pub async fn open_items(
     conn: &mut SqliteConnection,
     engineer: Option<&str>,
 ) -> anyhow::Result<Vec<OpenItemRow>> {
-    let rows = sqlx::query(
-        "SELECT o.id, (SELECT message FROM reports WHERE id = o.report) AS thread,
-                p.name AS project, o.engineer, o.description, o.priority, o.opened_at,
-                coalesce(o.response_due, o.opened_at) AS response_due,
-                coalesce(o.resolution_due, o.opened_at) AS resolution_due,
-                EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
-                        AND r.reported_at > o.opened_at) AS followed_up
-         FROM open_items o JOIN projects p ON p.key = o.project
-         WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)
-         ORDER BY o.opened_at, o.id",
+    Ok(sqlx::query_as!(
+        OpenItemRow,
+        r#"SELECT o.id, (SELECT message FROM reports WHERE id = o.report) AS "thread!: i64",
+                  p.name AS project, o.engineer, o.description, o.priority,
+                  o.opened_at AS "opened_at: DateTime<Utc>",
+                  coalesce(o.response_due, o.opened_at) AS "response_due!: DateTime<Utc>",
+                  coalesce(o.resolution_due, o.opened_at) AS "resolution_due!: DateTime<Utc>",
+                  EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
+                          AND r.reported_at > o.opened_at) AS "followed_up!: bool"
+           FROM open_items o JOIN projects p ON p.key = o.project
+           WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)
+           ORDER BY o.opened_at, o.id"#,
+        engineer
     )
-    .bind(engineer)
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| OpenItemRow {
-            id: r.get("id"),
-            thread: r.get("thread"),
-            project: r.get("project"),
-            engineer: r.get("engineer"),
-            description: r.get("description"),
-            priority: r.get("priority"),
-            opened_at: parse_ts(r.get("opened_at")),
-            response_due: parse_ts(r.get("response_due")),
-            resolution_due: parse_ts(r.get("resolution_due")),
-            followed_up: r.get("followed_up"),
-        })
-        .collect())
+    .await?)
 }
 
 /// A project a report created without 立项 (第十一条).
@@ -191,26 +185,17 @@ pub struct UninitiatedRow {
 
 /// Every project still without 立项, oldest first.
 pub async fn uninitiated(conn: &mut SqliteConnection) -> anyhow::Result<Vec<UninitiatedRow>> {
-    let rows = sqlx::query(
-        "SELECT p.key, p.name, p.responsible_sales, m.sender, p.created_at,
-                EXISTS (SELECT 1 FROM due_events d
-                        WHERE d.key = 'support_may_stop:' || p.key) AS stopped
-         FROM projects p JOIN messages m ON m.id = p.message
-         WHERE p.status = 'uninitiated' ORDER BY p.created_at, p.key",
+    Ok(sqlx::query_as!(
+        UninitiatedRow,
+        r#"SELECT p.key AS "key!", p.name, p.responsible_sales, m.sender AS engineer,
+                  p.created_at AS "created_at: DateTime<Utc>",
+                  EXISTS (SELECT 1 FROM due_events d
+                          WHERE d.key = 'support_may_stop:' || p.key) AS "support_stopped!: bool"
+           FROM projects p JOIN messages m ON m.id = p.message
+           WHERE p.status = 'uninitiated' ORDER BY p.created_at, p.key"#
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| UninitiatedRow {
-            key: r.get("key"),
-            name: r.get("name"),
-            responsible_sales: r.get("responsible_sales"),
-            engineer: r.get("sender"),
-            created_at: parse_ts(r.get("created_at")),
-            support_stopped: r.get("stopped"),
-        })
-        .collect())
+    .await?)
 }
 
 /// A mail of kind `report` received in a period.
@@ -220,10 +205,10 @@ pub struct ReportMail {
     pub sender: String,
     /// accepted / rejected / ignored.
     pub outcome: String,
-    /// JSON array of reason codes.
-    pub reasons: String,
-    /// JSON array of flags (`not_assigned`, `late`).
-    pub flags: String,
+    /// Reason codes.
+    pub reasons: Vec<String>,
+    /// Flags (`not_assigned`, `late`).
+    pub flags: Vec<String>,
     /// Project key, if the subject named one.
     pub project: Option<String>,
 }
@@ -235,23 +220,25 @@ pub async fn report_mails(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<ReportMail>> {
-    let rows = sqlx::query(
-        "SELECT sender, outcome, reasons, flags, project FROM messages
-         WHERE kind = 'report' AND outcome IN ('accepted', 'rejected')
-           AND event_at >= ? AND event_at < ? ORDER BY event_at, id",
+    let (from, to) = (ts(from), ts(to));
+    let rows = sqlx::query!(
+        r#"SELECT sender, outcome, reasons AS "reasons: Json<Vec<String>>",
+                  flags AS "flags: Json<Vec<String>>", project FROM messages
+           WHERE kind = 'report' AND outcome IN ('accepted', 'rejected')
+             AND event_at >= ? AND event_at < ? ORDER BY event_at, id"#,
+        from,
+        to
     )
-    .bind(ts(from))
-    .bind(ts(to))
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| ReportMail {
-            sender: r.get("sender"),
-            outcome: r.get("outcome"),
-            reasons: r.get("reasons"),
-            flags: r.get("flags"),
-            project: r.get("project"),
+            sender: r.sender,
+            outcome: r.outcome,
+            reasons: r.reasons.0,
+            flags: r.flags.0,
+            project: r.project,
         })
         .collect())
 }
@@ -262,18 +249,19 @@ pub async fn unauthenticated(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<(String, String, String)>> {
-    let rows = sqlx::query(
-        "SELECT sender, subject, event_at FROM messages
-         WHERE event_at >= ? AND event_at < ? AND reasons LIKE '%\"unauthenticated\"%'
-         ORDER BY event_at, id",
+    let (from, to) = (ts(from), ts(to));
+    let rows = sqlx::query!(
+        r#"SELECT sender, subject, event_at FROM messages
+           WHERE event_at >= ? AND event_at < ? AND reasons LIKE '%"unauthenticated"%'
+           ORDER BY event_at, id"#,
+        from,
+        to
     )
-    .bind(ts(from))
-    .bind(ts(to))
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.get("sender"), r.get("subject"), r.get("event_at")))
+        .map(|r| (r.sender, r.subject, r.event_at))
         .collect())
 }
 
@@ -283,16 +271,17 @@ pub async fn complaints_filed(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<(String, String, String)>> {
-    let rows = sqlx::query(
+    let (from, to) = (ts(from), ts(to));
+    let rows = sqlx::query!(
         "SELECT target, project, complainant FROM complaints
          WHERE status = 'active' AND filed_at >= ? AND filed_at < ? ORDER BY filed_at, id",
+        from,
+        to
     )
-    .bind(ts(from))
-    .bind(ts(to))
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.get("target"), r.get("project"), r.get("complainant")))
+        .map(|r| (r.target, r.project, r.complainant))
         .collect())
 }

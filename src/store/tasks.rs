@@ -1,17 +1,41 @@
 //! `tasks`: the 集成部 task flow's rows (tasks.md), one small function per query.
 
-use super::{parse_ts, ts};
+use super::ts;
 use crate::rules::task::{NewTask, Task, TaskChange, TaskKind, TaskState};
+use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
+use sqlx::types::Json;
 
-fn day(s: Option<String>) -> Option<NaiveDate> {
-    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+/// A `tasks` row's columns the rules read, decoded by sqlx (a corrupt date or JSON list is an
+/// error, not a missing value).
+struct Record {
+    id: i64,
+    message: i64,
+    kind: String,
+    project_name: String,
+    sales: String,
+    engineers: Json<Vec<String>>,
+    state: TaskState,
+    due: Option<NaiveDate>,
+    requested_due: Option<NaiveDate>,
 }
 
-fn names(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
+impl Record {
+    fn task(self) -> anyhow::Result<Task> {
+        Ok(Task {
+            id: self.id,
+            thread: self.message,
+            kind: TaskKind::from_name(&self.kind)
+                .with_context(|| format!("task {}: unknown kind {:?}", self.id, self.kind))?,
+            project: self.project_name,
+            sales: self.sales,
+            engineers: self.engineers.0,
+            state: self.state,
+            due: self.due,
+            requested_due: self.requested_due,
+        })
+    }
 }
 
 /// Files a task from the 任务申请 mail `message`; returns its row id.
@@ -22,56 +46,46 @@ pub async fn add(
     t: &NewTask,
     at: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    Ok(sqlx::query(
+    let kind = t.kind.as_str();
+    let project = t.project.as_str();
+    let at = ts(at);
+    Ok(sqlx::query!(
         "INSERT INTO tasks (message, kind, project, project_name, sales, state, content,
                             amount_yuan, contract_no, site, contact, start_wanted, due,
                             requested_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?1, ?2, ?3, ?4, ?5, 'requested', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        message,
+        kind,
+        project,
+        t.project_name,
+        sales,
+        t.content,
+        t.amount_yuan,
+        t.contract_no,
+        t.site,
+        t.contact,
+        t.start_wanted,
+        t.due,
+        at,
     )
-    .bind(message)
-    .bind(t.kind.as_str())
-    .bind(t.project.as_str())
-    .bind(&t.project_name)
-    .bind(sales)
-    .bind(&t.content)
-    .bind(t.amount_yuan)
-    .bind(&t.contract_no)
-    .bind(&t.site)
-    .bind(&t.contact)
-    .bind(t.start_wanted.map(|d| d.to_string()))
-    .bind(t.due.map(|d| d.to_string()))
-    .bind(ts(at))
-    .bind(ts(at))
     .execute(conn)
     .await?
     .last_insert_rowid())
 }
 
-/// The task of a row holding its columns (a stored state the schema allows always reads).
-fn task_from(r: &SqliteRow) -> anyhow::Result<Task> {
-    Ok(Task {
-        id: r.try_get("id")?,
-        thread: r.try_get("message")?,
-        kind: TaskKind::from_name(r.try_get("kind")?).unwrap_or(TaskKind::Design),
-        project: r.try_get("project_name")?,
-        sales: r.try_get("sales")?,
-        engineers: names(r.try_get("engineers")?),
-        state: r.try_get("state")?,
-        due: day(r.try_get("due")?),
-        requested_due: day(r.try_get("requested_due")?),
-    })
-}
-
 /// The task opened by message `thread`.
 pub async fn by_thread(conn: &mut SqliteConnection, thread: i64) -> anyhow::Result<Option<Task>> {
-    let row = sqlx::query(
-        "SELECT id, message, kind, project_name, sales, engineers, state, due, requested_due
-         FROM tasks WHERE message = ?",
+    let row = sqlx::query_as!(
+        Record,
+        r#"SELECT id, message, kind, project_name, sales,
+                  engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
+                  due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate"
+           FROM tasks WHERE message = ?"#,
+        thread
     )
-    .bind(thread)
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(task_from).transpose()
+    row.map(Record::task).transpose()
 }
 
 /// Moves a task and records what the move changes.
@@ -82,13 +96,10 @@ pub async fn move_to(
     c: &TaskChange,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let engineers = c
-        .engineers
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()?;
+    let engineers = c.engineers.as_ref().map(Json);
     let (granted_due, granted_days) = c.delay_granted.map_or((None, 0), |(d, n)| (Some(d), n));
-    sqlx::query(
+    let at = ts(at);
+    sqlx::query!(
         "UPDATE tasks SET state = ?1,
                 engineers = coalesce(?2, engineers),
                 started_on = coalesce(?3, started_on),
@@ -99,15 +110,15 @@ pub async fn move_to(
                 completed_at = CASE WHEN ?1 = 'completed' THEN ?7 ELSE completed_at END,
                 updated_at = ?7
          WHERE id = ?8",
+        to,
+        engineers,
+        c.started_on,
+        c.requested_due,
+        granted_due,
+        granted_days,
+        at,
+        id
     )
-    .bind(to)
-    .bind(engineers)
-    .bind(c.started_on.map(|d| d.to_string()))
-    .bind(c.requested_due.map(|d| d.to_string()))
-    .bind(granted_due.map(|d| d.to_string()))
-    .bind(granted_days)
-    .bind(ts(at))
-    .bind(id)
     .execute(conn)
     .await?;
     Ok(())
@@ -142,31 +153,45 @@ pub async fn list(
     state: Option<TaskState>,
     project: Option<&str>,
 ) -> anyhow::Result<Vec<TaskRow>> {
-    let rows = sqlx::query(
-        "SELECT id, message, kind, project_name, sales, engineers, state, due, requested_due,
-                content, contract_no, amount_yuan, delays, delay_days, requested_at, updated_at,
-                completed_at
-         FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR project = ?2)
-         ORDER BY requested_at, id",
+    let rows = sqlx::query!(
+        r#"SELECT id, message, kind, project_name, sales,
+                  engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
+                  due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate",
+                  content, contract_no, amount_yuan, delays, delay_days,
+                  requested_at AS "requested_at: DateTime<Utc>",
+                  updated_at AS "updated_at: DateTime<Utc>",
+                  completed_at AS "completed_at: DateTime<Utc>"
+           FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR project = ?2)
+           ORDER BY requested_at, id"#,
+        state,
+        project
     )
-    .bind(state)
-    .bind(project)
     .fetch_all(conn)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|r| {
+            let task = Record {
+                id: r.id,
+                message: r.message,
+                kind: r.kind,
+                project_name: r.project_name,
+                sales: r.sales,
+                engineers: r.engineers,
+                state: r.state,
+                due: r.due,
+                requested_due: r.requested_due,
+            }
+            .task()?;
             Ok(TaskRow {
-                task: task_from(r)?,
-                content: r.try_get("content")?,
-                contract_no: r.try_get("contract_no")?,
-                amount_yuan: r.try_get("amount_yuan")?,
-                delays: r.try_get("delays")?,
-                delay_days: r.try_get("delay_days")?,
-                requested_at: parse_ts(r.try_get("requested_at")?),
-                updated_at: parse_ts(r.try_get("updated_at")?),
-                completed_at: r
-                    .try_get::<Option<String>, _>("completed_at")?
-                    .map(|t| parse_ts(&t)),
+                task,
+                content: r.content,
+                contract_no: r.contract_no,
+                amount_yuan: r.amount_yuan,
+                delays: r.delays,
+                delay_days: r.delay_days,
+                requested_at: r.requested_at,
+                updated_at: r.updated_at,
+                completed_at: r.completed_at,
             })
         })
         .collect()

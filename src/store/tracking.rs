@@ -4,6 +4,7 @@ use super::ts;
 use crate::rules::ReportRow;
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
+use sqlx::types::Json;
 
 /// Records an accepted report; returns its row id.
 pub async fn add_report(
@@ -12,22 +13,24 @@ pub async fn add_report(
     r: &ReportRow,
     at: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let id = sqlx::query(
+    let project = r.project.as_str();
+    let at = ts(at);
+    let id = sqlx::query!(
         "INSERT INTO reports (message, project, engineer, result, contact, method, content, leftover,
                               priority, communicated_at, reported_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        message,
+        project,
+        r.engineer,
+        r.result,
+        r.contact,
+        r.method,
+        r.content,
+        r.leftover,
+        r.priority,
+        r.communicated_at,
+        at
     )
-    .bind(message)
-    .bind(r.project.as_str())
-    .bind(&r.engineer)
-    .bind(&r.result)
-    .bind(&r.contact)
-    .bind(&r.method)
-    .bind(&r.content)
-    .bind(&r.leftover)
-    .bind(&r.priority)
-    .bind(&r.communicated_at)
-    .bind(ts(at))
     .execute(conn)
     .await?
     .last_insert_rowid();
@@ -44,16 +47,17 @@ pub async fn add_open_item(
     priority: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    Ok(sqlx::query(
+    let at = ts(at);
+    Ok(sqlx::query!(
         "INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
          VALUES (?, ?, ?, ?, ?, ?)",
+        report,
+        project,
+        engineer,
+        description,
+        priority,
+        at
     )
-    .bind(report)
-    .bind(project)
-    .bind(engineer)
-    .bind(description)
-    .bind(priority)
-    .bind(ts(at))
     .execute(conn)
     .await?
     .last_insert_rowid())
@@ -96,9 +100,9 @@ pub async fn tracking(
     if let Some(owner) = owner {
         return table_of(conn, owner).await;
     }
-    let owners: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT first_presales FROM projects WHERE first_presales IS NOT NULL
-         ORDER BY first_presales",
+    let owners = sqlx::query_scalar!(
+        r#"SELECT DISTINCT first_presales AS "first_presales!" FROM projects
+           WHERE first_presales IS NOT NULL ORDER BY first_presales"#
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -129,18 +133,16 @@ async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Ve
         String,
         Option<String>,
     );
-    let json: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content,
-                                            m.dedup_key, r.id, p.name, r.contact, r.method,
-                                            r.leftover))
-         FROM projects p JOIN reports r ON r.project = p.key JOIN messages m ON m.id = r.message
-         WHERE p.first_presales = ?",
+    let Json(mut rows) = sqlx::query_scalar!(
+        r#"SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content,
+                                              m.dedup_key, r.id, p.name, r.contact, r.method,
+                                              r.leftover)) AS "rows!: Json<Vec<Row>>"
+           FROM projects p JOIN reports r ON r.project = p.key JOIN messages m ON m.id = r.message
+           WHERE p.first_presales = ?"#,
+        owner
     )
-    .bind(owner)
     .fetch_one(conn)
     .await?;
-    let mut rows: Vec<Row> = serde_json::from_str(&json)?;
-    drop(json);
     // json_group_array promises no order, so the order is made here: by date, then report.
     rows.sort_by(|a, b| (&a.1, a.6).cmp(&(&b.1, b.6)));
     Ok(rows
@@ -167,16 +169,18 @@ pub async fn tracking_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<TrackingRow>> {
-    Ok(sqlx::query_as(
-        "SELECT p.first_presales AS owner, p.key AS project, p.name AS project_name,
-                m.event_at AS date, r.engineer,
-                r.result, r.content, m.dedup_key AS message_id, r.contact, r.method, r.leftover
-         FROM messages m JOIN reports r ON r.message = m.id JOIN projects p ON p.key = r.project
-         WHERE m.event_at >= ? AND m.event_at < ? AND p.first_presales IS NOT NULL
-         ORDER BY p.first_presales, m.event_at, r.id",
+    let (from, to) = (ts(from), ts(to));
+    Ok(sqlx::query_as!(
+        TrackingRow,
+        r#"SELECT p.first_presales AS "owner!", p.key AS "project!", p.name AS project_name,
+                  m.event_at AS date, r.engineer,
+                  r.result, r.content, m.dedup_key AS message_id, r.contact, r.method, r.leftover
+           FROM messages m JOIN reports r ON r.message = m.id JOIN projects p ON p.key = r.project
+           WHERE m.event_at >= ? AND m.event_at < ? AND p.first_presales IS NOT NULL
+           ORDER BY p.first_presales, m.event_at, r.id"#,
+        from,
+        to
     )
-    .bind(ts(from))
-    .bind(ts(to))
     .fetch_all(conn)
     .await?)
 }

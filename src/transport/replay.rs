@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use mail_parser::MessageParser;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use std::fs;
 use std::io::BufReader;
 use std::os::unix::ffi::OsStrExt;
@@ -52,6 +52,8 @@ impl Sorted {
             .connect()
             .await
             .context("cannot open replay's temporary list")?;
+        // Plain `sqlx::query` for the list's queries: `mails` lives in this private in-memory
+        // database, not in migrations/, so the query! macros have no schema to check it against.
         sqlx::query(
             "CREATE TABLE mails (date INTEGER NOT NULL, path BLOB NOT NULL, seq INTEGER NOT NULL,
                                  bytes BLOB, PRIMARY KEY (date, path, seq)) WITHOUT ROWID",
@@ -147,7 +149,7 @@ impl Sorted {
             .after
             .clone()
             .unwrap_or((i64::MIN, Vec::new(), i64::MIN));
-        let rows = sqlx::query(
+        let rows: Vec<Listed> = sqlx::query_as(
             "SELECT date, path, seq, bytes FROM mails WHERE (date, path, seq) > (?, ?, ?)
              ORDER BY date, path, seq LIMIT ?",
         )
@@ -158,16 +160,13 @@ impl Sorted {
         .fetch_all(&mut self.conn)
         .await?;
         if let Some(last) = rows.last() {
-            self.after = Some((last.get("date"), last.get("path"), last.get("seq")));
+            self.after = Some((last.date, last.path.clone(), last.seq));
         }
         Ok(rows
             .into_iter()
-            .map(|r| match r.get::<Option<Vec<u8>>, _>("bytes") {
+            .map(|r| match r.bytes {
                 Some(b) => Source::Mbox(b),
-                None => {
-                    let path: Vec<u8> = r.get("path");
-                    Source::File(PathBuf::from(std::ffi::OsStr::from_bytes(&path)))
-                }
+                None => Source::File(PathBuf::from(std::ffi::OsStr::from_bytes(&r.path))),
             })
             .collect())
     }
@@ -200,7 +199,9 @@ enum Todo {
 }
 
 /// One mail in the list: its Date, its file, its place in an mbox (0 otherwise), and its bytes
-/// when it was cut out of an mbox.
+/// when it was cut out of an mbox. Also a row read back from the list, decoded by sqlx (a value
+/// of the wrong type is an error, not a panic).
+#[derive(sqlx::FromRow)]
 struct Listed {
     date: i64,
     path: Vec<u8>,

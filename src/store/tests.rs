@@ -1,0 +1,129 @@
+//! The store reads back what it wrote, in the format existing databases hold, and a corrupt
+//! stored value is an error with context, never a default (1970, an empty list, zero).
+
+use super::{Store, daemon_health, outbox, parse_ts, satisfaction};
+use chrono::{TimeZone, Utc};
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("t.db")).await.expect("open");
+    (dir, store)
+}
+
+/// An outbox row as a sender reads it, with `created_at` and `to_addrs` as given.
+async fn outbox_row(store: &Store, created_at: &str, to_addrs: &str) {
+    let mut conn = store.connection().await.expect("connection");
+    sqlx::query(
+        "INSERT INTO outbox (kind, to_addrs, cc_addrs, subject, body, message_id, created_at)
+         VALUES ('ack', ?, '[]', 's', 'b', '<1@x>', ?)",
+    )
+    .bind(to_addrs)
+    .bind(created_at)
+    .execute(&mut *conn)
+    .await
+    .expect("insert");
+}
+
+#[test]
+fn a_stored_timestamp_that_is_not_rfc3339_is_an_error_naming_it() {
+    let err = parse_ts("yesterday").expect_err("not a time");
+    assert!(format!("{err:#}").contains("yesterday"), "{err:#}");
+    assert_eq!(
+        parse_ts("2026-12-01T08:00:00Z").expect("a time"),
+        Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_queued_mail_with_a_corrupt_date_is_an_error_not_a_mail_dated_1970() {
+    let (_dir, store) = store().await;
+    outbox_row(&store, "not a time", r#"["a@example.com"]"#).await;
+    let mut conn = store.connection().await.expect("connection");
+    let err = outbox::pending(&mut conn, 0, 10)
+        .await
+        .expect_err("corrupt created_at");
+    assert!(format!("{err:#}").contains("not a time"), "{err:#}");
+}
+
+#[tokio::test]
+async fn a_queued_mail_with_a_corrupt_address_list_is_an_error_not_a_mail_to_nobody() {
+    let (_dir, store) = store().await;
+    outbox_row(&store, "2026-12-01T08:00:00Z", "a@example.com").await;
+    let mut conn = store.connection().await.expect("connection");
+    assert!(outbox::pending(&mut conn, 0, 10).await.is_err());
+    assert!(outbox::list(&mut conn, None).await.is_err());
+}
+
+#[tokio::test]
+async fn a_queued_mail_reads_back_with_its_date_and_addresses() {
+    let (_dir, store) = store().await;
+    outbox_row(&store, "2026-12-01T08:00:00Z", r#"["a@example.com"]"#).await;
+    let mut conn = store.connection().await.expect("connection");
+    let queued = outbox::pending(&mut conn, 0, 10).await.expect("pending");
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].to, vec!["a@example.com".to_string()]);
+    assert_eq!(
+        queued[0].created_at,
+        Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn timestamps_are_stored_as_rfc3339_utc_seconds_with_z_as_existing_databases_hold_them() {
+    let (_dir, store) = store().await;
+    let mut conn = store.connection().await.expect("connection");
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+    daemon_health::start(&mut conn, 42, at)
+        .await
+        .expect("start");
+    let stored: String = sqlx::query_scalar("SELECT started_at FROM daemon_health")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("stored");
+    assert_eq!(stored, "2026-12-01T08:00:00Z");
+    let health = daemon_health::get(&mut conn)
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!((health.pid, health.started_at), (42, at));
+}
+
+#[tokio::test]
+async fn a_corrupt_heartbeat_is_an_error_for_status_not_a_daemon_last_seen_in_1970() {
+    let (_dir, store) = store().await;
+    let mut conn = store.connection().await.expect("connection");
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+    daemon_health::start(&mut conn, 42, at)
+        .await
+        .expect("start");
+    sqlx::query("UPDATE daemon_health SET heartbeat_at = 'garbage'")
+        .execute(&mut *conn)
+        .await
+        .expect("corrupt");
+    assert!(daemon_health::get(&mut conn).await.is_err());
+}
+
+#[tokio::test]
+async fn a_satisfaction_follow_up_with_a_corrupt_closing_time_is_an_error() {
+    let (_dir, store) = store().await;
+    let mut conn = store.connection().await.expect("connection");
+    sqlx::query(
+        "INSERT INTO messages (dedup_key, subject, sender, kind, outcome, reasons, flags,
+                               event_at, handled_at)
+         VALUES ('k', 's', 'a@example.com', 'report', 'accepted', '[]', '[]',
+                 '2026-12-01T08:00:00Z', '2026-12-01T08:00:00Z')",
+    )
+    .execute(&mut *conn)
+    .await
+    .expect("message");
+    sqlx::query(
+        "INSERT INTO satisfaction (item_kind, item_id, thread, project, owner, description,
+                                   closed_at)
+         VALUES ('open_item', 1, 1, 'p', '张三', 'd', '2026-13-45')",
+    )
+    .execute(&mut *conn)
+    .await
+    .expect("follow-up");
+    assert!(satisfaction::unanswered(&mut conn).await.is_err());
+    assert!(satisfaction::by_thread(&mut conn, 1).await.is_err());
+}
