@@ -26,6 +26,8 @@
 //! - [`calendar`]: working time (holidays, 调休) for every deadline.
 //! - [`schedule`]: SLAs, reminders and the `tick` step [`schedule::run_due`].
 //! - [`digest`]: the managers' and presales' digests (HTML + text) and the tracking workbook.
+//! - [`query`]: asking the bot by mail (`帮助`, `查询-…`, queries.md §1) and the 知识库 search
+//!   ([`store::kb`], queries.md §2).
 
 #![forbid(unsafe_code)]
 
@@ -43,6 +45,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod mail;
 pub mod parse;
+pub mod query;
 pub mod report;
 pub mod rules;
 pub mod schedule;

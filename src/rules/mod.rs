@@ -40,6 +40,10 @@ pub enum MailKind {
     Ordinary,
     /// An auto-reply or bounce.
     AutoReply,
+    /// 查询-… (queries.md §1): answered by [`crate::query`], changes no state.
+    Query,
+    /// 帮助 / help / 使用说明 (queries.md §1).
+    Help,
 }
 
 impl MailKind {
@@ -51,6 +55,8 @@ impl MailKind {
             MailKind::NearMiss => "near_miss",
             MailKind::Ordinary => "ordinary",
             MailKind::AutoReply => "auto_reply",
+            MailKind::Query => "query",
+            MailKind::Help => "help",
         }
     }
 }
@@ -140,6 +146,9 @@ pub fn kind_of(
 ) -> MailKind {
     if mail.auto_signal.is_some() || subject.class == SubjectClass::AutoReply {
         return MailKind::AutoReply;
+    }
+    if let Some(q) = crate::query::Query::parse(&mail.subject) {
+        return q.mail_kind();
     }
     let resubmission =
         thread.is_some_and(|t| t.outcome == "rejected" && Some(&t.sender) == mail.from.as_ref());
@@ -256,6 +265,8 @@ fn decide_mail(
             d
         }
         (MailKind::ThreadCommand, _) => thread::decide(&ctx, facts),
+        // Answered by the engine with `crate::query::answer`: the answer reads the store.
+        (MailKind::Query | MailKind::Help, _) => Decision::new(kind, Outcome::Accepted),
         (MailKind::Ordinary, _) => match kind_by_body(config, &mail.body) {
             Some(k) => {
                 let fields = parse_fields(&mail.body, &config.fields);
