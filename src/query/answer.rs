@@ -243,11 +243,7 @@ async fn project(
     );
     s.keep_last = true;
     page.sections.push(s);
-    let open: Vec<_> = query_data::open_items(conn)
-        .await?
-        .into_iter()
-        .filter(|o| o.project == key)
-        .collect();
+    let open = query_data::open_items(conn, Some(&key)).await?;
     page.sections.push(open_section(
         cx,
         "未关闭的遗留问题（第十七条）",
@@ -517,7 +513,7 @@ async fn open_items(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<
     let Some(scope) = access::presales_scope(cx.sender) else {
         return Ok(cx.not_authorized(access::PRESALES_ASKERS));
     };
-    let mut items = query_data::open_items(conn).await?;
+    let mut items = query_data::open_items(conn, None).await?;
     if let Scope::Own(me) = &scope {
         items.retain(|o| &o.engineer == me || o.first_presales.as_deref() == Some(me.as_str()));
     }
@@ -555,7 +551,7 @@ async fn todo(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<Page> 
             ]);
         }
     }
-    for o in query_data::open_items(conn).await? {
+    for o in query_data::open_items(conn, None).await? {
         if o.engineer == me {
             let due = cx.sla(o.response_due.as_deref(), o.resolution_due.as_deref());
             let state = match due {

@@ -84,14 +84,19 @@ pub struct OpenLine {
     pub resolution_due: Option<String>,
 }
 
-/// Open items still open, oldest first.
-pub async fn open_items(conn: &mut SqliteConnection) -> anyhow::Result<Vec<OpenLine>> {
+/// Open items still open, oldest first; of one project (key) when given.
+pub async fn open_items(
+    conn: &mut SqliteConnection,
+    project: Option<&str>,
+) -> anyhow::Result<Vec<OpenLine>> {
     Ok(sqlx::query_as(
         "SELECT r.message AS thread, o.project, p.name AS project_name, p.first_presales,
                 o.engineer, o.description, o.priority, o.opened_at, o.response_due, o.resolution_due
          FROM open_items o JOIN reports r ON r.id = o.report JOIN projects p ON p.key = o.project
-         WHERE o.status = 'open' ORDER BY o.opened_at, o.id",
+         WHERE o.status = 'open' AND (?1 IS NULL OR o.project = ?1)
+         ORDER BY o.opened_at, o.id",
     )
+    .bind(project)
     .fetch_all(conn)
     .await?)
 }
