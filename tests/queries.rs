@@ -446,3 +446,48 @@ fn todo_lists_what_the_sender_owes_and_open_items_show_their_sla() {
     );
     assert!(!reply_to(&site, "q-open-none").text.contains("客户要求导出"));
 }
+
+#[tokio::test]
+async fn a_closed_open_item_enters_the_knowledge_base_when_it_is_closed_not_before() {
+    let (bot, _dir) = common::spawn_bot().await;
+    let now = common::now();
+    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), now)
+        .await
+        .expect("handled");
+    bot.handle(
+        &common::mail::report(
+            "星河",
+            "Tue, 3 Nov 2026 10:00:00 +0800",
+            "left",
+            Some("一般"),
+        ),
+        now,
+    )
+    .await
+    .expect("handled");
+    let words = vec!["导出审计日志".to_string()];
+    let search = || async {
+        let mut conn = bot.store.connection().await.expect("reader");
+        supportbot::store::kb::search(&mut conn, &words, 10)
+            .await
+            .expect("search")
+    };
+    assert!(search().await.is_empty(), "an open item is not solved yet");
+    bot.handle(
+        &mail(
+            ZHANGSAN,
+            "Re: [SB-2] 已记录：客户沟通-星河项目-张三",
+            "Wed, 4 Nov 2026 10:00:00 +0800",
+            "solved",
+            "已解决",
+        ),
+        now,
+    )
+    .await
+    .expect("handled");
+    let hits = search().await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].source, "open_item");
+    assert_eq!(hits[0].tag, "SB-2", "the item's thread");
+    assert!(hits[0].text.contains("客户要求导出审计日志为 Excel"));
+}
