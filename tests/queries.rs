@@ -490,4 +490,32 @@ async fn a_closed_open_item_enters_the_knowledge_base_when_it_is_closed_not_befo
     assert_eq!(hits[0].source, "open_item");
     assert_eq!(hits[0].tag, "SB-2", "the item's thread");
     assert!(hits[0].text.contains("客户要求导出审计日志为 Excel"));
+
+    // The migration's backfill writes what the live path wrote (a database from before).
+    let everything = vec!["审计".to_string()];
+    let mut conn = bot.store.connection().await.expect("reader");
+    let live = supportbot::store::kb::search(&mut conn, &everything, 10)
+        .await
+        .expect("search");
+    assert_eq!(live.len(), 2, "the report and the closed item: {live:?}");
+    let migration =
+        std::fs::read_to_string(common::root().join("migrations/20261202020000_kb.sql"))
+            .expect("migration");
+    let backfill = migration
+        .split("-- Backfill")
+        .nth(1)
+        .expect("a backfill part")
+        .to_string();
+    sqlx::raw_sql(sqlx::AssertSqlSafe("DELETE FROM kb".to_string()))
+        .execute(&mut *conn)
+        .await
+        .expect("emptied");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("-- Backfill{backfill}")))
+        .execute(&mut *conn)
+        .await
+        .expect("backfilled");
+    let again = supportbot::store::kb::search(&mut conn, &everything, 10)
+        .await
+        .expect("search");
+    assert_eq!(again, live);
 }
