@@ -127,6 +127,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
         format: TextFormat,
     },
+    /// The knowledge base (知识库, queries.md §2).
+    Kb {
+        /// What to do with it.
+        #[command(subcommand)]
+        what: KbCommand,
+    },
     /// Validate the config and print what it understood.
     CheckConfig,
     /// Is the daemon working? Heartbeat, mailbox, outbox, last error, next digest (works while
@@ -145,6 +151,20 @@ pub enum Command {
     Restore {
         /// A file written by `backup`.
         file: PathBuf,
+    },
+}
+
+/// `kb …`.
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// The top 10 entries holding every word (AND), best first.
+    Search {
+        /// Words; Chinese needs no spaces (a 2-character word is found too).
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
 }
 
@@ -366,6 +386,9 @@ async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyh
             Ok(())
         }
         Command::Report { what } => report_command(engine, what).await,
+        Command::Kb {
+            what: KbCommand::Search { words, format },
+        } => kb_search(engine, &words, format).await,
         Command::Outbox { status, format } => {
             let mut conn = engine.store.connection().await?;
             let rows = report::outbox(&mut conn, status.as_deref()).await?;
@@ -381,6 +404,27 @@ async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyh
             Ok(())
         }
     }
+}
+
+/// `kb search WORDS… [--format table|json]`.
+async fn kb_search(engine: &Engine, words: &[String], format: TextFormat) -> anyhow::Result<()> {
+    let words: Vec<String> = words
+        .iter()
+        .flat_map(|w| w.split_whitespace())
+        .map(String::from)
+        .collect();
+    let mut conn = engine.store.connection().await?;
+    let hits = crate::store::kb::search(&mut conn, &words, crate::query::answer::KB_HITS).await?;
+    match format {
+        TextFormat::Json => println!("{}", serde_json::to_string_pretty(&hits)?),
+        TextFormat::Table => {
+            let rows = serde_json::to_value(&hits)?;
+            let rows = rows.as_array().cloned().unwrap_or_default();
+            let cols = ["tag", "project_name", "date", "engineer", "score", "text"];
+            print!("{}", report::json_table(&rows, &cols));
+        }
+    }
+    Ok(())
 }
 
 async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<()> {

@@ -112,6 +112,7 @@ pub async fn handle_in(
     let fields = rules::read_body(config, mail);
     let facts = load_facts(config, conn, &subject, mail, &fields).await?;
     let mut d = rules::decide_read(config, mail, &subject, &fields, &facts);
+    let query_parts = crate::query::fill(config, conn, mail, &mut d, now).await?;
     let chain = facts.thread.as_ref().map(|t| t.chain);
     if let Some(chain) = chain
         && d.outcome == rules::Outcome::Rejected
@@ -149,6 +150,10 @@ pub async fn handle_in(
         mail,
     };
     queue(config, conn, answering, &d, now, replies).await?;
+    if let Some(p) = query_parts {
+        let reply = reply_message_id(config, mail, 0);
+        store::query_data::set_parts(conn, &reply, &p.html, &p.attachments).await?;
+    }
     Ok(Handled::Recorded {
         id,
         kind: d.kind.as_str(),
@@ -461,6 +466,7 @@ async fn apply(
             store::audit(conn, a.at, a.message, action, detail).await?;
         }
     }
+    store::kb::index_effects(conn, id, &d.effects).await?;
     Ok(())
 }
 
@@ -756,6 +762,13 @@ struct Answering<'a> {
     mail: &'a Inbound,
 }
 
+/// The Message-ID of the `i`-th mail answering `mail`: derived from its key, so it is the same
+/// however often it is rebuilt.
+fn reply_message_id(config: &Config, mail: &Inbound, i: usize) -> String {
+    let seed = hex::encode(&Sha256::digest(mail.key.as_bytes())[..8]);
+    format!("<sb.{seed}.{i}@{}>", config.bot_domain())
+}
+
 /// Queues the decision's mail: tagged `[SB-thread]`, threaded to the mail it answers, with a
 /// Message-ID derived from that mail's key so it is the same however often it is rebuilt.
 async fn queue(
@@ -767,14 +780,13 @@ async fn queue(
     replies: Replies,
 ) -> anyhow::Result<()> {
     let Answering { id, thread, mail } = answering;
-    let seed = hex::encode(&Sha256::digest(mail.key.as_bytes())[..8]);
     let answered = (!mail.key.starts_with("sha256:")).then(|| format!("<{}>", mail.key));
     let mut refs: Vec<String> = mail.references.iter().map(|r| format!("<{r}>")).collect();
     refs.extend(answered.clone());
     let refs = outbound::last_references(&refs);
     let references = (!refs.is_empty()).then(|| refs.join(" "));
     for (i, out) in d.outgoing.iter().enumerate() {
-        let message_id = format!("<sb.{seed}.{i}@{}>", config.bot_domain());
+        let message_id = reply_message_id(config, mail, i);
         let subject = format!(
             "[SB-{thread}] {}",
             outbound::cut(&out.subject, outbound::SUBJECT_ECHO_CHARS)

@@ -33,6 +33,8 @@
 //! - [`calendar`]: working time (holidays, 调休) for every deadline.
 //! - [`schedule`]: SLAs, reminders and the `tick` step [`schedule::run_due`].
 //! - [`digest`]: the managers' and presales' digests (HTML + text) and the tracking workbook.
+//! - [`query`]: asking the bot by mail (`帮助`, `查询-…`, queries.md §1) and the 知识库 search
+//!   ([`store::kb`], queries.md §2).
 //!
 //! # Layering
 //! Each file imports only files below it: no import cycle (`farm-studio look` draws the floors).
@@ -65,6 +67,7 @@ pub mod jobs;
 pub mod lock;
 pub mod mail;
 pub mod parse;
+pub mod query;
 pub mod report;
 pub mod rules;
 pub mod schedule;

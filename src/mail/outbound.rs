@@ -54,13 +54,16 @@ outgoing_kinds! {
     SatisfactionRequest => "satisfaction_request",
     SatisfactionReminder => "satisfaction_reminder",
     DissatisfactionAlert => "dissatisfaction_alert",
+    QueryReply => "query_reply",
+    HelpReply => "help_reply",
 }
 
 impl OutgoingKind {
     /// Whether this is a reply to the incoming mail's sender, which the per-recipient cap
     /// (`[limits]`, workflow.md §5 "Floods anyone") counts and may suppress.
     ///
-    /// Capped: `ack`, `rejection`, `near_miss_hint`, `missing_recipients` — the answers anyone
+    /// Capped: `ack`, `rejection`, `near_miss_hint`, `missing_recipients`, `query_reply`,
+    /// `help_reply` (queries.md §1) — the answers anyone
     /// on the directory can make the bot send by mailing it. Not capped: notices owed under the
     /// regulation to someone other than the sender (`forward`, `initiation_request`,
     /// `second_presales_notice`, `complaint_threshold`, `rd_cost_notice`, `support_may_stop`),
@@ -72,7 +75,12 @@ impl OutgoingKind {
     pub fn is_capped_reply(self) -> bool {
         use OutgoingKind as K;
         match self {
-            K::Ack | K::Rejection | K::NearMissHint | K::MissingRecipients => true,
+            K::Ack
+            | K::Rejection
+            | K::NearMissHint
+            | K::MissingRecipients
+            | K::QueryReply
+            | K::HelpReply => true,
             K::Forward
             | K::InitiationRequest
             | K::UninitiatedReminder

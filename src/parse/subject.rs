@@ -293,6 +293,13 @@ pub fn parse_subject(raw: &str) -> ParsedSubject {
     }
 }
 
+/// The subject with tags, reply/forward prefixes and bot status words taken off (NFKC, one
+/// space between words): what a query subject (queries.md §1) is read from.
+pub fn stripped(raw: &str) -> String {
+    let unfolded = unfold(raw);
+    strip_prefixes(&unfolded).0.to_owned()
+}
+
 /// CR/LF/TAB and other whitespace become single spaces; NFKC; trimmed.
 fn unfold(raw: &str) -> String {
     nfkc(raw).split_whitespace().collect::<Vec<_>>().join(" ")

@@ -44,6 +44,10 @@ pub enum MailKind {
     Ordinary,
     /// An auto-reply or bounce.
     AutoReply,
+    /// 查询-… (queries.md §1): answered by [`crate::query`], changes no state.
+    Query,
+    /// 帮助 / help / 使用说明 (queries.md §1).
+    Help,
 }
 
 impl MailKind {
@@ -55,16 +59,20 @@ impl MailKind {
             MailKind::NearMiss => "near_miss",
             MailKind::Ordinary => "ordinary",
             MailKind::AutoReply => "auto_reply",
+            MailKind::Query => "query",
+            MailKind::Help => "help",
         }
     }
 
     /// Reads a stored name (`messages.kind`, [`MailKind::as_str`]); `None` for anything else.
     pub fn from_name(s: &str) -> Option<MailKind> {
-        const OTHERS: [MailKind; 4] = [
+        const OTHERS: [MailKind; 6] = [
             MailKind::ThreadCommand,
             MailKind::NearMiss,
             MailKind::Ordinary,
             MailKind::AutoReply,
+            MailKind::Query,
+            MailKind::Help,
         ];
         SubjectKind::ALL
             .into_iter()
@@ -163,6 +171,9 @@ pub fn kind_of(
 ) -> MailKind {
     if mail.auto_signal.is_some() || subject.class == SubjectClass::AutoReply {
         return MailKind::AutoReply;
+    }
+    if let Some(q) = crate::query::Query::parse(&mail.subject) {
+        return q.mail_kind();
     }
     let resubmission =
         thread.is_some_and(|t| t.outcome == "rejected" && Some(&t.sender) == mail.from.as_ref());
@@ -306,6 +317,8 @@ fn decide_mail(
             d
         }
         (MailKind::ThreadCommand, _) => thread::decide(&ctx, facts),
+        // Answered by the engine with `crate::query::answer`: the answer reads the store.
+        (MailKind::Query | MailKind::Help, _) => Decision::new(kind, Outcome::Accepted),
         (MailKind::Ordinary, _) => match kind_by_body(fields) {
             Some(k) => {
                 let project = fields

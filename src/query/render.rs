@@ -1,0 +1,393 @@
+//! A query reply before and after rendering: a page of lines and tables, rendered as plain text
+//! and as inline-styled HTML (the digests' look, readable in Outlook), a table longer than
+//! [`INLINE_ROWS`] cut in the mail and attached whole as .xlsx. Pure: no I/O, no clock.
+
+use crate::digest::esc;
+use crate::mail::outbound::Attachment;
+
+/// A table longer than this is attached whole as .xlsx (queries.md §1).
+pub const INLINE_ROWS: usize = 20;
+
+/// One cell of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// Plain text.
+    Text(String),
+    /// Overdue or breached: red with ⚠ in HTML, `!` in plain text.
+    Alert(String),
+    /// Text with `words` highlighted (`<b>` in HTML), the knowledge base's matches.
+    Marked {
+        /// The text.
+        text: String,
+        /// The words to highlight.
+        words: Vec<String>,
+    },
+}
+
+impl Cell {
+    /// The cell's text, unmarked.
+    pub fn text(&self) -> &str {
+        match self {
+            Cell::Text(t) | Cell::Alert(t) | Cell::Marked { text: t, .. } => t,
+        }
+    }
+
+    fn plain(&self) -> String {
+        match self {
+            Cell::Alert(t) => format!("! {t}"),
+            c => c.text().to_owned(),
+        }
+    }
+
+    fn html(&self) -> String {
+        match self {
+            Cell::Text(t) => esc(t),
+            Cell::Alert(t) => format!("<span style=\"color:#cf222e;\">⚠ {}</span>", esc(t)),
+            Cell::Marked { text, words } => highlight(text, words),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_owned())
+    }
+}
+
+/// A table of a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Heading.
+    pub title: String,
+    /// Column names.
+    pub headers: Vec<String>,
+    /// Every row (the mail shows at most [`INLINE_ROWS`]).
+    pub rows: Vec<Vec<Cell>>,
+    /// When cut, keep the last rows (a tracking table's newest) rather than the first.
+    pub keep_last: bool,
+}
+
+impl Section {
+    /// A table from headings and rows.
+    pub fn new(title: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> Section {
+        Section {
+            title: title.to_owned(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows,
+            keep_last: false,
+        }
+    }
+
+    /// The rows the mail shows.
+    fn shown(&self) -> &[Vec<Cell>] {
+        if self.rows.len() <= INLINE_ROWS {
+            &self.rows
+        } else if self.keep_last {
+            &self.rows[self.rows.len() - INLINE_ROWS..]
+        } else {
+            &self.rows[..INLINE_ROWS]
+        }
+    }
+
+    fn cut_note(&self) -> Option<String> {
+        (self.rows.len() > INLINE_ROWS).then(|| {
+            let which = if self.keep_last { "最近" } else { "前" };
+            format!(
+                "共 {} 行，此处显示{which} {INLINE_ROWS} 行，完整表格见附件。",
+                self.rows.len()
+            )
+        })
+    }
+}
+
+/// A reply before rendering.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    /// Heading.
+    pub title: String,
+    /// Lines above the tables.
+    pub lines: Vec<String>,
+    /// The tables.
+    pub sections: Vec<Section>,
+    /// Files to attach besides the long tables (the 项目跟踪表 workbook).
+    pub attachments: Vec<Attachment>,
+    /// Name of the .xlsx holding the long tables.
+    pub xlsx_name: String,
+}
+
+/// A rendered reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// Subject (the engine adds the `[SB-n]` tag).
+    pub subject: String,
+    /// Plain-text part.
+    pub text: String,
+    /// HTML part.
+    pub html: String,
+    /// Attached files.
+    pub attachments: Vec<Attachment>,
+}
+
+const FOOTER: &str = "本邮件由技术支持流程机器人根据您的查询自动回复；发送主题为「帮助」的邮件可查看所有格式和查询。";
+const CELL: &str = "border:1px solid #c8ced6;padding:4px 8px;text-align:left;vertical-align:top;";
+const TABLE: &str = "border-collapse:collapse;margin:4px 0 12px 0;font-size:13px;";
+
+impl Page {
+    /// A page with a title and lines.
+    pub fn new(title: impl Into<String>, lines: Vec<String>) -> Page {
+        Page {
+            title: title.into(),
+            lines,
+            ..Page::default()
+        }
+    }
+
+    /// The plain-text part.
+    pub fn text(&self) -> String {
+        let mut s = format!("{}\n\n", self.title);
+        for l in &self.lines {
+            s += l;
+            s += "\n";
+        }
+        for t in &self.sections {
+            s += &format!("\n【{}】\n", t.title);
+            if t.rows.is_empty() {
+                s += "（无）\n";
+                continue;
+            }
+            let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
+            let rows: Vec<Vec<String>> = t
+                .shown()
+                .iter()
+                .map(|r| r.iter().map(Cell::plain).collect())
+                .collect();
+            s += &crate::report::table(&headers, &rows);
+            if let Some(note) = t.cut_note() {
+                s += &note;
+                s += "\n";
+            }
+        }
+        s += &format!("\n—— {FOOTER}\n");
+        s
+    }
+
+    /// The HTML part: inline styles only, no scripts.
+    pub fn html(&self) -> String {
+        let mut s = String::from(
+            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        );
+        s += &format!("<title>{}</title></head>\n", esc(&self.title));
+        s += "<body style=\"margin:0;padding:12px;font-family:'Microsoft YaHei','PingFang SC',\
+              Arial,sans-serif;font-size:14px;color:#1f2328;background:#ffffff;\">\n";
+        s += &format!(
+            "<h2 style=\"font-size:18px;margin:0 0 6px 0;\">{}</h2>\n",
+            esc(&self.title)
+        );
+        for l in &self.lines {
+            s += &format!("<p style=\"margin:0 0 6px 0;\">{}</p>\n", esc(l));
+        }
+        for t in &self.sections {
+            s += &format!(
+                "<h3 style=\"font-size:15px;margin:14px 0 4px 0;\">{}</h3>\n",
+                esc(&t.title)
+            );
+            if t.rows.is_empty() {
+                s += "<p style=\"margin:0 0 10px 0;color:#57606a;\">（无）</p>\n";
+                continue;
+            }
+            s += &format!("<table style=\"{TABLE}\">\n<tr>");
+            for h in &t.headers {
+                s += &format!("<th style=\"{CELL}background:#eaeef2;\">{}</th>", esc(h));
+            }
+            s += "</tr>\n";
+            for r in t.shown() {
+                s += "<tr>";
+                for c in r {
+                    s += &format!("<td style=\"{CELL}\">{}</td>", c.html());
+                }
+                s += "</tr>\n";
+            }
+            s += "</table>\n";
+            if let Some(note) = t.cut_note() {
+                s += &format!(
+                    "<p style=\"margin:0 0 10px 0;color:#57606a;\">{}</p>\n",
+                    esc(&note)
+                );
+            }
+        }
+        s += &format!(
+            "<p style=\"margin:16px 0 0 0;font-size:12px;color:#8c959f;\">{}</p>\n</body></html>\n",
+            esc(FOOTER)
+        );
+        s
+    }
+
+    /// Rendered: both parts, the long tables attached whole in one workbook.
+    pub fn into_reply(self, subject: String) -> anyhow::Result<Reply> {
+        let long: Vec<&Section> = self
+            .sections
+            .iter()
+            .filter(|s| s.rows.len() > INLINE_ROWS)
+            .collect();
+        let mut attachments = self.attachments.clone();
+        if !long.is_empty() {
+            let name = if self.xlsx_name.is_empty() {
+                "查询结果.xlsx"
+            } else {
+                &self.xlsx_name
+            };
+            attachments.push(super::xlsx::workbook(name, &long)?);
+        }
+        Ok(Reply {
+            subject,
+            text: self.text(),
+            html: self.html(),
+            attachments,
+        })
+    }
+}
+
+/// `text` HTML-escaped with every occurrence of each word wrapped in `<b>` (ASCII letters
+/// matched regardless of case).
+pub fn highlight(text: &str, words: &[String]) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut marks = vec![false; text.len()];
+    for w in words.iter().filter(|w| !w.is_empty()) {
+        let w = w.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(&w) {
+            let start = from + i;
+            marks[start..start + w.len()]
+                .iter_mut()
+                .for_each(|m| *m = true);
+            from = start + w.len();
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut open = false;
+    for (i, c) in text.char_indices() {
+        if marks[i] != open {
+            out += if marks[i] { "<b>" } else { "</b>" };
+            open = marks[i];
+        }
+        out += &esc(c.encode_utf8(&mut [0; 4]));
+    }
+    if open {
+        out += "</b>";
+    }
+    out
+}
+
+/// At most `max` characters of `text` around the first match of any word (the whole text when
+/// short), with `…` where cut.
+pub fn excerpt(text: &str, words: &[String], max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_owned();
+    }
+    let lower = text.to_ascii_lowercase();
+    let first = words
+        .iter()
+        .filter_map(|w| lower.find(&w.to_ascii_lowercase()))
+        .min()
+        .map_or(0, |byte| text[..byte].chars().count());
+    let start = first.saturating_sub(max / 4).min(chars.len() - max);
+    let mut s: String = chars[start..start + max].iter().collect();
+    if start > 0 {
+        s.insert(0, '…');
+    }
+    if start + max < chars.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// The project names closest to `asked` (edit distance in characters, ties broken by shared
+/// characters), at most three, among names near enough to be a typo of it.
+pub fn closest(asked: &str, names: &[String]) -> Vec<String> {
+    use std::cmp::Reverse;
+    let asked_chars: Vec<char> = asked.chars().collect();
+    let mut scored: Vec<(usize, Reverse<usize>, &String)> = names
+        .iter()
+        .map(|n| {
+            let shared = n.chars().filter(|c| asked_chars.contains(c)).count();
+            (strsim::levenshtein(asked, n), Reverse(shared), n)
+        })
+        .filter(|(d, shared, n)| {
+            let len = asked_chars.len().max(n.chars().count());
+            *d <= len.div_ceil(2) && shared.0 > 0
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.2 == b.2);
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, _, n)| n.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlighting_marks_every_word_and_escapes_the_rest() {
+        let h = highlight(
+            "导出<审计日志>为 Excel，再导出",
+            &["导出".into(), "excel".into()],
+        );
+        assert_eq!(
+            h,
+            "<b>导出</b>&lt;审计日志&gt;为 <b>Excel</b>，再<b>导出</b>"
+        );
+    }
+
+    #[test]
+    fn a_table_over_twenty_rows_is_cut_in_the_mail_and_attached_whole() {
+        let rows: Vec<Vec<Cell>> = (0..25).map(|i| vec![Cell::from(format!("r{i}"))]).collect();
+        let mut s = Section::new("表", &["行"], rows);
+        s.keep_last = true;
+        let mut page = Page::new("标题", vec![]);
+        page.sections.push(s);
+        let reply = page.into_reply("主题".into()).expect("renders");
+        assert!(reply.text.contains("r24") && !reply.text.contains("r4 "));
+        assert!(!reply.html.contains(">r4<") && reply.html.contains(">r5<"));
+        assert_eq!(reply.attachments.len(), 1);
+        assert!(reply.attachments[0].filename.ends_with(".xlsx"));
+    }
+
+    #[test]
+    fn a_short_table_is_not_attached() {
+        let mut page = Page::new("标题", vec![]);
+        page.sections
+            .push(Section::new("表", &["行"], vec![vec![Cell::from("一")]]));
+        assert!(
+            page.into_reply("s".into())
+                .expect("renders")
+                .attachments
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_unknown_project_suggests_the_names_one_typo_away() {
+        let names = vec!["星河项目".to_string(), "蓝海项目".into(), "星空银行".into()];
+        assert_eq!(closest("星和项目", &names)[0], "星河项目");
+        assert!(closest("完全无关的名字", &names).is_empty());
+    }
+
+    #[test]
+    fn an_excerpt_keeps_the_match_in_view() {
+        let text = format!("{}审计日志导出{}", "前".repeat(300), "后".repeat(300));
+        let e = excerpt(&text, &["审计日志".into()], 80);
+        assert!(e.contains("审计日志") && e.starts_with('…') && e.ends_with('…'));
+    }
+}
