@@ -144,6 +144,35 @@ pub fn of_kind(kind: SubjectKind) -> &'static [&'static str] {
         .map_or(&[], |(_, names)| names)
 }
 
+/// The table read by kind. (These methods live beside the table, not in `subject.rs`, so the
+/// subject parser does not import the field table that imports it.)
+impl SubjectKind {
+    /// The body fields of this kind (canonical names, from the one table in [`super::fields`]).
+    /// A reply whose own text carries enough of them is a new mail of this kind, not a thread
+    /// command.
+    pub fn fields(self) -> &'static [&'static str] {
+        of_kind(self)
+    }
+
+    /// The fields only this kind has (not 项目名称, 优先级 or 责任销售, which several share): two
+    /// of them in a body with no readable workflow subject make the mail a near-miss of the kind.
+    pub fn own_fields(self) -> impl Iterator<Item = &'static str> {
+        self.fields()
+            .iter()
+            .copied()
+            .filter(|f| ![name::PROJECT, name::PRIORITY, name::RESPONSIBLE_SALES].contains(f))
+    }
+
+    /// How many of its fields a body must carry to be read as this kind: 2, or 1 for a kind with
+    /// only two fields (投诉: 被投诉人, 情况说明); None for a kind with no fields of its own.
+    pub fn fields_needed(self) -> Option<usize> {
+        match self.fields().len() {
+            0 => None,
+            n => Some(n.min(3) - 1),
+        }
+    }
+}
+
 /// Every field name a workflow body may carry, each once, in table order. Config `[synonyms]`
 /// may only extend these.
 pub static FIELD_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {

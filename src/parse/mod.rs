@@ -8,6 +8,7 @@ pub mod body;
 pub mod command;
 pub mod fields;
 pub mod project;
+pub mod query;
 pub mod subject;
 pub mod values;
 

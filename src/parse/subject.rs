@@ -4,7 +4,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::fields::name;
 use super::{nfkc, simplified};
 
 /// The eight subject formats staff write (mail-formats.md, «Subjects»; tasks.md).
@@ -40,31 +39,6 @@ impl SubjectKind {
             SubjectKind::FaultOrder => "fault_order",
             SubjectKind::BugFeedback => "bug_feedback",
             SubjectKind::TaskRequest => "task_request",
-        }
-    }
-
-    /// The body fields of this kind (canonical names, from the one table in [`super::fields`]).
-    /// A reply whose own text carries enough of them is a new mail of this kind, not a thread
-    /// command.
-    pub fn fields(self) -> &'static [&'static str] {
-        super::fields::of_kind(self)
-    }
-
-    /// The fields only this kind has (not 项目名称, 优先级 or 责任销售, which several share): two
-    /// of them in a body with no readable workflow subject make the mail a near-miss of the kind.
-    pub fn own_fields(self) -> impl Iterator<Item = &'static str> {
-        self.fields()
-            .iter()
-            .copied()
-            .filter(|f| ![name::PROJECT, name::PRIORITY, name::RESPONSIBLE_SALES].contains(f))
-    }
-
-    /// How many of its fields a body must carry to be read as this kind: 2, or 1 for a kind with
-    /// only two fields (投诉: 被投诉人, 情况说明); None for a kind with no fields of its own.
-    pub fn fields_needed(self) -> Option<usize> {
-        match self.fields().len() {
-            0 => None,
-            n => Some(n.min(3) - 1),
         }
     }
 

@@ -1,7 +1,7 @@
 //! A long table of a query reply, whole, as an .xlsx workbook (queries.md §1: more than 20 rows).
 //! The 项目跟踪表 keeps its own workbook ([`crate::digest::xlsx`]); this one is for the rest.
 
-use super::render::Section;
+use super::table::Section;
 use crate::mail::outbound::Attachment;
 use rust_xlsxwriter::{Format, Workbook};
 

@@ -172,8 +172,11 @@ pub fn kind_of(
     if mail.auto_signal.is_some() || subject.class == SubjectClass::AutoReply {
         return MailKind::AutoReply;
     }
-    if let Some(q) = crate::query::Query::parse(&mail.subject) {
-        return q.mail_kind();
+    if let Some(q) = crate::parse::query::Query::parse(&mail.subject) {
+        return match q {
+            crate::parse::query::Query::Help => MailKind::Help,
+            _ => MailKind::Query,
+        };
     }
     let resubmission =
         thread.is_some_and(|t| t.outcome == "rejected" && Some(&t.sender) == mail.from.as_ref());
