@@ -59,6 +59,7 @@ pub async fn replay_with(
     // A bulk import checkpoints the write-ahead log every ~40 MB instead of SQLite's ~4 MB: a
     // checkpoint rewrites every page the batches since the last one touched (a 100,000-mail
     // replay: 12.1 s → 10.9 s). Set back before the connection goes back to the pool.
+    // (A PRAGMA is no statement `query!` can check: plain sqlx::query.)
     sqlx::query("PRAGMA wal_autocheckpoint = 10000")
         .execute(&mut *conn)
         .await?;

@@ -142,10 +142,9 @@ pub(super) async fn activity(
         .map(|m| {
             vec![
                 name_of(config, &m.sender),
-                m.project
-                    .as_deref()
-                    .map(crate::rules::text::project_name)
-                    .unwrap_or_default(),
+                crate::store::cell_or_blank(
+                    m.project.as_deref().map(crate::rules::text::project_name),
+                ),
                 m.reasons
                     .iter()
                     .map(|r| reason(r))
@@ -160,7 +159,7 @@ pub(super) async fn activity(
         .map(|(m, f)| {
             vec![
                 name_of(config, &m.sender),
-                m.project.clone().unwrap_or_default(),
+                crate::store::cell_or_blank(m.project.clone()),
                 if f == "not_assigned" {
                     "未指派（第四条）".to_string()
                 } else if f == "late" {
@@ -266,7 +265,7 @@ async fn open_faults(
                 format!("#{}", f.thread),
                 name,
                 crate::report::fault_owes(config, &f).join("、"),
-                f.lead.clone().unwrap_or_default(),
+                crate::store::cell_or_blank(f.lead.clone()),
                 f.priority.clone(),
                 datetime_cn(since, config.timezone),
             ]);

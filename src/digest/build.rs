@@ -228,7 +228,7 @@ async fn satisfaction_attention(
         .into_iter()
         .map(|a| {
             let (what, note) = match a.dissatisfied_note {
-                Some(note) => ("客户不满意", note.unwrap_or_default()),
+                Some(note) => ("客户不满意", crate::store::cell_or_blank(note)),
                 None => ("提醒后仍未回复", String::new()),
             };
             vec![

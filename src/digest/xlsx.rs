@@ -64,7 +64,7 @@ pub fn workbook(owners: &[String], rows: &[TrackingRow], tz: Tz) -> anyhow::Resu
                 r.contact.clone(),
                 r.method.clone(),
                 r.content.clone(),
-                r.leftover.clone().unwrap_or_default(),
+                crate::store::cell_or_blank(r.leftover.clone()),
             ];
             for (c, v) in cells.iter().enumerate() {
                 ws.write_string(row, c as u16, v)?;

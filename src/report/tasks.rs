@@ -118,8 +118,8 @@ pub fn cells(config: &Config, lines: &[TaskLine]) -> anyhow::Result<Vec<Vec<Stri
                 },
                 l.owes.join("、"),
                 crate::digest::xlsx::local(config.timezone, &l.requested_at)?,
-                l.due.clone().unwrap_or_default(),
-                l.contract_no.clone().unwrap_or_default(),
+                crate::store::cell_or_blank(l.due.clone()),
+                crate::store::cell_or_blank(l.contract_no.clone()),
                 wan(l.amount_yuan),
                 if l.delays > 0 {
                     format!("{} 次 / {} 天", l.delays, l.delay_days)

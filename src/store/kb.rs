@@ -32,13 +32,13 @@ pub async fn index_effects(
 
 /// The report recorded from mail row `message`.
 async fn index_report(conn: &mut SqliteConnection, message: i64) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO kb (text, source, project, date, engineer, thread)
          SELECT r.content, 'report', r.project, m.event_at, r.engineer, r.message
          FROM reports r JOIN messages m ON m.id = r.message
          WHERE r.message = ? AND trim(r.content) <> ''",
+        message
     )
-    .bind(message)
     .execute(conn)
     .await?;
     Ok(())
@@ -50,16 +50,16 @@ async fn index_open_item(
     item: i64,
     closing: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO kb (text, source, project, date, engineer, thread)
          SELECT o.description || coalesce(char(10) || c.content, ''), 'open_item', o.project,
                 coalesce(o.closed_at, o.opened_at), o.engineer, r.message
          FROM open_items o JOIN reports r ON r.id = o.report
          LEFT JOIN reports c ON c.message = ?2
          WHERE o.id = ?1",
+        item,
+        closing
     )
-    .bind(item)
-    .bind(closing)
     .execute(conn)
     .await?;
     Ok(())
@@ -71,14 +71,14 @@ async fn index_fault(
     fault: i64,
     note: Option<&str>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO kb (text, source, project, date, engineer, thread)
          SELECT f.filed_text || coalesce(char(10) || ?2, ''), 'fault_order', f.project,
                 f.updated_at, f.proposer, f.message
          FROM fault_orders f WHERE f.id = ?1",
+        fault,
+        note
     )
-    .bind(fault)
-    .bind(note)
     .execute(conn)
     .await?;
     Ok(())
@@ -189,7 +189,7 @@ pub async fn search(
 
 /// Entries in the index (for `status` and the benchmark).
 pub async fn count(conn: &mut SqliteConnection) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM kb")
+    Ok(sqlx::query_scalar!("SELECT count(*) FROM kb")
         .fetch_one(conn)
         .await?)
 }

@@ -142,3 +142,10 @@ pub async fn audit(
     .await?;
     Ok(())
 }
+
+/// A nullable column shown in a table cell: NULL means nothing was recorded (no R&D lead yet, no
+/// contract number, no note), which people read as an empty cell. Corrupt values never reach
+/// this: they fail to decode where the row is read.
+pub fn cell_or_blank(value: Option<String>) -> String {
+    value.unwrap_or_else(String::new)
+}

@@ -14,26 +14,28 @@ pub async fn set_parts(
     html: &str,
     attachments: &[Attachment],
 ) -> anyhow::Result<()> {
-    let id: Option<i64> =
-        sqlx::query_scalar("UPDATE outbox SET html = ? WHERE message_id = ? RETURNING id")
-            .bind(html)
-            .bind(message_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let id: Option<i64> = sqlx::query_scalar!(
+        "UPDATE outbox SET html = ? WHERE message_id = ? RETURNING id",
+        html,
+        message_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(id) = id else {
         return Ok(());
     };
     for (i, a) in attachments.iter().enumerate() {
-        sqlx::query(
+        let position = i64::try_from(i)?;
+        sqlx::query!(
             "INSERT OR REPLACE INTO outbox_attachments (outbox, position, filename, content_type,
                                                          content)
              VALUES (?, ?, ?, ?, ?)",
+            id,
+            position,
+            a.filename,
+            a.content_type,
+            a.content
         )
-        .bind(id)
-        .bind(i as i64)
-        .bind(&a.filename)
-        .bind(&a.content_type)
-        .bind(&a.content)
         .execute(&mut *conn)
         .await?;
     }
@@ -42,9 +44,11 @@ pub async fn set_parts(
 
 /// Every project, by name (to find the closest names to an unknown one).
 pub async fn projects(conn: &mut SqliteConnection) -> anyhow::Result<Vec<ProjectRow>> {
-    Ok(sqlx::query_as(
-        "SELECT key, name, status, responsible_sales, first_presales, second_presales, support_type,
-                support_content, created_at, initiated_at FROM projects ORDER BY name",
+    Ok(sqlx::query_as!(
+        ProjectRow,
+        r#"SELECT key AS "key!", name, status, responsible_sales, first_presales, second_presales,
+                  support_type, support_content, created_at, initiated_at
+           FROM projects ORDER BY name"#
     )
     .fetch_all(conn)
     .await?)
@@ -52,8 +56,8 @@ pub async fn projects(conn: &mut SqliteConnection) -> anyhow::Result<Vec<Project
 
 /// Whether the 「技术支持可能暂停」 notice (第十一条) went out for the project.
 pub async fn support_may_stop(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM due_events WHERE key = ?")
-        .bind(format!("support_may_stop:{key}"))
+    let key = format!("support_may_stop:{key}");
+    let n: i64 = sqlx::query_scalar!("SELECT count(*) FROM due_events WHERE key = ?", key)
         .fetch_one(conn)
         .await?;
     Ok(n > 0)
@@ -89,14 +93,16 @@ pub async fn open_items(
     conn: &mut SqliteConnection,
     project: Option<&str>,
 ) -> anyhow::Result<Vec<OpenLine>> {
-    Ok(sqlx::query_as(
-        "SELECT r.message AS thread, o.project, p.name AS project_name, p.first_presales,
-                o.engineer, o.description, o.priority, o.opened_at, o.response_due, o.resolution_due
-         FROM open_items o JOIN reports r ON r.id = o.report JOIN projects p ON p.key = o.project
-         WHERE o.status = 'open' AND (?1 IS NULL OR o.project = ?1)
-         ORDER BY o.opened_at, o.id",
+    Ok(sqlx::query_as!(
+        OpenLine,
+        r#"SELECT r.message AS thread, o.project, p.name AS project_name, p.first_presales,
+                  o.engineer, o.description, o.priority, o.opened_at, o.response_due,
+                  o.resolution_due
+           FROM open_items o JOIN reports r ON r.id = o.report JOIN projects p ON p.key = o.project
+           WHERE o.status = 'open' AND (?1 IS NULL OR o.project = ?1)
+           ORDER BY o.opened_at, o.id"#,
+        project
     )
-    .bind(project)
     .fetch_all(conn)
     .await?)
 }
@@ -105,12 +111,14 @@ pub async fn open_items(
 pub async fn active_faults(
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<Vec<super::queries::FaultLine>> {
-    Ok(sqlx::query_as(
-        "SELECT message AS thread, project, proposer, priority, state, lead, conversion_proposed,
-                filed_at, updated_at, response_due, resolution_due
-         FROM fault_orders
-         WHERE state IN ('pending_approval', 'with_rd_manager', 'assigned', 'closure_requested')
-         ORDER BY id",
+    Ok(sqlx::query_as!(
+        super::queries::FaultLine,
+        r#"SELECT message AS thread, project, proposer, priority, state, lead,
+                  conversion_proposed AS "conversion_proposed: bool", filed_at, updated_at,
+                  response_due, resolution_due
+           FROM fault_orders
+           WHERE state IN ('pending_approval', 'with_rd_manager', 'assigned', 'closure_requested')
+           ORDER BY id"#
     )
     .fetch_all(conn)
     .await?)
@@ -121,12 +129,14 @@ pub async fn uninitiated_of(
     conn: &mut SqliteConnection,
     sales: &str,
 ) -> anyhow::Result<Vec<ProjectRow>> {
-    Ok(sqlx::query_as(
-        "SELECT key, name, status, responsible_sales, first_presales, second_presales, support_type,
-                support_content, created_at, initiated_at
-         FROM projects WHERE status = 'uninitiated' AND responsible_sales = ? ORDER BY created_at",
+    Ok(sqlx::query_as!(
+        ProjectRow,
+        r#"SELECT key AS "key!", name, status, responsible_sales, first_presales, second_presales,
+                  support_type, support_content, created_at, initiated_at
+           FROM projects WHERE status = 'uninitiated' AND responsible_sales = ?
+           ORDER BY created_at"#,
+        sales
     )
-    .bind(sales)
     .fetch_all(conn)
     .await?)
 }
