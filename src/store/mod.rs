@@ -147,5 +147,5 @@ pub async fn audit(
 /// contract number, no note), which people read as an empty cell. Corrupt values never reach
 /// this: they fail to decode where the row is read.
 pub fn cell_or_blank(value: Option<String>) -> String {
-    value.unwrap_or_else(String::new)
+    value.unwrap_or_default()
 }
