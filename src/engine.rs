@@ -179,7 +179,7 @@ async fn record(
             key: &mail.key,
             subject: &mail.subject,
             sender: mail.from.as_deref().unwrap_or_default(),
-            kind: d.kind.as_str(),
+            kind: d.kind,
             outcome: d.outcome.as_str(),
             reasons: &d.reasons,
             flags: &d.flags,
@@ -256,7 +256,7 @@ async fn load_facts(
         facts.thread = messages::thread_by_ids(conn, &ids).await?;
     }
     if let Some(thread) = &facts.thread {
-        facts.item = load_item(conn, thread.message, thread.mail_kind()).await?;
+        facts.item = load_item(conn, thread.message, Some(thread.mail_kind())).await?;
         facts.satisfaction = satisfaction::by_thread(conn, thread.message).await?;
         // 「已解决」 on a report's thread that opened no item (the ack of a 成功 report asks so):
         // the project's open items, to find the sender's one.

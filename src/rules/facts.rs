@@ -62,8 +62,8 @@ pub struct ThreadRef {
     pub sender: String,
     /// Its outcome.
     pub outcome: String,
-    /// Its kind.
-    pub kind: String,
+    /// Its kind (stored by name, read back typed).
+    pub kind: super::MailKind,
     /// Its project key, if it named one.
     pub project: Option<String>,
     /// The first mail of the reply chain it is on (itself when it starts one).
@@ -71,15 +71,14 @@ pub struct ThreadRef {
 }
 
 impl ThreadRef {
-    /// The kind of the mail that opened the thread, typed; `None` for a name no [`MailKind`]
-    /// has.
-    pub fn mail_kind(&self) -> Option<super::MailKind> {
-        super::MailKind::from_name(&self.kind)
+    /// The kind of the mail that opened the thread.
+    pub fn mail_kind(&self) -> super::MailKind {
+        self.kind
     }
 
     /// Opened by a 客户沟通 report.
     pub fn is_report(&self) -> bool {
-        self.mail_kind() == Some(super::MailKind::Workflow(crate::parse::SubjectKind::Report))
+        self.kind == super::MailKind::Workflow(crate::parse::SubjectKind::Report)
     }
 }
 
@@ -196,34 +195,63 @@ mod tests {
     use crate::parse::SubjectKind;
     use crate::rules::MailKind;
 
-    fn opened_by(kind: &str) -> ThreadRef {
+    fn opened_by(kind: MailKind) -> ThreadRef {
         ThreadRef {
             message: 1,
             sender: "a@example.com".into(),
             outcome: "accepted".into(),
-            kind: kind.into(),
+            kind,
             project: None,
             chain: 1,
         }
     }
 
-    #[test]
-    fn a_stored_mail_kind_reads_back_as_the_same_kind() {
+    fn every_kind() -> Vec<MailKind> {
         let others = [
             MailKind::ThreadCommand,
             MailKind::NearMiss,
             MailKind::Ordinary,
             MailKind::AutoReply,
+            MailKind::Query,
+            MailKind::Help,
         ];
-        for k in SubjectKind::ALL
+        SubjectKind::ALL
             .map(MailKind::Workflow)
             .into_iter()
             .chain(others)
-        {
-            assert_eq!(opened_by(k.as_str()).mail_kind(), Some(k));
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_stored_mail_kind_reads_back_as_the_same_kind_and_an_unknown_name_is_an_error() {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("in-memory sqlite");
+        for k in every_kind() {
+            let back: MailKind = sqlx::query_scalar("SELECT ?")
+                .bind(k)
+                .fetch_one(&mut db)
+                .await
+                .expect("a kind's own name decodes");
+            assert_eq!(back, k);
         }
-        assert_eq!(opened_by("Report").mail_kind(), None);
-        assert!(opened_by("report").is_report());
-        assert!(!opened_by("fault_order").is_report());
+        let unknown = sqlx::query_scalar::<_, MailKind>("SELECT 'Report'")
+            .fetch_one(&mut db)
+            .await;
+        assert!(unknown.is_err(), "a name no kind has must not decode");
+    }
+
+    #[test]
+    fn only_a_thread_opened_by_a_report_is_a_report_thread() {
+        assert!(opened_by(MailKind::Workflow(SubjectKind::Report)).is_report());
+        assert!(!opened_by(MailKind::Workflow(SubjectKind::FaultOrder)).is_report());
+        assert!(
+            every_kind()
+                .iter()
+                .filter(|k| opened_by(**k).is_report())
+                .count()
+                == 1
+        );
     }
 }

@@ -82,6 +82,36 @@ impl MailKind {
     }
 }
 
+// A mail kind is stored as its name (`messages.kind`, TEXT, the names `report messages` shows)
+// and read back typed: a name no kind has is a decode error, never a guess. `MailKind` holds a
+// `SubjectKind`, so sqlx's derive (one name per unit variant) does not fit; these three impls
+// are the derive written out over `as_str` / `from_name`.
+impl sqlx::Type<sqlx::Sqlite> for MailKind {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <str as sqlx::Type<sqlx::Sqlite>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::sqlite::SqliteTypeInfo) -> bool {
+        <str as sqlx::Type<sqlx::Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for MailKind {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Sqlite as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <&str as sqlx::Encode<'q, sqlx::Sqlite>>::encode(self.as_str(), buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for MailKind {
+    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let name = <&str as sqlx::Decode<'r, sqlx::Sqlite>>::decode(value)?;
+        MailKind::from_name(name).ok_or_else(|| format!("unknown mail kind {name:?}").into())
+    }
+}
+
 /// What became of a mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

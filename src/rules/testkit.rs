@@ -202,7 +202,7 @@ pub(super) fn on_report_thread() -> Facts {
             message: 7,
             sender: s(SUNLI),
             outcome: s("ignored"),
-            kind: s("report"),
+            kind: crate::rules::MailKind::Workflow(crate::parse::SubjectKind::Report),
             project: Some(s("星河")),
             chain: 7,
         }),

@@ -1,7 +1,7 @@
 //! `messages`: one row per distinct mail received — the exactly-once key.
 
 use super::ts;
-use crate::rules::ThreadRef;
+use crate::rules::{MailKind, ThreadRef};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use sqlx::types::Json;
@@ -15,8 +15,8 @@ pub struct NewMessage<'a> {
     pub subject: &'a str,
     /// Sender address.
     pub sender: &'a str,
-    /// `report messages` kind.
-    pub kind: &'a str,
+    /// Its kind (stored by its `report messages` name).
+    pub kind: MailKind,
     /// accepted / rejected / ignored.
     pub outcome: &'a str,
     /// Reason codes.
@@ -104,7 +104,7 @@ pub async fn thread_by_id(
 ) -> anyhow::Result<Option<ThreadRef>> {
     Ok(sqlx::query_as!(
         ThreadRef,
-        r#"SELECT r.id AS message, r.sender, r.outcome, r.kind, r.project,
+        r#"SELECT r.id AS message, r.sender, r.outcome, r.kind AS "kind: MailKind", r.project,
                   coalesce(r.chain, r.id) AS "chain!: i64"
            FROM messages m JOIN messages r ON r.id = coalesce(m.thread, m.id)
            WHERE m.id = ?"#,
@@ -126,7 +126,7 @@ pub async fn thread_by_ids(
         let row = sqlx::query_as!(
             ThreadRef,
             r#"SELECT r.id AS "message!: i64", r.sender AS "sender!", r.outcome AS "outcome!",
-                      r.kind AS "kind!", r.project AS "project?",
+                      r.kind AS "kind!: MailKind", r.project AS "project?",
                       coalesce(r.chain, r.id) AS "chain!: i64"
                FROM outbox o JOIN messages m ON m.id = o.message
                JOIN messages r ON r.id = coalesce(m.thread, m.id) WHERE o.message_id = ?

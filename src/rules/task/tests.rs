@@ -327,7 +327,7 @@ fn on_task(state: TaskState) -> Facts {
             message: 40,
             sender: SUNLI.into(),
             outcome: "accepted".into(),
-            kind: "task_request".into(),
+            kind: crate::rules::MailKind::Workflow(crate::parse::SubjectKind::TaskRequest),
             project: Some("星河".into()),
             chain: 40,
         }),
