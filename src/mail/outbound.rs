@@ -54,6 +54,8 @@ outgoing_kinds! {
     SatisfactionRequest => "satisfaction_request",
     SatisfactionReminder => "satisfaction_reminder",
     DissatisfactionAlert => "dissatisfaction_alert",
+    ReportNudge => "report_nudge",
+    ApprovalNudge => "approval_nudge",
 }
 
 impl OutgoingKind {
@@ -65,7 +67,7 @@ impl OutgoingKind {
     /// regulation to someone other than the sender (`forward`, `initiation_request`,
     /// `second_presales_notice`, `complaint_threshold`, `rd_cost_notice`, `support_may_stop`),
     /// `task_ack` (tasks.md: owed to the sales, the engineers and the engineering manager),
-    /// `dissatisfaction_alert` (to the presales manager), reminders, escalations, 满意度回访
+    /// `dissatisfaction_alert` (to the presales manager), reminders, nudges, escalations, 满意度回访
     /// requests and digests (the schedules send them, not incoming mail), and
     /// mail to the admins (`calendar_warning`, `dead_letter`, `delivery_failed`, `admin_alert`). The match has no
     /// catch-all so that a new kind cannot be added without deciding.
@@ -96,7 +98,9 @@ impl OutgoingKind {
             | K::DissatisfactionAlert
             | K::TaskAck
             | K::TaskReminder
-            | K::TaskEscalation => false,
+            | K::TaskEscalation
+            | K::ReportNudge
+            | K::ApprovalNudge => false,
         }
     }
 }
