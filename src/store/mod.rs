@@ -7,6 +7,7 @@ pub mod health;
 pub mod imap_state;
 pub mod items;
 pub mod messages;
+pub mod nudges;
 pub mod outbox;
 pub mod projects;
 pub mod queries;
