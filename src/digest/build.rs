@@ -43,6 +43,7 @@ pub async fn build(
             let mut d = activity(config, conn, o, now, "日报").await?;
             d.tables
                 .push(satisfaction_attention(config, conn, o).await?);
+            d.tables.push(nudges_sent(config, conn, o).await?);
             (
                 OutgoingKind::DailyDigest,
                 addresses(Role::PresalesManager),
@@ -276,6 +277,46 @@ async fn satisfaction_month(
     Ok(Table::new(
         "满意度回访（客户满意度考核）",
         &crate::store::satisfaction::COLUMNS,
+        rows,
+    ))
+}
+
+/// The daily digest's list of the nudges queued in its period (queries.md §3: managers see
+/// them).
+async fn nudges_sent(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    o: &Occurrence,
+) -> anyhow::Result<Table> {
+    let (from, to) = (start_of(config, o.from), start_of(config, o.to));
+    let rows = crate::store::nudges::queued_between(conn, from, to)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let to: Vec<String> =
+                n.to.iter()
+                    .map(|a| {
+                        config
+                            .directory
+                            .by_email(a)
+                            .map_or_else(|| a.clone(), |p| p.name.clone())
+                    })
+                    .collect();
+            vec![
+                crate::rules::text::datetime_cn(n.queued_at, config.timezone),
+                match n.kind.as_str() {
+                    "approval_nudge" => "待审批提醒",
+                    _ => "报告提醒",
+                }
+                .to_string(),
+                to.join("、"),
+                n.subject,
+            ]
+        })
+        .collect();
+    Ok(Table::new(
+        "提前提醒（违反制度之前发出）",
+        &["时间", "类型", "发给", "标题"],
         rows,
     ))
 }
