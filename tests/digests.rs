@@ -141,6 +141,8 @@ async fn a_digest_renders_to_the_same_multipart_bytes_every_time() {
     assert!(text.contains("multipart/alternative"));
     assert!(text.contains("text/html"));
     assert!(text.contains("spreadsheetml.sheet"));
+    assert!(text.contains("multipart/related"), "the chart rides inline");
+    assert!(text.contains("Content-ID: <chart.png>"), "the chart's cid");
 }
 
 #[tokio::test]
@@ -149,10 +151,39 @@ async fn the_monthly_workbook_opens_with_a_sheet_per_presales_holding_their_rows
     let m = one(&all, "monthly_digest", "wangfang@example.com");
     assert_eq!(m.to.len(), 2, "manager and director");
     assert!(m.subject.contains("2026年11月"), "{}", m.subject);
-    assert_eq!(m.attachments.len(), 1);
-    let cursor = std::io::Cursor::new(m.attachments[0].content.clone());
+    assert_eq!(m.attachments.len(), 2, "the chart and the workbook");
+    assert!(m.attachments.iter().any(|a| a.content_type == "image/png"));
+    assert!(
+        m.html
+            .as_deref()
+            .unwrap_or_default()
+            .contains("src=\"cid:chart.png\"")
+    );
+    let book = m
+        .attachments
+        .iter()
+        .find(|a| a.filename.ends_with(".xlsx"))
+        .expect("the workbook");
+    let cursor = std::io::Cursor::new(book.content.clone());
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(cursor).expect("xlsx opens");
-    assert_eq!(wb.sheet_names(), vec!["张三", "李四", "王五"]);
+    assert_eq!(wb.sheet_names(), vec!["汇总", "张三", "李四", "王五"]);
+    let summary: Vec<String> = wb
+        .worksheet_range("汇总")
+        .expect("summary sheet")
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert!(
+        summary
+            .iter()
+            .any(|r| r.starts_with("张三|3 ▲3|1 ▲1|25% ▲25|2 ▲2")),
+        "{summary:?}"
+    );
     let sheet = wb.worksheet_range("张三").expect("张三's sheet");
     let rows: Vec<Vec<String>> = sheet
         .rows()

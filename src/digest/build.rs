@@ -67,10 +67,28 @@ pub async fn build(
             if first.is_none_or(|f| f >= start_of(config, o.to)) {
                 return Ok(None);
             }
-            let (d, book) = monthly(config, conn, o).await?;
+            let (mut d, book, chart, chart_html) = monthly(config, conn, o).await?;
             let mut to = addresses(Role::PresalesManager);
             to.extend(addresses(Role::TechDirector));
-            (OutgoingKind::MonthlyDigest, to, d, vec![book])
+            if to.is_empty() {
+                return Ok(None);
+            }
+            let html = d.html();
+            d.intro += "（月度回顾图表见邮件的 HTML 版本）";
+            let mail = Outgoing {
+                kind: OutgoingKind::MonthlyDigest,
+                to,
+                cc: Vec::new(),
+                subject: d.title.clone(),
+                body: d.text(),
+            };
+            // The chart goes before the first table; its PNG rides inline (cid:).
+            let html = html.replacen("<h3 ", &format!("{chart_html}<h3 "), 1);
+            return Ok(Some(Prepared {
+                mail,
+                html: Some(html),
+                attachments: vec![chart, book],
+            }));
         }
         What::Personal(name) => {
             let d = personal(config, conn, name, now).await?;
@@ -105,7 +123,8 @@ async fn monthly(
     config: &Config,
     conn: &mut SqliteConnection,
     o: &Occurrence,
-) -> anyhow::Result<(Digest, Attachment)> {
+) -> anyhow::Result<(Digest, Attachment, Attachment, String)> {
+    let review = super::review::review(config, conn, o.from).await?;
     let month = o.from.format("%Y-%m").to_string();
     let month_cn = crate::rules::text::month_cn(&month);
     let lines = report::tally(config, conn, &month).await?;
@@ -120,7 +139,7 @@ async fn monthly(
             .map(|p| p.name.clone()),
         &rows,
     );
-    let book = xlsx::workbook(&owners, &rows, config.timezone)?;
+    let book = xlsx::workbook_with_summary(&owners, &rows, config.timezone, &review.tables)?;
     let tally_rows = crate::report::tally_cells(&lines);
     let table_rows = owners
         .iter()
@@ -164,12 +183,18 @@ async fn monthly(
     digest
         .tables
         .push(satisfaction_month(conn, from, to).await?);
+    digest.tables.splice(0..0, review.tables);
     let attachment = Attachment {
         filename: format!("项目跟踪表-{month_cn}.xlsx"),
         content_type: xlsx::CONTENT_TYPE.into(),
         content: book,
     };
-    Ok((digest, attachment))
+    let chart = Attachment {
+        filename: super::chart::FILENAME.into(),
+        content_type: "image/png".into(),
+        content: review.chart,
+    };
+    Ok((digest, chart, attachment, review.chart_html))
 }
 
 /// Each presales, weekly: their own tracking table and open items.

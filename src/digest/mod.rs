@@ -4,6 +4,8 @@
 
 mod activity;
 mod build;
+pub mod chart;
+pub mod review;
 pub mod tasks;
 pub mod xlsx;
 

@@ -11,6 +11,7 @@ pub mod nudges;
 pub mod outbox;
 pub mod projects;
 pub mod queries;
+pub mod review;
 pub mod satisfaction;
 pub mod schedule;
 pub mod tasks;
