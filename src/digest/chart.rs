@@ -157,8 +157,7 @@ mod tests {
         let mut reader = decoder.read_info().expect("png header");
         let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
         reader.next_frame(&mut pixels).expect("png frame");
-        for i in 0..2 {
-            let (r, g, b) = PALETTE[i];
+        for (i, &(r, g, b)) in PALETTE.iter().enumerate().take(2) {
             assert!(
                 pixels.chunks(3).any(|p| p == [r, g, b]),
                 "no bar in colour {i}"
