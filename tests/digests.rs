@@ -383,3 +383,35 @@ async fn no_monthly_digest_is_sent_for_a_month_that_ended_before_the_bots_first_
     );
     assert!(all.iter().any(|(k, _)| k == "daily_digest"));
 }
+
+#[tokio::test]
+async fn overdue_rows_come_first_marked_red_with_a_warning_sign_or_an_exclamation_mark() {
+    let (_bot, _dir, all) = december_first().await;
+    let d = one(&all, "daily_digest", "wangfang@example.com");
+    let late = d
+        .body
+        .find("! 星河项目")
+        .expect("the overdue item marked with !");
+    let on_time = d
+        .body
+        .find("\n星河项目    张三    一般")
+        .expect("the item on time");
+    assert!(late < on_time, "overdue first: {}", d.body);
+    let html = d.html.as_deref().unwrap_or_default();
+    assert!(html.contains("<tr style=\"color:#cf222e;font-weight:bold;\"><td style=\"border:1px solid #c8ced6;padding:4px 8px;text-align:left;vertical-align:top;\">⚠ 星河项目"), "{html}");
+}
+
+#[tokio::test]
+async fn a_digest_tells_managers_how_to_ask_by_mail_never_a_command_line() {
+    let (_bot, _dir, all) = december_first().await;
+    for (kind, q) in &all {
+        if !kind.ends_with("_digest") {
+            continue;
+        }
+        assert!(q.body.contains("标题写「帮助」"), "{kind}: {}", q.body);
+        assert!(!q.body.contains("supportbot "), "{kind}: {}", q.body);
+        let html = q.html.as_deref().unwrap_or_default();
+        assert!(html.contains("标题写「帮助」"), "{kind}");
+        assert!(!html.contains("supportbot report"), "{kind}");
+    }
+}

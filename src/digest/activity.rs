@@ -47,11 +47,19 @@ fn sla_state(i: &OpenItemRow, now: DateTime<Utc>) -> &'static str {
 }
 
 pub(super) fn open_item_table(config: &Config, items: &[OpenItemRow], now: DateTime<Utc>) -> Table {
+    // Overdue first (queries.md §4), each group oldest first as the store gives them.
+    let mut items: Vec<&OpenItemRow> = items.iter().collect();
+    items.sort_by_key(|i| sla_state(i, now) == "正常");
     let rows = items
         .iter()
         .map(|i| {
+            let late = sla_state(i, now) != "正常";
             vec![
-                i.project.clone(),
+                if late {
+                    format!("{}{}", super::OVERDUE, i.project)
+                } else {
+                    i.project.clone()
+                },
                 i.engineer.clone(),
                 i.priority.clone(),
                 datetime_cn(i.opened_at, config.timezone),
