@@ -415,3 +415,33 @@ async fn a_digest_tells_managers_how_to_ask_by_mail_never_a_command_line() {
         assert!(!html.contains("supportbot report"), "{kind}");
     }
 }
+
+#[tokio::test]
+async fn a_fault_step_owed_past_its_time_and_a_project_past_its_reminder_are_marked_overdue() {
+    let (bot, _dir) = common::spawn_bot().await;
+    for f in ["01-initiation.eml", "02-fault-order.eml"] {
+        let path = common::root()
+            .join("tests/fixtures/threads/fault-lifecycle")
+            .join(f);
+        bot.handle(&std::fs::read(path).expect("fixture"), common::now())
+            .await
+            .expect("mail");
+    }
+    let r = report("东方", "Mon, 2 Nov 2026 10:00:00 +0800", "u1", None);
+    bot.handle(&r, common::now()).await.expect("report");
+    // A week later: the order has waited on 王芳 past its SLA; 东方 is past its 立项 reminder.
+    run_due(&bot, bj("2026-11-10T10:00:00"))
+        .await
+        .expect("tick");
+    let body = daily_body(&bot).await;
+    let fault = body
+        .lines()
+        .find(|l| l.contains("待售前经理同意"))
+        .expect("fault row");
+    assert!(fault.starts_with("! "), "{fault}");
+    let project = body
+        .lines()
+        .find(|l| l.contains("东方项目") && l.contains("孙丽"))
+        .expect("uninitiated row");
+    assert!(project.starts_with("! "), "{project}");
+}
