@@ -234,6 +234,31 @@ impl Default for TasksConfig {
     }
 }
 
+/// `[nudges]`: reminders sent before the regulation is broken (queries.md §3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NudgesConfig {
+    /// `report_nudge`: the 第一售前 is told a report is due (期望时间 come, a quiet project with
+    /// something open, an open item's response time half gone).
+    pub report_due: bool,
+    /// Working days without a report on a project with an open item or an active fault order
+    /// before its 第一售前 is nudged.
+    pub report_quiet_working_days: u32,
+    /// `approval_nudge`: whoever a fault order or a 集成部 task waits on is told, once half the
+    /// step's time limit is gone, with the exact reply to send.
+    pub approval_waiting: bool,
+}
+
+impl Default for NudgesConfig {
+    fn default() -> Self {
+        Self {
+            report_due: true,
+            report_quiet_working_days: 10,
+            approval_waiting: true,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -258,6 +283,8 @@ struct RawConfig {
     schedules: SchedulesConfig,
     #[serde(default)]
     tasks: TasksConfig,
+    #[serde(default)]
+    nudges: NudgesConfig,
     #[serde(default)]
     backup: Option<BackupConfig>,
     #[serde(default)]
@@ -346,6 +373,8 @@ pub struct Config {
     pub backup: Option<BackupConfig>,
     /// The 集成部 task flow's thresholds and time limits (`[tasks]`).
     pub tasks: TasksConfig,
+    /// Which nudges are sent, and after how long (`[nudges]`).
+    pub nudges: NudgesConfig,
     /// The Prometheus endpoint of `run` (`[metrics]`), if configured.
     pub metrics: Option<MetricsConfig>,
 }
@@ -443,6 +472,9 @@ impl Config {
                 bail!("tasks.{key} = {wan}: expected an amount in 万元, 0 or more");
             }
         }
+        if raw.nudges.report_quiet_working_days == 0 {
+            bail!("nudges.report_quiet_working_days = 0: expected 1 working day or more");
+        }
         let config = Config {
             mailbox: raw.mailbox,
             mailbox_url,
@@ -461,6 +493,7 @@ impl Config {
             sla,
             schedules,
             tasks: raw.tasks,
+            nudges: raw.nudges,
             backup: raw.backup,
             metrics: raw.metrics,
         };

@@ -141,6 +141,8 @@ async fn a_digest_renders_to_the_same_multipart_bytes_every_time() {
     assert!(text.contains("multipart/alternative"));
     assert!(text.contains("text/html"));
     assert!(text.contains("spreadsheetml.sheet"));
+    assert!(text.contains("multipart/related"), "the chart rides inline");
+    assert!(text.contains("Content-ID: <chart.png>"), "the chart's cid");
 }
 
 #[tokio::test]
@@ -149,10 +151,39 @@ async fn the_monthly_workbook_opens_with_a_sheet_per_presales_holding_their_rows
     let m = one(&all, "monthly_digest", "wangfang@example.com");
     assert_eq!(m.to.len(), 2, "manager and director");
     assert!(m.subject.contains("2026年11月"), "{}", m.subject);
-    assert_eq!(m.attachments.len(), 1);
-    let cursor = std::io::Cursor::new(m.attachments[0].content.clone());
+    assert_eq!(m.attachments.len(), 2, "the chart and the workbook");
+    assert!(m.attachments.iter().any(|a| a.content_type == "image/png"));
+    assert!(
+        m.html
+            .as_deref()
+            .unwrap_or_default()
+            .contains("src=\"cid:chart.png\"")
+    );
+    let book = m
+        .attachments
+        .iter()
+        .find(|a| a.filename.ends_with(".xlsx"))
+        .expect("the workbook");
+    let cursor = std::io::Cursor::new(book.content.clone());
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(cursor).expect("xlsx opens");
-    assert_eq!(wb.sheet_names(), vec!["张三", "李四", "王五"]);
+    assert_eq!(wb.sheet_names(), vec!["汇总", "张三", "李四", "王五"]);
+    let summary: Vec<String> = wb
+        .worksheet_range("汇总")
+        .expect("summary sheet")
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert!(
+        summary
+            .iter()
+            .any(|r| r.starts_with("张三|3 ▲3|1 ▲1|25% ▲25|2 ▲2")),
+        "{summary:?}"
+    );
     let sheet = wb.worksheet_range("张三").expect("张三's sheet");
     let rows: Vec<Vec<String>> = sheet
         .rows()
@@ -351,4 +382,66 @@ async fn no_monthly_digest_is_sent_for_a_month_that_ended_before_the_bots_first_
         all.iter().map(|(k, q)| (k, &q.subject)).collect::<Vec<_>>()
     );
     assert!(all.iter().any(|(k, _)| k == "daily_digest"));
+}
+
+#[tokio::test]
+async fn overdue_rows_come_first_marked_red_with_a_warning_sign_or_an_exclamation_mark() {
+    let (_bot, _dir, all) = december_first().await;
+    let d = one(&all, "daily_digest", "wangfang@example.com");
+    let late = d
+        .body
+        .find("! 星河项目")
+        .expect("the overdue item marked with !");
+    let on_time = d
+        .body
+        .find("\n星河项目    张三    一般")
+        .expect("the item on time");
+    assert!(late < on_time, "overdue first: {}", d.body);
+    let html = d.html.as_deref().unwrap_or_default();
+    assert!(html.contains("<tr style=\"color:#cf222e;font-weight:bold;\"><td style=\"border:1px solid #c8ced6;padding:4px 8px;text-align:left;vertical-align:top;\">⚠ 星河项目"), "{html}");
+}
+
+#[tokio::test]
+async fn a_digest_tells_managers_how_to_ask_by_mail_never_a_command_line() {
+    let (_bot, _dir, all) = december_first().await;
+    for (kind, q) in &all {
+        if !kind.ends_with("_digest") {
+            continue;
+        }
+        assert!(q.body.contains("标题写「帮助」"), "{kind}: {}", q.body);
+        assert!(!q.body.contains("supportbot "), "{kind}: {}", q.body);
+        let html = q.html.as_deref().unwrap_or_default();
+        assert!(html.contains("标题写「帮助」"), "{kind}");
+        assert!(!html.contains("supportbot report"), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn a_fault_step_owed_past_its_time_and_a_project_past_its_reminder_are_marked_overdue() {
+    let (bot, _dir) = common::spawn_bot().await;
+    for f in ["01-initiation.eml", "02-fault-order.eml"] {
+        let path = common::root()
+            .join("tests/fixtures/threads/fault-lifecycle")
+            .join(f);
+        bot.handle(&std::fs::read(path).expect("fixture"), common::now())
+            .await
+            .expect("mail");
+    }
+    let r = report("东方", "Mon, 2 Nov 2026 10:00:00 +0800", "u1", None);
+    bot.handle(&r, common::now()).await.expect("report");
+    // A week later: the order has waited on 王芳 past its SLA; 东方 is past its 立项 reminder.
+    run_due(&bot, bj("2026-11-10T10:00:00"))
+        .await
+        .expect("tick");
+    let body = daily_body(&bot).await;
+    let fault = body
+        .lines()
+        .find(|l| l.contains("待售前经理同意"))
+        .expect("fault row");
+    assert!(fault.starts_with("! "), "{fault}");
+    let project = body
+        .lines()
+        .find(|l| l.contains("东方项目") && l.contains("孙丽"))
+        .expect("uninitiated row");
+    assert!(project.starts_with("! "), "{project}");
 }

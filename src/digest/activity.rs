@@ -43,11 +43,19 @@ fn sla_state(i: &OpenItemRow, now: DateTime<Utc>) -> &'static str {
 }
 
 pub(super) fn open_item_table(config: &Config, items: &[OpenItemRow], now: DateTime<Utc>) -> Table {
+    // Overdue first (queries.md §4), each group oldest first as the store gives them.
+    let mut items: Vec<&OpenItemRow> = items.iter().collect();
+    items.sort_by_key(|i| sla_state(i, now) == "正常");
     let rows = items
         .iter()
         .map(|i| {
+            let late = sla_state(i, now) != "正常";
             vec![
-                i.project.clone(),
+                if late {
+                    format!("{}{}", super::OVERDUE, i.project)
+                } else {
+                    i.project.clone()
+                },
                 i.engineer.clone(),
                 i.priority.clone(),
                 datetime_cn(i.opened_at, config.timezone),
@@ -105,7 +113,7 @@ pub(super) async fn activity(
     let items = store::open_items(conn, None).await?;
     let complaints = store::complaints_filed(conn, from, to).await?;
     let uninit = store::uninitiated(conn).await?;
-    let faults = open_faults(config, conn).await?;
+    let faults = open_faults(config, conn, now).await?;
     let unauthenticated = store::unauthenticated(conn, from, to).await?;
     let per = per_engineer(config, &mails);
     let sum = |k: usize| per.values().map(|v| v[k]).sum::<usize>();
@@ -174,11 +182,15 @@ pub(super) async fn activity(
         .into_iter()
         .map(|(t, p, c)| vec![t, p, c])
         .collect();
-    let uninit_rows = uninit
+    let mut uninit_rows: Vec<Vec<String>> = uninit
         .iter()
         .map(|u| {
+            // Past its 第十一条 reminder: overdue.
+            let reminded = config
+                .calendar
+                .add_working_days(u.created_at, config.schedules.remind_uninitiated_after);
             vec![
-                u.name.clone(),
+                marked(reminded <= now, u.name.clone()),
                 u.responsible_sales
                     .clone()
                     .unwrap_or_else(|| "（未知）".into()),
@@ -191,6 +203,7 @@ pub(super) async fn activity(
             ]
         })
         .collect();
+    overdue_first(&mut uninit_rows);
     Ok(Digest {
         title: format!("技术支持{label}：{}", period(o)),
         intro: format!(
@@ -247,6 +260,7 @@ pub(super) async fn activity(
 async fn open_faults(
     config: &Config,
     conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Vec<String>>> {
     let mut rows = Vec::new();
     for state in [
@@ -260,8 +274,9 @@ async fn open_faults(
                 crate::rules::fault_state_name(s).to_string()
             });
             let since = crate::store::parse_ts(&f.updated_at)?;
+            let due = crate::rules::deadlines::of(config, &f.priority, since).response;
             rows.push(vec![
-                crate::rules::text::project_name(&f.project),
+                marked(due <= now, crate::rules::text::project_name(&f.project)),
                 format!("#{}", f.thread),
                 name,
                 crate::report::fault_owes(config, &f).join("、"),
@@ -271,7 +286,22 @@ async fn open_faults(
             ]);
         }
     }
+    overdue_first(&mut rows);
     Ok(rows)
+}
+
+/// A first cell, with the overdue marker when `late`.
+fn marked(late: bool, cell: String) -> String {
+    if late {
+        format!("{}{cell}", super::OVERDUE)
+    } else {
+        cell
+    }
+}
+
+/// Overdue rows first, the order otherwise kept.
+fn overdue_first(rows: &mut [Vec<String>]) {
+    rows.sort_by_key(|r| !r.first().is_some_and(|c| c.starts_with(super::OVERDUE)));
 }
 
 /// The weekly trend: this week against the week before.

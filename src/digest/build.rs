@@ -42,6 +42,7 @@ pub async fn build(
             let mut d = activity(config, conn, o, now, "日报").await?;
             d.tables
                 .push(satisfaction_attention(config, conn, o).await?);
+            d.tables.push(nudges_sent(config, conn, o).await?);
             (
                 OutgoingKind::DailyDigest,
                 addresses(Role::PresalesManager),
@@ -65,10 +66,28 @@ pub async fn build(
             if first.is_none_or(|f| f >= start_of(config, o.to)) {
                 return Ok(None);
             }
-            let (d, book) = monthly(config, conn, o).await?;
+            let (mut d, book, chart, chart_html) = monthly(config, conn, o).await?;
             let mut to = addresses(Role::PresalesManager);
             to.extend(addresses(Role::TechDirector));
-            (OutgoingKind::MonthlyDigest, to, d, vec![book])
+            if to.is_empty() {
+                return Ok(None);
+            }
+            let html = d.html();
+            d.intro += "（月度回顾图表见邮件的 HTML 版本）";
+            let mail = Outgoing {
+                kind: OutgoingKind::MonthlyDigest,
+                to,
+                cc: Vec::new(),
+                subject: d.title.clone(),
+                body: d.text(),
+            };
+            // The chart goes before the first table; its PNG rides inline (cid:).
+            let html = html.replacen("<h3 ", &format!("{chart_html}<h3 "), 1);
+            return Ok(Some(Prepared {
+                mail,
+                html: Some(html),
+                attachments: vec![chart, book],
+            }));
         }
         What::Personal(name) => {
             let d = personal(config, conn, name, now).await?;
@@ -103,7 +122,8 @@ async fn monthly(
     config: &Config,
     conn: &mut SqliteConnection,
     o: &Occurrence,
-) -> anyhow::Result<(Digest, Attachment)> {
+) -> anyhow::Result<(Digest, Attachment, Attachment, String)> {
+    let review = super::review::review(config, conn, o.from).await?;
     let month = o.from.format("%Y-%m").to_string();
     let month_cn = crate::rules::text::month_cn(&month);
     let lines = report::tally(config, conn, &month).await?;
@@ -118,7 +138,7 @@ async fn monthly(
             .map(|p| p.name.clone()),
         &rows,
     );
-    let book = xlsx::workbook(&owners, &rows, config.timezone)?;
+    let book = xlsx::workbook_with_summary(&owners, &rows, config.timezone, &review.tables)?;
     let tally_rows = crate::report::tally_cells(&lines);
     let table_rows = owners
         .iter()
@@ -162,12 +182,18 @@ async fn monthly(
     digest
         .tables
         .push(satisfaction_month(conn, from, to).await?);
+    digest.tables.splice(0..0, review.tables);
     let attachment = Attachment {
         filename: format!("项目跟踪表-{month_cn}.xlsx"),
         content_type: xlsx::CONTENT_TYPE.into(),
         content: book,
     };
-    Ok((digest, attachment))
+    let chart = Attachment {
+        filename: super::chart::FILENAME.into(),
+        content_type: "image/png".into(),
+        content: review.chart,
+    };
+    Ok((digest, chart, attachment, review.chart_html))
 }
 
 /// Each presales, weekly: their own tracking table and open items.
@@ -307,4 +333,44 @@ pub fn calendar_warning_mail(config: &Config, year: i32) -> Outgoing {
              并把它加入配置的 [calendar] files。补齐之前每周提醒一次。\n"
         ),
     }
+}
+
+/// The daily digest's list of the nudges queued in its period (queries.md §3: managers see
+/// them).
+async fn nudges_sent(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    o: &Occurrence,
+) -> anyhow::Result<Table> {
+    let (from, to) = (start_of(config, o.from), start_of(config, o.to));
+    let rows = crate::store::nudges::queued_between(conn, from, to)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let to: Vec<String> =
+                n.to.iter()
+                    .map(|a| {
+                        config
+                            .directory
+                            .by_email(a)
+                            .map_or_else(|| a.clone(), |p| p.name.clone())
+                    })
+                    .collect();
+            vec![
+                crate::rules::text::datetime_cn(n.queued_at, config.timezone),
+                match n.kind.as_str() {
+                    "approval_nudge" => "待审批提醒",
+                    _ => "报告提醒",
+                }
+                .to_string(),
+                to.join("、"),
+                n.subject,
+            ]
+        })
+        .collect();
+    Ok(Table::new(
+        "提前提醒（违反制度之前发出）",
+        &["时间", "类型", "发给", "标题"],
+        rows,
+    ))
 }

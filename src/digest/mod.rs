@@ -4,6 +4,8 @@
 
 mod activity;
 mod build;
+pub mod chart;
+pub mod review;
 pub mod tasks;
 pub mod xlsx;
 
@@ -33,6 +35,19 @@ pub struct Digest {
     pub tables: Vec<Table>,
 }
 
+/// The first cell of an overdue row begins with this (SLA breached, uninitiated past its
+/// reminder, a step owed too long): HTML shows the row in red with ⚠, plain text with `!`, and
+/// the tables sort such rows first (queries.md §4).
+pub const OVERDUE: &str = "⚠ ";
+
+/// How managers ask for more, by mail (queries.md §1): never a command line.
+pub const ASK_BY_MAIL: &str = "需要更多信息时，给技术支持流程机器人发一封新邮件即可：标题写「帮助」可收到全部用法；\
+     也可写「查询-星河项目」（换成项目名）、「查询-跟踪表-张三」、「查询-投诉统计」、「查询-遗留问题」或「查询-待办」。";
+
+fn overdue(row: &[String]) -> bool {
+    row.first().is_some_and(|c| c.starts_with(OVERDUE))
+}
+
 impl Table {
     /// A table from string slices.
     pub fn new(title: &str, headers: &[&str], rows: Vec<Vec<String>>) -> Table {
@@ -57,9 +72,30 @@ impl Digest {
                 s += "（无）\n";
             } else {
                 let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
-                s += &crate::report::table(&headers, &t.rows);
+                let rows: Vec<Vec<String>> = t
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let mut r = r.clone();
+                        if let Some(first) = r.first_mut()
+                            && let Some(rest) = first.strip_prefix(OVERDUE)
+                        {
+                            *first = format!("! {rest}");
+                        }
+                        r
+                    })
+                    .collect();
+                s += &crate::report::table(&headers, &rows);
             }
         }
+        if self
+            .tables
+            .iter()
+            .any(|t| t.rows.iter().any(|r| overdue(r)))
+        {
+            s += "\n（行首的 ! 表示已超时限）\n";
+        }
+        s += &format!("\n{ASK_BY_MAIL}\n");
         s += "\n—— 本邮件由技术支持流程机器人自动发送，请勿直接回复。\n";
         s
     }
@@ -105,7 +141,11 @@ impl Digest {
             }
             s += "</tr>\n";
             for r in &t.rows {
-                s += "<tr>";
+                s += if overdue(r) {
+                    "<tr style=\"color:#cf222e;font-weight:bold;\">"
+                } else {
+                    "<tr>"
+                };
                 for c in r {
                     s += &format!("<td style=\"{CELL}\">{}</td>", esc(c));
                 }
@@ -113,6 +153,10 @@ impl Digest {
             }
             s += "</table>\n";
         }
+        s += &format!(
+            "<p style=\"margin:16px 0 0 0;font-size:13px;color:#1f2328;\">{}</p>\n",
+            esc(ASK_BY_MAIL)
+        );
         s += "<p style=\"margin:16px 0 0 0;font-size:12px;color:#8c959f;\">本邮件由技术支持流程机器人自动发送，请勿直接回复。</p>\n</body></html>\n";
         s
     }

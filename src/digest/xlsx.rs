@@ -45,8 +45,41 @@ pub fn local(tz: Tz, stored: &str) -> anyhow::Result<String> {
 
 /// A workbook with a sheet for each of `owners` (in order) holding their rows of `rows`.
 pub fn workbook(owners: &[String], rows: &[TrackingRow], tz: Tz) -> anyhow::Result<Vec<u8>> {
+    workbook_with_summary(owners, rows, tz, &[])
+}
+
+/// [`workbook`] with a first sheet 「汇总」 holding `summary`'s tables one under another (the
+/// monthly review, queries.md §4); none when `summary` is empty.
+pub fn workbook_with_summary(
+    owners: &[String],
+    rows: &[TrackingRow],
+    tz: Tz,
+    summary: &[super::Table],
+) -> anyhow::Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("#EAEEF2");
+    if !summary.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name("汇总")?;
+        let title = Format::new().set_bold();
+        let mut row = 0u32;
+        for t in summary {
+            ws.write_string_with_format(row, 0, &t.title, &title)?;
+            row += 1;
+            for (c, h) in t.headers.iter().enumerate() {
+                ws.write_string_with_format(row, c as u16, h, &bold)?;
+            }
+            row += 1;
+            for r in &t.rows {
+                for (c, v) in r.iter().enumerate() {
+                    ws.write_string(row, c as u16, v)?;
+                }
+                row += 1;
+            }
+            row += 1;
+        }
+        ws.set_column_width(0, 16.0)?;
+    }
     for owner in owners {
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(owner))?;

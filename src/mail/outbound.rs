@@ -56,6 +56,8 @@ outgoing_kinds! {
     DissatisfactionAlert => "dissatisfaction_alert",
     QueryReply => "query_reply",
     HelpReply => "help_reply",
+    ReportNudge => "report_nudge",
+    ApprovalNudge => "approval_nudge",
 }
 
 impl OutgoingKind {
@@ -68,7 +70,7 @@ impl OutgoingKind {
     /// regulation to someone other than the sender (`forward`, `initiation_request`,
     /// `second_presales_notice`, `complaint_threshold`, `rd_cost_notice`, `support_may_stop`),
     /// `task_ack` (tasks.md: owed to the sales, the engineers and the engineering manager),
-    /// `dissatisfaction_alert` (to the presales manager), reminders, escalations, 满意度回访
+    /// `dissatisfaction_alert` (to the presales manager), reminders, nudges, escalations, 满意度回访
     /// requests and digests (the schedules send them, not incoming mail), and
     /// mail to the admins (`calendar_warning`, `dead_letter`, `delivery_failed`, `admin_alert`). The match has no
     /// catch-all so that a new kind cannot be added without deciding.
@@ -104,7 +106,9 @@ impl OutgoingKind {
             | K::DissatisfactionAlert
             | K::TaskAck
             | K::TaskReminder
-            | K::TaskEscalation => false,
+            | K::TaskEscalation
+            | K::ReportNudge
+            | K::ApprovalNudge => false,
         }
     }
 }
@@ -255,22 +259,45 @@ impl Queued {
         }
         let seed = hex::encode(&Sha256::digest(self.message_id.as_bytes())[..12]);
         let text = SinglePart::plain(self.body.clone());
+        // An image beside an HTML part is shown inline: its file name is its Content-ID, which
+        // the HTML names as `cid:NAME` (Outlook shows no SVG and no data: URI).
+        let inline = |a: &&Attachment| self.html.is_some() && a.content_type.starts_with("image/");
         let body = match &self.html {
-            Some(html) => MultiPart::alternative()
-                .boundary(format!("sb-alt-{seed}"))
-                .singlepart(text)
-                .singlepart(SinglePart::html(html.clone())),
+            Some(html) => {
+                let html = SinglePart::html(html.clone());
+                let images: Vec<&Attachment> = self.attachments.iter().filter(inline).collect();
+                let alt = MultiPart::alternative()
+                    .boundary(format!("sb-alt-{seed}"))
+                    .singlepart(text);
+                if images.is_empty() {
+                    alt.singlepart(html)
+                } else {
+                    let mut related = MultiPart::related()
+                        .boundary(format!("sb-rel-{seed}"))
+                        .singlepart(html);
+                    for a in images {
+                        let ct = ContentType::parse(&a.content_type)
+                            .map_err(|_| RenderError::ContentType(a.content_type.clone()))?;
+                        related = related.singlepart(
+                            AttachmentPart::new_inline(a.filename.clone())
+                                .body(a.content.clone(), ct),
+                        );
+                    }
+                    alt.multipart(related)
+                }
+            }
             None => MultiPart::mixed()
                 .boundary(format!("sb-txt-{seed}"))
                 .singlepart(text),
         };
-        if self.attachments.is_empty() {
+        let files: Vec<&Attachment> = self.attachments.iter().filter(|a| !inline(a)).collect();
+        if files.is_empty() {
             return Ok(Some(body));
         }
         let mut mixed = MultiPart::mixed()
             .boundary(format!("sb-mix-{seed}"))
             .multipart(body);
-        for a in &self.attachments {
+        for a in files {
             let ct = ContentType::parse(&a.content_type)
                 .map_err(|_| RenderError::ContentType(a.content_type.clone()))?;
             mixed = mixed

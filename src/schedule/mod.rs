@@ -3,6 +3,7 @@
 //! under a key recorded in `due_events` in the same transaction, so nothing is queued twice —
 //! across repeated ticks, restarts, or a clock that jumps back.
 
+pub mod nudges;
 pub mod occurrences;
 pub mod reminders;
 pub mod settings;
@@ -58,6 +59,14 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
     reminders.extend(reminders::satisfaction(config, &follow_ups, now));
     let task_rows = crate::store::tasks::list(&mut tx, None, None).await?;
     reminders.extend(tasks::due(config, &task_rows, now));
+    reminders.extend(nudges::report_due(
+        config,
+        &crate::store::nudges::project_pulses(&mut tx).await?,
+        &store::open_items(&mut tx, None).await?,
+        now,
+    ));
+    let faults = crate::store::queries::faults(&mut tx, None, None).await?;
+    reminders.extend(nudges::approval_waiting(config, &faults, &task_rows, now)?);
     for r in reminders {
         let p = Prepared {
             mail: r.mail,

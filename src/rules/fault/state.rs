@@ -133,6 +133,22 @@ pub fn next_actor(state: FaultState, conversion_proposed: bool) -> Option<Actor>
     }
 }
 
+/// The reply that makes the awaited decision of an order in `state` (the first line of a reply on
+/// its thread, as [`super::command`] reads it) and the article it comes from; None when the
+/// next step is work rather than a decision (the lead solving it) or nobody owes one.
+pub fn awaited_reply(
+    state: FaultState,
+    conversion_proposed: bool,
+) -> Option<(&'static str, &'static str)> {
+    match (next_actor(state, conversion_proposed)?, state) {
+        (Actor::PresalesManager, _) => Some(("同意\n（或：驳回: 理由）", "第四十四条")),
+        (Actor::RdManager, _) => Some(("分配: 研发负责人姓名\n（或：驳回: 理由）", "第四十五条")),
+        (Actor::Proposer, FaultState::Assigned) => Some(("同意", "第四十七条")),
+        (Actor::Proposer, _) => Some(("确认关闭\n（或：未解决）", "第四十六条")),
+        (Actor::Lead, _) => None,
+    }
+}
+
 /// The names of whoever plays `actor` on an order filed by `proposer` and led by `lead`.
 pub fn names_of(config: &Config, proposer: &str, lead: Option<&str>, actor: Actor) -> Vec<String> {
     let role = |r: Role| {
@@ -153,6 +169,23 @@ pub fn names_of(config: &Config, proposer: &str, lead: Option<&str>, actor: Acto
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_awaited_reply_is_the_decision_the_next_actor_owes_and_none_for_the_leads_work() {
+        use FaultState::*;
+        let first = |s, c| awaited_reply(s, c).map(|(reply, _)| reply.lines().next());
+        assert_eq!(first(PendingApproval, false), Some(Some("同意")));
+        assert_eq!(
+            first(WithRdManager, false),
+            Some(Some("分配: 研发负责人姓名"))
+        );
+        assert_eq!(first(Assigned, true), Some(Some("同意")));
+        assert_eq!(first(Assigned, false), None);
+        assert_eq!(first(ClosureRequested, false), Some(Some("确认关闭")));
+        for done in [Closed, Rejected, Converted] {
+            assert_eq!(awaited_reply(done, false), None);
+        }
+    }
 
     fn every_command() -> Vec<Command> {
         vec![
