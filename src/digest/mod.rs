@@ -102,19 +102,10 @@ impl Digest {
 
     /// The HTML part.
     pub fn html(&self) -> String {
-        const CELL: &str =
-            "border:1px solid #c8ced6;padding:4px 8px;text-align:left;vertical-align:top;";
-        const TABLE: &str = "border-collapse:collapse;margin:4px 0 12px 0;font-size:13px;";
-        let mut s = String::from(
-            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        );
-        s += &format!("<title>{}</title></head>\n", esc(&self.title));
-        s += "<body style=\"margin:0;padding:12px;font-family:'Microsoft YaHei','PingFang SC',\
-              Arial,sans-serif;font-size:14px;color:#1f2328;background:#ffffff;\">\n";
+        use crate::mail::html::{self, CELL, TABLE};
+        let mut s = html::page_start(&self.title);
         s += &format!(
-            "<h2 style=\"font-size:18px;margin:0 0 6px 0;\">{}</h2>\n<p style=\"margin:0 0 10px 0;color:#57606a;\">{}</p>\n",
-            esc(&self.title),
+            "<p style=\"margin:0 0 10px 0;color:#57606a;\">{}</p>\n",
             esc(&self.intro)
         );
         s += &format!("<table style=\"{TABLE}\">\n");
@@ -127,54 +118,23 @@ impl Digest {
         }
         s += "</table>\n";
         for t in &self.tables {
-            s += &format!(
-                "<h3 style=\"font-size:15px;margin:14px 0 4px 0;\">{}</h3>\n",
-                esc(&t.title)
-            );
-            if t.rows.is_empty() {
-                s += "<p style=\"margin:0 0 10px 0;color:#57606a;\">（无）</p>\n";
-                continue;
-            }
-            s += &format!("<table style=\"{TABLE}\">\n<tr>");
-            for h in &t.headers {
-                s += &format!("<th style=\"{CELL}background:#eaeef2;\">{}</th>", esc(h));
-            }
-            s += "</tr>\n";
-            for r in &t.rows {
-                s += if overdue(r) {
-                    "<tr style=\"color:#cf222e;font-weight:bold;\">"
-                } else {
-                    "<tr>"
-                };
-                for c in r {
-                    s += &format!("<td style=\"{CELL}\">{}</td>", esc(c));
-                }
-                s += "</tr>\n";
-            }
-            s += "</table>\n";
+            let rows: Vec<html::Row> = t
+                .rows
+                .iter()
+                .map(|r| html::Row {
+                    cells: r.iter().map(|c| esc(c)).collect(),
+                    alert: overdue(r),
+                })
+                .collect();
+            s += &html::table(&t.title, &t.headers, &rows);
         }
         s += &format!(
             "<p style=\"margin:16px 0 0 0;font-size:13px;color:#1f2328;\">{}</p>\n",
             esc(ASK_BY_MAIL)
         );
-        s += "<p style=\"margin:16px 0 0 0;font-size:12px;color:#8c959f;\">本邮件由技术支持流程机器人自动发送，请勿直接回复。</p>\n</body></html>\n";
+        s += &html::page_end("本邮件由技术支持流程机器人自动发送，请勿直接回复。");
         s
     }
 }
 
-/// HTML-escapes text.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out += "&amp;",
-            '<' => out += "&lt;",
-            '>' => out += "&gt;",
-            '"' => out += "&quot;",
-            '\'' => out += "&#39;",
-            '\n' => out += "<br>",
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::mail::html::esc;

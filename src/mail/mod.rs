@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod flowed;
+pub mod html;
 pub mod inbound;
 pub mod outbound;
 pub mod oversize;

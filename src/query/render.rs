@@ -36,8 +36,6 @@ pub struct Reply {
 }
 
 const FOOTER: &str = "本邮件由技术支持流程机器人根据您的查询自动回复；发送主题为「帮助」的邮件可查看所有格式和查询。";
-const CELL: &str = "border:1px solid #c8ced6;padding:4px 8px;text-align:left;vertical-align:top;";
-const TABLE: &str = "border-collapse:collapse;margin:4px 0 12px 0;font-size:13px;";
 
 impl Page {
     /// A page with a title and lines.
@@ -78,55 +76,28 @@ impl Page {
         s
     }
 
-    /// The HTML part: inline styles only, no scripts.
+    /// The HTML part: inline styles only, no scripts (the digests' look, [`crate::mail::html`]).
     pub fn html(&self) -> String {
-        let mut s = String::from(
-            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        );
-        s += &format!("<title>{}</title></head>\n", esc(&self.title));
-        s += "<body style=\"margin:0;padding:12px;font-family:'Microsoft YaHei','PingFang SC',\
-              Arial,sans-serif;font-size:14px;color:#1f2328;background:#ffffff;\">\n";
-        s += &format!(
-            "<h2 style=\"font-size:18px;margin:0 0 6px 0;\">{}</h2>\n",
-            esc(&self.title)
-        );
+        use crate::mail::html::{self, MUTED};
+        let mut s = html::page_start(&self.title);
         for l in &self.lines {
             s += &format!("<p style=\"margin:0 0 6px 0;\">{}</p>\n", esc(l));
         }
         for t in &self.sections {
-            s += &format!(
-                "<h3 style=\"font-size:15px;margin:14px 0 4px 0;\">{}</h3>\n",
-                esc(&t.title)
-            );
-            if t.rows.is_empty() {
-                s += "<p style=\"margin:0 0 10px 0;color:#57606a;\">（无）</p>\n";
-                continue;
-            }
-            s += &format!("<table style=\"{TABLE}\">\n<tr>");
-            for h in &t.headers {
-                s += &format!("<th style=\"{CELL}background:#eaeef2;\">{}</th>", esc(h));
-            }
-            s += "</tr>\n";
-            for r in t.shown() {
-                s += "<tr>";
-                for c in r {
-                    s += &format!("<td style=\"{CELL}\">{}</td>", c.html());
-                }
-                s += "</tr>\n";
-            }
-            s += "</table>\n";
-            if let Some(note) = t.cut_note() {
-                s += &format!(
-                    "<p style=\"margin:0 0 10px 0;color:#57606a;\">{}</p>\n",
-                    esc(&note)
-                );
+            let rows: Vec<html::Row> = t
+                .shown()
+                .iter()
+                .map(|r| html::Row {
+                    cells: r.iter().map(Cell::html).collect(),
+                    alert: false,
+                })
+                .collect();
+            s += &html::table(&t.title, &t.headers, &rows);
+            if let Some(note) = t.cut_note().filter(|_| !t.rows.is_empty()) {
+                s += &format!("<p style=\"{MUTED}\">{}</p>\n", esc(&note));
             }
         }
-        s += &format!(
-            "<p style=\"margin:16px 0 0 0;font-size:12px;color:#8c959f;\">{}</p>\n</body></html>\n",
-            esc(FOOTER)
-        );
+        s += &html::page_end(FOOTER);
         s
     }
 

@@ -13,7 +13,7 @@
 //! item, the order or task and the moment it entered its state), so `run_due`'s `due_events`
 //! send it once, across ticks and restarts. Working time comes from the calendar only.
 
-use super::reminders::Due;
+use super::reminders::{Due, address_of, due as nudge};
 use crate::config::Config;
 use crate::mail::{Outgoing, OutgoingKind};
 use crate::rules::task::TaskState;
@@ -23,23 +23,6 @@ use crate::store::queries::FaultLine;
 use crate::store::schedule::OpenItemRow;
 use crate::store::tasks::TaskRow;
 use chrono::{DateTime, NaiveTime, Utc};
-
-fn address_of(config: &Config, name: &str) -> Option<String> {
-    config
-        .directory
-        .by_name(name)
-        .map(|p| p.address().to_string())
-}
-
-fn nudge(key: String, kind: OutgoingKind, due_at: DateTime<Utc>, mail: Outgoing) -> Due {
-    Due {
-        key,
-        schedule: kind.as_str().into(),
-        due_at,
-        mail,
-        marks: None,
-    }
-}
 
 /// The instant half of the working time between `since` and `deadline` is gone.
 fn halfway(config: &Config, since: DateTime<Utc>, deadline: DateTime<Utc>) -> DateTime<Utc> {

@@ -35,7 +35,7 @@ fn local(config: &Config, t: DateTime<Utc>) -> String {
     crate::rules::text::datetime_cn(t, config.timezone)
 }
 
-fn address_of(config: &Config, name: &str) -> Option<String> {
+pub(super) fn address_of(config: &Config, name: &str) -> Option<String> {
     config
         .directory
         .by_name(name)
@@ -50,7 +50,7 @@ fn role(config: &Config, role: Role) -> Vec<String> {
         .collect()
 }
 
-fn due(key: String, kind: OutgoingKind, due_at: DateTime<Utc>, mail: Outgoing) -> Due {
+pub(super) fn due(key: String, kind: OutgoingKind, due_at: DateTime<Utc>, mail: Outgoing) -> Due {
     Due {
         key,
         schedule: kind.as_str().into(),
