@@ -37,18 +37,22 @@
 //!   ([`store::kb`], queries.md §2).
 //!
 //! # Layering
-//! Each file imports only files below it: no import cycle (`farm-studio look` draws the floors).
-//! From the top: [`cli`] → [`backup`] → [`daemon`] → [`ingest`] → [`jobs`] → [`engine`],
-//! [`digest`], [`status`] → [`report`], [`schedule`], [`alerts`] → [`store`] → [`rules`],
-//! [`transport`] → [`config`] → [`directory`] → [`parse`], [`mail`], [`calendar`].
-//! Two folders span floors, by file: `schedule::run_due` (the tick) sits above [`digest`] and
-//! [`engine`], while `schedule`'s occurrences, reminders, tasks and settings (the `[sla]` and
-//! `[schedules]` tables [`config`] parses) sit below them; `report` and `digest` use each
-//! other's files (the tally, the workbook writer), never in a circle. Inside [`rules`]: the rule
-//! modules (complaint, initiation, report, fault, …) → [`rules::text`] (the wording) →
-//! [`rules::model`] (the shared domain types) and the facts; the two state machines,
-//! [`rules::fault::state`] and [`rules::task`], ask nothing above them; SLA deadlines are
-//! computed in [`rules::deadlines`] and only written by the store.
+//! Each file imports only files below it: no import cycle (`farm-studio look` draws the floors
+//! and finds no circle). By folder, from the top: [`cli`] → [`daemon`] → [`jobs`], [`status`]
+//! → [`ingest`] → [`schedule`]'s tick → [`digest`] → [`engine`] → [`query`] → [`alerts`] →
+//! [`transport`], [`backup`], [`report`] → [`store`] → [`rules`] → [`config`] → [`directory`] →
+//! the leaves, which import nothing above them: [`parse`] (subjects, bodies, the field table,
+//! query subjects), [`mail`] (with [`mail::html`], the look of every HTML part), [`calendar`],
+//! [`shutdown`], [`lock`], [`cpu`].
+//! Some folders span floors by file, never in a circle: `schedule::run_due` (the tick) sits
+//! above [`digest`] and [`engine`], while `schedule`'s occurrences, reminders, nudges and settings
+//! sit below them; [`query`]'s answers use [`digest::xlsx`] (the workbook writer) and
+//! [`report::table`], which sit below [`engine`]; `report` and `digest` use each other's files
+//! (the tally cells, the workbook), never in a circle. Inside [`rules`]: the rule modules
+//! (complaint, initiation, report, fault, …) → [`rules::text`] (the wording) → [`rules::model`]
+//! (the shared domain types) and the facts; the two state machines, [`rules::fault::state`] and
+//! [`rules::task`], ask nothing above them; SLA deadlines are computed in [`rules::deadlines`]
+//! and only written by the store.
 
 #![forbid(unsafe_code)]
 

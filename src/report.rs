@@ -240,17 +240,6 @@ pub fn config_summary(config: &Config) -> String {
     s
 }
 
-/// Who owes the next step of a fault order (names), by its state
-/// ([`crate::rules::fault::state::next_actor`]); nobody when the stored state is unknown.
-pub fn fault_owes(config: &Config, f: &queries::FaultLine) -> Vec<String> {
-    use crate::rules::fault::state::{names_of, next_actor};
-    crate::rules::FaultState::from_name(&f.state)
-        .and_then(|s| next_actor(s, f.conversion_proposed))
-        .map_or_else(Vec::new, |a| {
-            names_of(config, &f.proposer, f.lead.as_deref(), a)
-        })
-}
-
 /// `report faults` rows as JSON, with who owes the next step.
 pub async fn faults_json(
     config: &Config,
@@ -263,7 +252,7 @@ pub async fn faults_json(
         .iter()
         .map(|f| {
             let mut v = serde_json::to_value(f).unwrap_or_default();
-            v["owes"] = json!(fault_owes(config, f));
+            v["owes"] = json!(f.owes(config));
             v
         })
         .collect())

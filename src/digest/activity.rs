@@ -279,7 +279,7 @@ async fn open_faults(
                 marked(due <= now, crate::rules::text::project_name(&f.project)),
                 format!("#{}", f.thread),
                 name,
-                crate::report::fault_owes(config, &f).join("、"),
+                f.owes(config).join("、"),
                 crate::store::cell_or_blank(f.lead.clone()),
                 f.priority.clone(),
                 datetime_cn(since, config.timezone),

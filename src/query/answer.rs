@@ -269,7 +269,7 @@ async fn project(
                     f.proposer.clone().into(),
                     f.priority.clone().into(),
                     fault_state(&f.state).into(),
-                    crate::report::fault_owes(cx.config, f).join("、").into(),
+                    f.owes(cx.config).join("、").into(),
                 ]
             })
             .collect(),
@@ -538,10 +538,7 @@ async fn todo(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<Page> 
     let me = cx.sender.name.as_str();
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     for f in query_data::active_faults(conn).await? {
-        if crate::report::fault_owes(cx.config, &f)
-            .iter()
-            .any(|n| n == me)
-        {
+        if f.owes(cx.config).iter().any(|n| n == me) {
             let what = match f.state.as_str() {
                 "pending_approval" => "回复「同意」或「驳回: 理由」",
                 "with_rd_manager" => "回复「分配: 姓名」或「驳回: 理由」",

@@ -219,7 +219,8 @@ async fn fault_steps(
     let mut steps = Vec::new();
     for state in open {
         for f in crate::store::queries::faults(conn, None, Some(state.as_str())).await? {
-            let owners: Vec<String> = crate::report::fault_owes(config, &f)
+            let owners: Vec<String> = f
+                .owes(config)
                 .iter()
                 .filter_map(|n| config.directory.by_name(n).map(|p| p.address().to_string()))
                 .collect();

@@ -215,7 +215,8 @@ pub fn approval_waiting(
         let Some((reply, article)) = fault_reply(f) else {
             continue;
         };
-        let to: Vec<String> = crate::report::fault_owes(config, f)
+        let to: Vec<String> = f
+            .owes(config)
             .iter()
             .filter_map(|n| address_of(config, n))
             .collect();

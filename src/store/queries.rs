@@ -163,6 +163,19 @@ pub struct FaultLine {
     pub resolution_due: Option<String>,
 }
 
+impl FaultLine {
+    /// Who owes the next step (names), asked of the one fault-order machine
+    /// ([`crate::rules::fault::state::next_actor`]); nobody when the stored state is unknown.
+    pub fn owes(&self, config: &crate::config::Config) -> Vec<String> {
+        use crate::rules::fault::state::{names_of, next_actor};
+        crate::rules::FaultState::from_name(&self.state)
+            .and_then(|s| next_actor(s, self.conversion_proposed))
+            .map_or_else(Vec::new, |a| {
+                names_of(config, &self.proposer, self.lead.as_deref(), a)
+            })
+    }
+}
+
 /// Fault orders, of one project and/or in one state.
 pub async fn faults(
     conn: &mut SqliteConnection,
