@@ -112,12 +112,13 @@ pub fn rd_time(ctx: &Ctx<'_>, item: &ImprovementRef, hours: f64) -> Decision {
                 to.push(a);
             }
         }
+        let (subject, body) = text::rd_cost_notice(&item.project, total, rules.rd_hours_per_day);
         d.outgoing.push(Outgoing {
             kind: OutgoingKind::RdCostNotice,
             to,
             cc: Vec::new(),
-            subject: format!("通知：{} 研发工时超过一周", item.project),
-            body: text::rd_cost_notice(&item.project, total, rules.rd_hours_per_day),
+            subject,
+            body,
         });
     }
     d

@@ -17,7 +17,7 @@ use super::reminders::{Due, address_of, due as nudge};
 use crate::config::Config;
 use crate::mail::{Outgoing, OutgoingKind};
 use crate::rules::task::TaskState;
-use crate::rules::text::{SIGNATURE, datetime_cn, project_name, working_duration};
+use crate::rules::text::{datetime_cn, notices, project_name, working_duration};
 use crate::store::nudges::ProjectPulse;
 use crate::store::queries::FaultLine;
 use crate::store::schedule::OpenItemRow;
@@ -28,30 +28,6 @@ use chrono::{DateTime, NaiveTime, Utc};
 fn halfway(config: &Config, since: DateTime<Utc>, deadline: DateTime<Utc>) -> DateTime<Utc> {
     let cal = &config.calendar;
     cal.add_working_hours(since, cal.working_time_between(since, deadline) / 2)
-}
-
-/// The 第十五条 report the engineer can send as it is once the content is written: the subject
-/// and every field the bot knows filled in, 沟通的具体问题 left for them.
-pub fn report_to_send(
-    project: &str,
-    engineer: &str,
-    contact: Option<&str>,
-    method: Option<&str>,
-) -> String {
-    let name = project_name(project);
-    format!(
-        "标题：客户沟通-{name}-{engineer}\n\
-         沟通结果: 成功\n\
-         项目名称: {name}\n\
-         沟通人: {}\n\
-         沟通方式: {}\n\
-         沟通的具体问题: （请填写本次与客户沟通的具体内容）\n\
-         遗留的问题描述: \n\
-         优先级: 一般\n\
-         （沟通结果填「成功」或「问题遗留」；问题遗留时须写遗留的问题描述和优先级，第十五条）",
-        contact.unwrap_or(""),
-        method.unwrap_or("电话"),
-    )
 }
 
 struct ReportDue<'a> {
@@ -66,19 +42,13 @@ struct ReportDue<'a> {
 
 fn report_nudge(config: &Config, r: ReportDue<'_>) -> Option<Due> {
     let to = address_of(config, r.engineer)?;
-    let name = project_name(r.project);
+    let (subject, body) = notices::report_nudge(r.project, r.engineer, &r.why, r.contact, r.method);
     let mail = Outgoing {
         kind: OutgoingKind::ReportNudge,
         to: vec![to],
         cc: Vec::new(),
-        subject: format!("提醒：请发送{name}的客户沟通报告"),
-        body: format!(
-            "{}：\n\n{}\n请在与客户沟通后发送客户沟通报告（第十二条、第十五条）。\
-             下面的报告已填好标题和字段，复制到新邮件，写上沟通的具体问题即可发送：\n\n{}{SIGNATURE}",
-            r.engineer,
-            r.why,
-            report_to_send(r.project, r.engineer, r.contact, r.method)
-        ),
+        subject,
+        body,
     };
     Some(nudge(r.key, OutgoingKind::ReportNudge, r.due_at, mail))
 }
@@ -187,12 +157,13 @@ fn fault_reply(f: &FaultLine) -> Option<(&'static str, &'static str)> {
 }
 
 fn approval_mail(to: Vec<String>, tag: i64, title: &str, what: &str, reply: &str) -> Outgoing {
+    let (subject, body) = notices::approval_nudge(tag, title, what, reply);
     Outgoing {
         kind: OutgoingKind::ApprovalNudge,
         to,
         cc: Vec::new(),
-        subject: format!("[SB-{tag}] 待您处理：{title}"),
-        body: format!("{what}\n\n请直接回复本邮件，第一行写：\n\n{reply}\n{SIGNATURE}",),
+        subject,
+        body,
     }
 }
 

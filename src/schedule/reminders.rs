@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::directory::Role;
 use crate::mail::{Outgoing, OutgoingKind};
+use crate::rules::text::notices;
 use crate::store::schedule::{OpenItemRow, UninitiatedRow};
 use chrono::{DateTime, Utc};
 
@@ -76,18 +77,16 @@ pub fn uninitiated(config: &Config, rows: &[UninitiatedRow], now: DateTime<Utc>)
         if stop_at <= now {
             let mut to: Vec<String> = sales.iter().cloned().collect();
             to.push(p.engineer.clone());
-            let body = format!(
-                "项目「{}」自 {} 起仍未立项，已超过 {} 个工作日（第十一条）。\n\
-                 技术支持可能暂停；由此造成的延误由销售方负责。请责任销售尽快发送立项邮件。\n",
-                p.name,
-                local(config, p.created_at),
-                s.stop_support_after
+            let (subject, body) = notices::support_may_stop(
+                &p.name,
+                &local(config, p.created_at),
+                s.stop_support_after,
             );
             let mail = Outgoing {
                 kind: OutgoingKind::SupportMayStop,
                 to,
                 cc: role(config, Role::PresalesManager),
-                subject: format!("项目「{}」未立项，技术支持可能暂停", p.name),
+                subject,
                 body,
             };
             let key = format!("support_may_stop:{}", p.key);
@@ -105,23 +104,20 @@ pub fn uninitiated(config: &Config, rows: &[UninitiatedRow], now: DateTime<Utc>)
                     "请转告责任销售尽快发送立项邮件",
                 ),
             };
-            let body = format!(
-                "再次提醒：{}自{}开始技术支持，至今仍未立项（第十一条）。{}。\n\
-                 按第十一条，已提醒而仍未立项的，技术支持可以停止；满{}个工作日仍未立项时，\
-                 技术支持可能暂停，项目由此出现的延误由销售自己承担。\n\n{}\n",
-                p.name,
-                crate::rules::text::date_cn(
-                    p.created_at.with_timezone(&config.timezone).date_naive()
+            let (subject, body) = notices::uninitiated_reminder(
+                &p.name,
+                &crate::rules::text::date_cn(
+                    p.created_at.with_timezone(&config.timezone).date_naive(),
                 ),
                 ask,
                 s.stop_support_after,
-                crate::rules::text::initiation_blank(&p.name, p.responsible_sales.as_deref())
+                &crate::rules::text::initiation_blank(&p.name, p.responsible_sales.as_deref()),
             );
             let mail = Outgoing {
                 kind: OutgoingKind::UninitiatedReminder,
                 to,
                 cc,
-                subject: format!("提醒：项目「{}」尚未立项", p.name),
+                subject,
                 body,
             };
             let key = format!("uninitiated_reminder:{}", p.key);
@@ -137,30 +133,28 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
     let mut out = Vec::new();
     for i in rows {
         let engineer = address_of(config, &i.engineer);
-        let what = format!(
-            "{}的遗留问题 #{}（优先级：{}，{}提出）：{}",
-            i.project,
+        let what = notices::open_item_line(
+            &i.project,
             i.thread,
-            i.priority,
-            local(config, i.opened_at),
-            i.description
+            &i.priority,
+            &local(config, i.opened_at),
+            &i.description,
         );
-        // The item's thread tag: a reply to the reminder acts on that item (workflow.md §4).
-        let tag = format!("[SB-{}]", i.thread);
         if i.resolution_due <= now {
+            // The item's thread tag: a reply to the reminder acts on that item (workflow.md §4).
+            let (subject, body) = notices::open_item_escalation(
+                &i.project,
+                i.thread,
+                &what,
+                &local(config, i.resolution_due),
+                &i.engineer,
+            );
             let mail = Outgoing {
                 kind: OutgoingKind::OpenItemEscalation,
                 to: role(config, Role::PresalesManager),
                 cc: engineer.iter().cloned().collect(),
-                subject: format!(
-                    "{tag} 提醒：{}的遗留问题 #{} 已超过解决时限",
-                    i.project, i.thread
-                ),
-                body: format!(
-                    "{what}\n\n解决时限 {} 已过，问题仍未关闭（第七条、第十七条）。负责人：{}。\n",
-                    local(config, i.resolution_due),
-                    i.engineer
-                ),
+                subject,
+                body,
             };
             let key = format!("open_item_escalation:{}", i.id);
             out.push(due(
@@ -174,17 +168,19 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
             && !i.followed_up
             && let Some(a) = engineer
         {
+            let (subject, body) = notices::open_item_reminder(
+                &i.project,
+                i.thread,
+                &what,
+                &local(config, i.response_due),
+                &local(config, i.resolution_due),
+            );
             let mail = Outgoing {
                 kind: OutgoingKind::OpenItemReminder,
                 to: vec![a],
                 cc: Vec::new(),
-                subject: format!("{tag} 提醒：{}的遗留问题 #{} 待跟进", i.project, i.thread),
-                body: format!(
-                    "{what}\n\n响应时限 {} 已到，尚无跟进报告（第七条）。请跟进并发送客户沟通报告；\
-                     解决时限为 {}。\n已解决的，请直接回复本邮件「已解决」（第十七条）。\n",
-                    local(config, i.response_due),
-                    local(config, i.resolution_due)
-                ),
+                subject,
+                body,
             };
             let key = format!("open_item_reminder:{}", i.id);
             out.push(due(
@@ -222,6 +218,14 @@ pub fn faults(config: &Config, steps: &[FaultStep], now: DateTime<Utc>) -> Vec<D
         .iter()
         .filter(|f| f.due_at <= now)
         .map(|f| {
+            // The order's thread tag: a reply to the reminder acts on that order.
+            let (subject, body) = notices::fault_reminder(
+                f.id,
+                &f.title,
+                &local(config, f.since),
+                &f.state,
+                &local(config, f.due_at),
+            );
             let mail = Outgoing {
                 kind: OutgoingKind::FaultReminder,
                 to: f.owners.clone(),
@@ -229,19 +233,8 @@ pub fn faults(config: &Config, steps: &[FaultStep], now: DateTime<Utc>) -> Vec<D
                     .into_iter()
                     .filter(|a| !f.owners.contains(a))
                     .collect(),
-                // The order's thread tag: a reply to the reminder acts on that order.
-                subject: format!(
-                    "[SB-{}] 提醒：{}的故障处理工作单 #{} 待您处理",
-                    f.id, f.title, f.id
-                ),
-                body: format!(
-                    "{}的故障处理工作单 #{} 自{}起处于「{}」，时限{}已到，下一步由您处理。\n可直接回复本邮件给出指令。\n",
-                    f.title,
-                    f.id,
-                    local(config, f.since),
-                    f.state,
-                    local(config, f.due_at)
-                ),
+                subject,
+                body,
             };
             let key = format!(
                 "fault_reminder:{}:{}:{}",
@@ -275,33 +268,29 @@ pub fn satisfaction(
         if ask_at > now {
             continue;
         }
-        let contact = f
-            .contact
-            .as_deref()
-            .map(|c| format!("（{c}）"))
-            .unwrap_or_default();
-        let what = format!(
-            "项目「{}」的问题（#{}）已于{}关闭：{}",
-            f.project,
+        let what = notices::satisfaction_item(
+            &f.project,
             f.thread,
-            config
+            &config
                 .calendar
                 .date_of(f.closed_at)
-                .format("%Y年%-m月%-d日"),
-            f.description
+                .format("%Y年%-m月%-d日")
+                .to_string(),
+            &f.description,
         );
-        let reply = "请联系客户了解对处理结果的满意程度，并直接回复本邮件，第一行写：\n\n\
-                     满意度: 满意（或 基本满意 / 不满意）\n说明: （可选，客户的原话或意见）\n";
+        let (subject, body) = notices::satisfaction_request(
+            &f.owner,
+            &f.project,
+            f.thread,
+            &what,
+            f.contact.as_deref(),
+        );
         let request = Outgoing {
             kind: OutgoingKind::SatisfactionRequest,
             to: vec![owner.clone()],
             cc: Vec::new(),
-            subject: format!("[SB-{}] 满意度回访：{}", f.thread, f.project),
-            body: format!(
-                "{}：\n\n{what}\n\n按制度，问题解决后要在一定时间后联系客户进行满意度评估。\
-                 {reply}\n客户的评价计入售前的客户满意度考核。\n",
-                f.owner
-            ) + &format!("客户联系人{contact}见原汇报。\n"),
+            subject,
+            body,
         };
         out.push(Due {
             marks: Some(Mark::SatisfactionRequested(f.id)),
@@ -316,15 +305,19 @@ pub fn satisfaction(
             .calendar
             .add_working_days(ask_at, s.satisfaction_remind_after);
         if remind_at <= now {
+            let (subject, body) = notices::satisfaction_reminder(
+                &f.owner,
+                &f.project,
+                f.thread,
+                &what,
+                s.satisfaction_remind_after,
+            );
             let reminder = Outgoing {
                 kind: OutgoingKind::SatisfactionReminder,
                 to: vec![owner],
                 cc: Vec::new(),
-                subject: format!("[SB-{}] 提醒：满意度回访尚未回复 {}", f.thread, f.project),
-                body: format!(
-                    "{}：\n\n{what}\n\n满意度回访请求已发出{}个工作日，尚未收到回复。{reply}",
-                    f.owner, s.satisfaction_remind_after
-                ),
+                subject,
+                body,
             };
             out.push(Due {
                 marks: Some(Mark::SatisfactionReminded(f.id)),

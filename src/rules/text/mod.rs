@@ -17,6 +17,8 @@
 //!   调休 applied), working hours 09:00–18:00 by default; every deadline and duration counts
 //!   working time only (「3个工作日5小时」).
 
+pub mod notices;
+
 use super::ActiveComplaint;
 use super::model::{Crossing, ProjectSheet, ReportRow, SCOPE_MONTH, Tally};
 use crate::directory::Person;
@@ -535,10 +537,21 @@ pub fn rd_time_ack(number: i64, hours: f64, total: f64, per_day: f64) -> String 
 }
 
 /// 第二十二条 notice.
-pub fn rd_cost_notice(project: &str, total: f64, per_day: f64) -> String {
-    format!(
-        "项目「{project}」执行产品改进申请单的净研发时间已达 {total} 小时（约 {:.1} 天），超过一周。\n按第二十二条，此项目的销售奖金将把研发成本扣除后再计算。{SIGNATURE}",
-        total / per_day
+pub fn rd_cost_notice(project: &str, total: f64, per_day: f64) -> (String, String) {
+    let project = project_name(project);
+    // 48 → 「48」, 4.5 → 「4.5」: hours and days as people write them.
+    let num = |x: f64| {
+        let s = format!("{x:.1}");
+        s.strip_suffix(".0").map_or(s.clone(), String::from)
+    };
+    (
+        format!("通知：{project}研发工时超过一周"),
+        format!(
+            "{project}执行产品改进申请单的净研发时间已达{}小时（约{}个工作日），超过一周。\n\
+             按第二十二条，此项目的销售奖金将把研发成本扣除后再计算。{SIGNATURE}",
+            num(total),
+            num(total / per_day)
+        ),
     )
 }
 
