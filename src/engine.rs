@@ -143,7 +143,7 @@ pub async fn handle_in(
         .as_deref()
         .and_then(|a| config.directory.by_email(a))
         .map_or("", |p| p.name.as_str());
-    apply(config, conn, id, mail, actor, &d).await?;
+    apply(conn, id, mail, actor, &d).await?;
     let answering = Answering {
         id,
         thread: thread.unwrap_or(id),
@@ -337,7 +337,6 @@ async fn load_item(
 /// The mail whose decision is being applied: its row, its date (when each change happened) and
 /// who sent it (the actor of history lines).
 struct Applying<'a> {
-    config: &'a Config,
     message: i64,
     at: DateTime<Utc>,
     actor: &'a str,
@@ -350,7 +349,6 @@ type Audit = Option<(&'static str, serde_json::Value)>;
 /// item history line where the item has a history; the audit lines are written here, for the
 /// effects that return one.
 async fn apply(
-    config: &Config,
     conn: &mut SqliteConnection,
     id: i64,
     mail: &Inbound,
@@ -358,7 +356,6 @@ async fn apply(
     d: &Decision,
 ) -> anyhow::Result<()> {
     let a = Applying {
-        config,
         message: id,
         at: mail.date,
         actor,
@@ -382,11 +379,12 @@ async fn apply(
                 engineer,
                 description,
                 priority,
+                due,
             } => {
                 let report =
                     report.ok_or_else(|| anyhow::anyhow!("open item without its report"))?;
                 let item = (project, engineer.as_str(), description.as_str());
-                open_item(&a, conn, report, item, priority).await?
+                open_item(&a, conn, report, item, priority, *due).await?
             }
             Effect::CloseOpenItem { id: item, how } => {
                 close_open_item(&a, conn, *item, how).await?
@@ -420,7 +418,11 @@ async fn apply(
                 state,
                 text,
                 attachments,
-            } => file_fault(&a, conn, project, priority, *state, (text, *attachments)).await?,
+                due,
+            } => {
+                let filed = (text.as_str(), *attachments);
+                file_fault(&a, conn, project, priority, *state, filed, *due).await?
+            }
             Effect::MoveFault {
                 id: item,
                 from,
@@ -512,6 +514,7 @@ async fn open_item(
     report: i64,
     (project, engineer, description): (&ProjectKey, &str, &str),
     priority: &str,
+    due: rules::deadlines::Deadlines,
 ) -> anyhow::Result<Audit> {
     let item = tracking::add_open_item(
         conn,
@@ -523,7 +526,6 @@ async fn open_item(
         a.at,
     )
     .await?;
-    let due = rules::deadlines::of(a.config, priority, a.at);
     store::schedule::set_open_item_deadlines(conn, item, due.response, due.resolution).await?;
     let line = HistoryLine {
         item_kind: "open_item",
@@ -642,6 +644,7 @@ async fn file_fault(
     priority: &str,
     state: rules::FaultState,
     (text, attachments): (&str, i64),
+    due: rules::deadlines::Deadlines,
 ) -> anyhow::Result<Audit> {
     let item = items::add_fault(
         conn,
@@ -654,7 +657,6 @@ async fn file_fault(
     )
     .await?;
     items::set_fault_text(conn, item, text, attachments).await?;
-    let due = rules::deadlines::of(a.config, priority, a.at);
     items::set_fault_deadlines(conn, item, due.response, due.resolution).await?;
     let line = HistoryLine {
         item_kind: "fault_order",

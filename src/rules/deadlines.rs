@@ -1,6 +1,7 @@
-//! SLA deadlines (第七条, 第十七条, workflow.md §3) as a pure function of the config: the engine
-//! computes them when it applies the effect that opens an item or files a fault order, the
-//! schedules when they stamp items opened before deadlines were stored and when they remind.
+//! SLA deadlines (第七条, 第十七条, workflow.md §3) as a pure function of the config: the rules
+//! compute them from the mail's event time and carry them on the effect that opens an item or
+//! files a fault order; the schedules when they stamp items opened before deadlines were stored
+//! and when they remind.
 //! No I/O, no clock; the store only writes what this computes.
 
 use crate::config::Config;

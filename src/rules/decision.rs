@@ -31,6 +31,8 @@ pub enum Effect {
         description: String,
         /// 紧急 / 重要 / 一般.
         priority: String,
+        /// Its SLA deadlines (第七条), counted from the mail's event time.
+        due: super::deadlines::Deadlines,
     },
     /// 第十三条: a complaint counted against `target`.
     AddComplaint {
@@ -88,6 +90,8 @@ pub enum Effect {
         text: String,
         /// Files attached to the original mail.
         attachments: i64,
+        /// Its SLA deadlines, counted from the mail's event time.
+        due: super::deadlines::Deadlines,
     },
     /// 第四十五条–第四十七条: a fault order moves.
     MoveFault {

@@ -89,6 +89,7 @@ pub fn file(
     if let Some(project) = key {
         d.effects.push(Effect::FileFault {
             project,
+            due: super::deadlines::of(ctx.config, &priority, ctx.mail.date),
             priority: priority.clone(),
             state,
             text: filed_text.clone(),

@@ -287,6 +287,7 @@ pub fn decide(
             project: key,
             engineer: ctx.sender.name.clone(),
             description: row.leftover.clone().unwrap_or_default(),
+            due: super::deadlines::of(ctx.config, &priority, ctx.mail.date),
             priority,
         });
     } else {

@@ -296,18 +296,22 @@ fn an_open_issue_opens_an_item_with_the_given_priority() {
         ("遗留的问题描述", "客户内网DNS无法解析授权服务器"),
         ("优先级", "紧急"),
     ]);
-    let d = run(&mail(ZHANGSAN, REPORT_SUBJECT, &text), &initiated());
+    let m = mail(ZHANGSAN, REPORT_SUBJECT, &text);
+    let d = run(&m, &initiated());
     assert_eq!(d.outcome, Outcome::Accepted, "{d:?}");
     assert!(
         d.effects
             .iter()
             .any(|e| matches!(e, Effect::AddReport(r) if r.result == "问题遗留"))
     );
+    // The SLA deadlines (第七条) ride on the effect, counted from the mail's event time.
+    let config = crate::rules::testkit::config();
     assert!(d.effects.contains(&Effect::OpenItem {
         project: key("星河"),
         engineer: s("张三"),
         description: s("客户内网DNS无法解析授权服务器"),
         priority: s("紧急"),
+        due: crate::rules::deadlines::of(&config, "紧急", m.date),
     }));
 }
 
