@@ -187,10 +187,21 @@ async fn main() -> anyhow::Result<()> {
             q.subject
         );
         std::fs::write(out.join(format!("{stem}.txt")), format!("{head}{}", q.body))?;
-        let html = q
+        let mut html = q
             .html
             .clone()
             .unwrap_or_else(|| text_as_html(&q.subject, &format!("{head}{}", q.body)));
+        // An inline image (the monthly chart) is sent as a `cid:` part named by its file name:
+        // written beside the page so the browser shows what a mail client would.
+        for a in q
+            .attachments
+            .iter()
+            .filter(|a| a.content_type.starts_with("image/"))
+        {
+            let file = format!("{stem}-{}", a.filename);
+            std::fs::write(out.join(&file), &a.content)?;
+            html = html.replace(&format!("cid:{}", a.filename), &file);
+        }
         let html_path = out.join(format!("{stem}.html"));
         std::fs::write(&html_path, html)?;
         let png = out.join(format!("{stem}.png"));
