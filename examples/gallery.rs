@@ -1,6 +1,7 @@
 //! The mail gallery (issue 19): `cargo run --example gallery [-- DIR]` plays a realistic month
 //! through the bot — the example story in `examples/mail/`, some thread scenarios from
-//! `tests/fixtures/threads/`, a report on a project with no 立项 yet, and a `tick` at 10:00 and 17:30 Beijing time on every day of
+//! `tests/fixtures/threads/`, a report on a project with no 立项 yet, a 集成部 task request, a few
+//! queries by mail (帮助, 查询-…), and a `tick` at 10:00 and 17:30 Beijing time on every day of
 //! November 2026 — and writes every outgoing mail into DIR (default `var/gallery/`): its text part
 //! (`NN-kind.txt`, with the recipients and subject), its HTML part (`NN-kind.html`; mails with no
 //! HTML part are shown as their text), a PNG screenshot of the HTML from headless Chromium
@@ -164,6 +165,42 @@ async fn main() -> anyhow::Result<()> {
         mails.extend(emls(&root.join("tests/fixtures/threads").join(s))?);
     }
     mails.push(root.join("tests/fixtures/golden/39-report-unknown-project-with-sales.eml"));
+    // A 集成部 task request, and people asking the bot by mail (queries.md §1).
+    mails.push(root.join("tests/fixtures/tasks/01-outlook-zhcn-construction-request-xinghe.eml"));
+    let asked = [
+        (
+            "zhangsan@example.com",
+            "帮助",
+            "Fri, 20 Nov 2026 09:00:00 +0800",
+        ),
+        (
+            "wangfang@example.com",
+            "查询-星河项目",
+            "Wed, 25 Nov 2026 16:00:00 +0800",
+        ),
+        (
+            "lisi@example.com",
+            "查询-知识库-审计日志",
+            "Thu, 26 Nov 2026 11:00:00 +0800",
+        ),
+        (
+            "zhangsan@example.com",
+            "查询-待办",
+            "Fri, 27 Nov 2026 09:30:00 +0800",
+        ),
+    ];
+    for (n, (from, subject, date)) in asked.iter().enumerate() {
+        let path = work.path().join(format!("query-{n}.eml"));
+        std::fs::write(
+            &path,
+            format!(
+                "From: <{from}>\r\nTo: <supportbot@example.com>\r\nSubject: {subject}\r\n\
+                 Date: {date}\r\nMessage-ID: <gallery-query-{n}@example.com>\r\n\
+                 MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\r\n"
+            ),
+        )?;
+        mails.push(path);
+    }
     let mut sent = play(&text, &work.path().join("story.db"), mails).await?;
     // rd-time-over-a-week names threads by its own [SB-n] numbers, so it runs on a bot of its own;
     // it is where the 研发费用 notice comes from.
