@@ -238,9 +238,30 @@ pub enum ReportCommand {
     },
 }
 
+/// A command line clap refused: `--help` and `--version` print as clap does; anything else is
+/// one line on stderr (interface.md: a one-line reason) and exit code 2, clap's usage code.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let rendered = e.render().to_string();
+    let first = rendered.lines().next().unwrap_or("error: bad command line");
+    eprintln!("{first} (supportbot --help lists the commands)");
+    ExitCode::from(2)
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     init_tracing();
     if matches!(cli.command, Command::Process | Command::Replay { .. }) {
         crate::cpu::keep_to_one_core();

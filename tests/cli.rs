@@ -179,8 +179,17 @@ fn bad_config_or_path_exits_non_zero_with_one_line() {
     let out = site.bot(&["replay", "/no/such/archive"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/archive"));
-    let out = site.bot(&["report", "tally", "--month", "November"]);
-    assert!(!out.status.success());
+    // A command line clap refuses is one line too, naming what was wrong.
+    for args in [
+        &["report", "tally", "--month", "November"][..],
+        &["report", "tally", "--format", "yaml"][..],
+    ] {
+        let out = site.bot(args);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(err.contains(args[3]), "names the bad value: {err}");
+    }
 }
 
 #[test]
