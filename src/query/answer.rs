@@ -346,7 +346,7 @@ fn open_section(
         "遗留的问题描述",
         "优先级",
         "已过（工作时间）",
-        "SLA",
+        "时限状态",
     ]);
     let rows = items
         .iter()
