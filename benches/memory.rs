@@ -14,8 +14,8 @@ use std::process::Command;
 /// Target of issue 12, in MiB (150 MB ≈ 143 MiB; the smaller is used).
 const TARGET_MIB: f64 = 143.0;
 
-/// Runs `cmd` to its end; its peak RSS in MiB.
-fn peak_rss(cmd: &mut Command) -> f64 {
+/// Runs `cmd` to its end, which must exit with `code`; its peak RSS in MiB.
+fn peak_rss(cmd: &mut Command, code: i32) -> f64 {
     // NOTE: reaped with wait4 below (for its rusage), not with Child::wait.
     #[allow(clippy::zombie_processes)]
     let child = cmd.spawn().expect("spawn");
@@ -27,8 +27,8 @@ fn peak_rss(cmd: &mut Command) -> f64 {
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(waited, pid, "wait4");
     assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "{cmd:?} failed"
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == code,
+        "{cmd:?}: expected exit {code}"
     );
     usage.ru_maxrss as f64 / 1024.0
 }
@@ -92,8 +92,10 @@ fn plain_body(path: &Path, size: usize) {
     }
 }
 
-/// One `process` over a Maildir holding only the mail `write` makes; its peak RSS.
-fn process_one(max_bytes: u64, write: impl FnOnce(&Path)) -> f64 {
+/// One `process` over a Maildir holding only the mail `write` makes, which must exit with
+/// `code` (1 when the mail is dead-lettered: `process` reports a mail it could not handle);
+/// its peak RSS.
+fn process_one(max_bytes: u64, code: i32, write: impl FnOnce(&Path)) -> f64 {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     for sub in ["new", "cur", "tmp"] {
@@ -107,6 +109,7 @@ fn process_one(max_bytes: u64, write: impl FnOnce(&Path)) -> f64 {
             .arg(d.join("config.toml"))
             .arg("process")
             .env("SUPPORTBOT_LOG", "error"),
+        code,
     )
 }
 
@@ -122,19 +125,21 @@ fn main() {
         .unwrap_or(200);
     let raised = 32 * 1024 * 1024;
     println!("memory benchmark: peak RSS of `supportbot process` (target ≤ 150 MB)");
-    let empty = process_one(raised, |_| {});
+    let empty = process_one(raised, 0, |_| {});
     println!("  an empty Maildir                                   {empty:>6.1} MiB");
-    let att = process_one(raised, |p| with_attachment(p, 30 * MB));
+    let att = process_one(raised, 0, |p| with_attachment(p, 30 * MB));
     println!(
         "  30 MB report with an attachment (limit 32 MiB)     {att:>6.1} MiB  {}",
         verdict(att)
     );
-    let plain = process_one(raised, |p| plain_body(p, 30 * MB));
+    let plain = process_one(raised, 0, |p| plain_body(p, 30 * MB));
     println!(
         "  30 MB report as plain text (limit 32 MiB)          {plain:>6.1} MiB  {}",
         verdict(plain)
     );
-    let over = process_one(10 * 1024 * 1024, |p| with_attachment(p, oversize_mb * MB));
+    let over = process_one(10 * 1024 * 1024, 1, |p| {
+        with_attachment(p, oversize_mb * MB)
+    });
     println!(
         "  {oversize_mb} MB mail over the default 10 MiB limit       {over:>6.1} MiB  {}",
         verdict(over)
