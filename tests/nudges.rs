@@ -5,21 +5,13 @@
 
 mod common;
 
-use chrono::{DateTime, Utc};
-use common::mail::{initiation, mail, report};
+use common::mail::{fault_order, mail, report};
+use common::schedule::{bj, initiate_xinghe, tick, urgent_item_on_friday_evening};
 use std::sync::Arc;
 use supportbot::config::Config;
 use supportbot::engine::Engine;
 use supportbot::mail::outbound::Queued;
-use supportbot::schedule::run_due;
 use supportbot::store::outbox;
-
-/// Beijing time.
-fn bj(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
-        .expect("test time")
-        .with_timezone(&Utc)
-}
 
 /// The queued mails of `kind`, with their bodies.
 async fn of_kind(bot: &Engine, kind: &str) -> Vec<Queued> {
@@ -37,10 +29,6 @@ async fn of_kind(bot: &Engine, kind: &str) -> Vec<Queued> {
         .into_iter()
         .filter(|q| ids.contains(&q.id))
         .collect()
-}
-
-async fn tick(bot: &Engine, at: &str) {
-    run_due(bot, bj(at)).await.expect("tick");
 }
 
 async fn bot_with(change: impl FnOnce(&mut Config)) -> (Engine, tempfile::TempDir) {
@@ -63,33 +51,10 @@ fn initiation_expecting(date: &str) -> Vec<u8> {
     )
 }
 
-/// An urgent 故障处理工作单 on 星河 by 张三.
-fn fault_order(date: &str) -> Vec<u8> {
-    mail(
-        "张三 <zhangsan@example.com>",
-        "故障处理-星河项目",
-        date,
-        "fault-xinghe",
-        "环境: 审计系统 V3.2，CentOS 7\r\n操作过程: 导入策略后重启服务\r\n\
-         现象: 服务启动后立即退出\r\n日志: core dumped at policy_load\r\n尝试次数: 3\r\n\
-         优先级: 紧急",
-    )
-}
-
 #[tokio::test]
 async fn an_open_item_half_way_to_its_response_deadline_nudges_the_first_presales_once() {
-    let (bot, _dir) = common::spawn_bot().await;
-    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), common::now())
-        .await
-        .expect("立项");
     // Urgent: response due 2 working hours later, Monday 10:00; half of it is gone Friday 18:00.
-    let r = report(
-        "星河",
-        "Fri, 27 Nov 2026 17:00:00 +0800",
-        "r1",
-        Some("紧急"),
-    );
-    bot.handle(&r, common::now()).await.expect("report");
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
     tick(&bot, "2026-11-27T17:59:00").await;
     assert!(of_kind(&bot, "report_nudge").await.is_empty());
     tick(&bot, "2026-11-27T18:00:00").await;
@@ -108,9 +73,7 @@ async fn an_open_item_half_way_to_its_response_deadline_nudges_the_first_presale
 #[tokio::test]
 async fn a_follow_up_report_before_half_time_spares_the_nudge() {
     let (bot, _dir) = common::spawn_bot().await;
-    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), common::now())
-        .await
-        .expect("立项");
+    initiate_xinghe(&bot).await;
     let r = report(
         "星河",
         "Mon, 30 Nov 2026 09:00:00 +0800",
@@ -176,9 +139,7 @@ async fn a_project_with_an_open_item_quiet_for_the_configured_working_days_is_nu
         Arc::new(c)
     };
     let bot = Engine::open(config(dir.path())).await.expect("engine");
-    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), common::now())
-        .await
-        .expect("立项");
+    initiate_xinghe(&bot).await;
     // 一般: the item's own half-time nudge falls on Monday 14:30; quiet for 3 working days
     // from Monday 10:00 is Thursday 10:00.
     let r = report("星河", "Mon, 2 Nov 2026 10:00:00 +0800", "r1", Some("一般"));
@@ -221,9 +182,7 @@ async fn report_due_off_sends_no_report_nudge() {
 async fn a_fault_order_waiting_on_the_presales_manager_past_half_its_sla_nudges_them_with_the_reply()
  {
     let (bot, _dir) = common::spawn_bot().await;
-    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), common::now())
-        .await
-        .expect("立项");
+    initiate_xinghe(&bot).await;
     // Urgent: 2 working hours from Monday 10:00; half gone at 11:00.
     bot.handle(
         &fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
@@ -266,9 +225,7 @@ async fn a_task_waiting_for_dispatch_past_half_its_time_nudges_the_engineering_m
 #[tokio::test]
 async fn approval_waiting_off_sends_no_approval_nudge() {
     let (bot, _dir) = bot_with(|c| c.nudges.approval_waiting = false).await;
-    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), common::now())
-        .await
-        .expect("立项");
+    initiate_xinghe(&bot).await;
     bot.handle(
         &fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
         common::now(),
@@ -282,9 +239,7 @@ async fn approval_waiting_off_sends_no_approval_nudge() {
 #[tokio::test]
 async fn the_daily_digest_lists_the_nudges_sent_the_day_before() {
     let (bot, _dir) = common::spawn_bot().await;
-    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), common::now())
-        .await
-        .expect("立项");
+    initiate_xinghe(&bot).await;
     bot.handle(
         &fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
         common::now(),

@@ -4,19 +4,11 @@
 
 mod common;
 
-use chrono::{DateTime, Utc};
 use common::mail::{initiation, report};
+use common::schedule::{bj, tick, urgent_item_on_friday_evening};
 use std::sync::Arc;
 use supportbot::engine::Engine;
-use supportbot::schedule::run_due;
 use supportbot::store::{outbox, schedule};
-
-/// Beijing time.
-fn bj(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
-        .expect("test time")
-        .with_timezone(&Utc)
-}
 
 async fn rows(bot: &Engine) -> Vec<outbox::OutboxRow> {
     let mut conn = bot.store.connection().await.expect("reader");
@@ -29,26 +21,6 @@ async fn of_kind(bot: &Engine, kind: &str) -> Vec<outbox::OutboxRow> {
         .into_iter()
         .filter(|r| r.kind == kind)
         .collect()
-}
-
-async fn tick(bot: &Engine, at: &str) {
-    run_due(bot, bj(at)).await.expect("tick");
-}
-
-/// 星河 initiated; 张三 reports an urgent open item on Friday 27 November 17:00.
-async fn urgent_item_on_friday_evening() -> (Engine, tempfile::TempDir) {
-    let (bot, dir) = common::spawn_bot().await;
-    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), common::now())
-        .await
-        .expect("立项");
-    let r = report(
-        "星河",
-        "Fri, 27 Nov 2026 17:00:00 +0800",
-        "r1",
-        Some("紧急"),
-    );
-    bot.handle(&r, common::now()).await.expect("report");
-    (bot, dir)
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! Mails written in tests: 立项 and 客户沟通 reports with the fields the regulation asks for.
+//! Mails written in tests: 立项, 客户沟通 reports and 故障处理工作单 with the fields the regulation
+//! asks for.
 
 #![allow(dead_code)]
 
@@ -44,5 +45,18 @@ pub fn report(project: &str, date: &str, id: &str, priority: Option<&str>) -> Ve
         date,
         id,
         &body,
+    )
+}
+
+/// An urgent 故障处理工作单 on 星河 by 张三 (Message-ID `<fault-xinghe@test.example.com>`).
+pub fn fault_order(date: &str) -> Vec<u8> {
+    mail(
+        "张三 <zhangsan@example.com>",
+        "故障处理-星河项目",
+        date,
+        "fault-xinghe",
+        "环境: 审计系统 V3.2，CentOS 7\r\n操作过程: 导入策略后重启服务\r\n\
+         现象: 服务启动后立即退出\r\n日志: core dumped at policy_load\r\n尝试次数: 3\r\n\
+         优先级: 紧急",
     )
 }

@@ -9,6 +9,7 @@ use supportbot::config::Config;
 use supportbot::engine::Engine;
 
 pub mod mail;
+pub mod schedule;
 pub mod site;
 
 /// The repository root.
