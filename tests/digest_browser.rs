@@ -1,28 +1,19 @@
 //! Every digest's HTML rendered in a real browser (queries.md §4): headless Chromium
-//! (`/usr/bin/chromium`, Debian packages `chromium` and `fonts-noto-cjk`, installed by
-//! `.ci/run`) screenshots each one to PNG; the test fails when a page is blank or when the
-//! monthly digest's chart image is missing from the page. The cid: image is swapped for a
-//! data: URI, as a mail client swaps it for the inline part. The screenshots are kept in
-//! `target/digest-browser/` to look at.
+//! (tests/common/browser.rs) screenshots each one to PNG; the test fails when a page is blank
+//! or when the monthly digest's chart image is missing from the page. The cid: image is swapped
+//! for a data: URI, as a mail client swaps it for the inline part. The screenshots are kept in
+//! `target/digest-browser/` to look at; the query replies' in `target/query-browser/`
+//! (tests/query_browser.rs).
 
 mod common;
 
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
+use common::browser;
 use common::mail::{initiation, mail, report};
-use std::path::{Path, PathBuf};
+use common::schedule::tick;
 use supportbot::digest::chart::{FILENAME, PALETTE};
 use supportbot::mail::outbound::Queued;
-use supportbot::schedule::run_due;
 use supportbot::store::outbox;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn bj(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
-        .expect("test time")
-        .with_timezone(&Utc)
-}
 
 /// The daily, weekly, monthly and personal digests of 1 December after a month of mail.
 async fn digests() -> Vec<(String, Queued)> {
@@ -48,12 +39,8 @@ async fn digests() -> Vec<(String, Queued)> {
     for m in &mails {
         bot.handle(m, common::now()).await.expect("mail");
     }
-    run_due(&bot, bj("2026-11-30T09:30:00"))
-        .await
-        .expect("tick");
-    run_due(&bot, bj("2026-12-01T10:00:00"))
-        .await
-        .expect("tick");
+    tick(&bot, "2026-11-30T09:30:00").await;
+    tick(&bot, "2026-12-01T10:00:00").await;
     let mut conn = bot.store.connection().await.expect("reader");
     let kinds = outbox::list(&mut conn, None).await.expect("list");
     outbox::pending(&mut conn, 0, 500)
@@ -84,61 +71,10 @@ fn with_images_inline(q: &Queued) -> String {
     html
 }
 
-fn screenshot(html: &Path, png: &Path, profile: &Path) {
-    let status = std::process::Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--force-device-scale-factor=1",
-            "--window-size=1000,1600",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", html.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("chromium runs");
-    assert!(status.success(), "chromium failed on {}", html.display());
-}
-
-/// RGB pixels of a PNG.
-fn pixels(path: &Path) -> Vec<[u8; 3]> {
-    let file = std::fs::File::open(path).expect("screenshot exists");
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().expect("png");
-    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
-    let info = reader.next_frame(&mut buf).expect("frame");
-    let step = info.color_type.samples();
-    buf[..info.buffer_size()]
-        .chunks(step)
-        .map(|p| [p[0], p[1], p[2]])
-        .collect()
-}
-
-fn near(a: [u8; 3], b: (u8, u8, u8)) -> bool {
-    let d = |x: u8, y: u8| (x as i16 - y as i16).abs() <= 6;
-    d(a[0], b.0) && d(a[1], b.1) && d(a[2], b.2)
-}
-
 #[tokio::test]
 async fn every_digest_renders_legibly_in_chromium_and_the_monthly_chart_shows() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} missing: apt-get install chromium fonts-noto-cjk (.ci/run does)"
-    );
-    let out: PathBuf = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::root().join("target"))
-        .join("digest-browser");
-    std::fs::create_dir_all(&out).expect("output folder");
+    browser::require_chromium();
+    let out = browser::output_dir("digest-browser");
     let work = tempfile::tempdir().expect("temp dir");
     let all = digests().await;
     let kinds: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
@@ -146,24 +82,15 @@ async fn every_digest_renders_legibly_in_chromium_and_the_monthly_chart_shows() 
         assert!(kinds.contains(&k), "no {k} among {kinds:?}");
     }
     for (i, (kind, q)) in all.iter().enumerate() {
-        let html = work.path().join(format!("{i}-{kind}.html"));
-        std::fs::write(&html, with_images_inline(q)).expect("write html");
         let png = out.join(format!("{i}-{kind}.png"));
-        screenshot(&html, &png, &work.path().join("profile"));
-        let px = pixels(&png);
-        let ink = px.iter().filter(|p| p.iter().any(|c| *c < 200)).count();
-        assert!(
-            ink * 200 > px.len(),
-            "{kind}: the page is blank ({ink} dark pixels of {}), see {}",
-            px.len(),
-            png.display()
-        );
+        let shot = browser::screenshot(&with_images_inline(q), &png, work.path(), 1600);
+        shot.assert_not_blank(kind, shot.pixels.len() / 200);
         if kind == "monthly_digest" {
             assert!(
                 q.attachments.iter().any(|a| a.filename == FILENAME),
                 "the monthly digest carries its chart"
             );
-            let bars = px.iter().filter(|p| near(**p, PALETTE[0])).count();
+            let bars = shot.near(PALETTE[0]);
             assert!(
                 bars > 50,
                 "the chart's bars are not on the page ({bars} pixels), see {}",

@@ -26,11 +26,7 @@ fn site(per_hour: u32) -> Site {
 
 /// Puts `raw` in the inbox as a new Maildir file.
 fn deliver(site: &Site, raw: &[u8]) {
-    let new = site.path("mail/new");
-    std::fs::create_dir_all(&new).expect("maildir");
-    let n = std::fs::read_dir(&new).map_or(0, |d| d.count())
-        + std::fs::read_dir(site.path("mail/cur")).map_or(0, |d| d.count());
-    std::fs::write(new.join(format!("17000{n:05}.M1P1.test")), raw).expect("deliver");
+    site.deliver(raw);
 }
 
 /// A 客户沟通 report by 张三 on 星河 with `content` (成功), on November `day`.

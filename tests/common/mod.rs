@@ -8,6 +8,7 @@ use std::sync::Arc;
 use supportbot::config::Config;
 use supportbot::engine::Engine;
 
+pub mod browser;
 pub mod mail;
 pub mod schedule;
 pub mod site;

@@ -30,6 +30,36 @@ impl Site {
         Site { dir, config }
     }
 
+    /// A fresh site whose per-recipient reply cap (`[limits]`) is lifted, for stories that send
+    /// one person more replies than the cap allows (tests/flood.rs is about the cap).
+    pub fn uncapped() -> Site {
+        let site = Site::new();
+        let mut text = std::fs::read_to_string(&site.config).expect("config");
+        text +=
+            "\n[limits]\nreplies_per_recipient_hour = 100000\nreplies_per_recipient_day = 100000\n";
+        std::fs::write(&site.config, text).expect("config");
+        site
+    }
+
+    /// Puts `raw` in the inbox Maildir as a new mail, after every mail already there.
+    pub fn deliver(&self, raw: &[u8]) {
+        let new = self.path("mail/new");
+        std::fs::create_dir_all(&new).expect("maildir");
+        let n = std::fs::read_dir(&new).map_or(0, |d| d.count())
+            + std::fs::read_dir(self.path("mail/cur")).map_or(0, |d| d.count());
+        std::fs::write(new.join(format!("17000{n:05}.M1P1.test")), raw).expect("deliver");
+    }
+
+    /// Every mail in the sent Maildir, as bytes.
+    pub fn sent(&self) -> Vec<Vec<u8>> {
+        std::fs::read_dir(self.path("sent/new"))
+            .map(|d| {
+                d.filter_map(|e| std::fs::read(e.ok()?.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// A path inside the site.
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
