@@ -9,6 +9,7 @@ use common::mail::{fault_order, mail, report};
 use common::schedule::{bj, initiate_xinghe, tick, urgent_item_on_friday_evening};
 use std::sync::Arc;
 use supportbot::config::Config;
+use supportbot::directory::{Directory, Person, Role};
 use supportbot::engine::Engine;
 use supportbot::mail::outbound::Queued;
 use supportbot::store::outbox;
@@ -200,6 +201,74 @@ async fn a_fault_order_waiting_on_the_presales_manager_past_half_its_sla_nudges_
     assert!(n[0].subject.starts_with("[SB-"), "{}", n[0].subject);
     assert!(n[0].body.contains("\n\n同意\n"), "{}", n[0].body);
     assert!(n[0].body.contains("驳回: 理由"), "{}", n[0].body);
+}
+
+/// The default directory and a second 售前经理, 刘洋.
+fn two_presales_managers(c: &mut Config) {
+    let mut people = c.directory.people().to_vec();
+    people.push(Person {
+        name: "刘洋".into(),
+        emails: vec!["liuyang@example.com".into()],
+        roles: vec![Role::PresalesManager],
+    });
+    c.directory = Directory::new(people).expect("directory");
+}
+
+#[tokio::test]
+async fn a_step_any_of_two_managers_may_take_nudges_each_once_in_a_mail_of_their_own() {
+    let (bot, _dir) = bot_with(two_presales_managers).await;
+    initiate_xinghe(&bot).await;
+    bot.handle(
+        &fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
+        common::now(),
+    )
+    .await
+    .expect("故障处理");
+    tick(&bot, "2026-11-30T11:00:00").await;
+    tick(&bot, "2026-11-30T11:30:00").await;
+    let n = of_kind(&bot, "approval_nudge").await;
+    let mut to: Vec<Vec<String>> = n.iter().map(|q| q.to.clone()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [vec!["liuyang@example.com"], vec!["wangfang@example.com"]],
+        "{n:?}"
+    );
+    assert!(n.iter().all(|q| q.body.contains("\n\n同意\n")), "{n:?}");
+}
+
+fn fault_thread(name: &str) -> Vec<u8> {
+    std::fs::read(
+        common::root()
+            .join("tests/fixtures/threads/fault-lifecycle")
+            .join(name),
+    )
+    .expect("fixture")
+}
+
+#[tokio::test]
+async fn a_closure_waiting_on_the_proposer_nudges_the_proposer_alone() {
+    let (bot, _dir) = bot_with(two_presales_managers).await;
+    // 重要 (4 working hours), filed Monday 9 November 09:50; the lead asks to close at 11:05:
+    // 张三, who filed it, owes 确认关闭 by 15:05, half of it gone at 13:05.
+    for f in [
+        "01-initiation.eml",
+        "02-fault-order.eml",
+        "03-manager-approves.eml",
+        "04-rd-manager-assigns.eml",
+        "05-lead-asks-to-close.eml",
+    ] {
+        bot.handle(&fault_thread(f), common::now())
+            .await
+            .expect("mail");
+    }
+    tick(&bot, "2026-11-09T13:04:00").await;
+    assert!(of_kind(&bot, "approval_nudge").await.is_empty());
+    tick(&bot, "2026-11-09T13:05:00").await;
+    let n = of_kind(&bot, "approval_nudge").await;
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert_eq!(n[0].to, vec!["zhangsan@example.com"]);
+    assert!(n[0].body.contains("\n\n确认关闭\n"), "{}", n[0].body);
 }
 
 #[tokio::test]

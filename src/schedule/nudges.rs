@@ -7,7 +7,8 @@
 //!   open item's response time (第七条) is half gone with no report since it opened. The mail
 //!   carries the report to send, subject and fields filled, only the content left.
 //! - **approval waiting** (`approval_nudge`): a fault order or a 集成部 task waits on one
-//!   person's decision and half its time limit is gone → that person, with the exact reply.
+//!   person's decision and half its time limit is gone → that person, with the exact reply; a
+//!   step any holder of a role may take → each holder, a mail each (`approval_nudges`).
 //!
 //! Each nudge is keyed by its due event (the project and the moment the quiet spell began, the
 //! item, the order or task and the moment it entered its state), so `run_due`'s `due_events`
@@ -156,15 +157,51 @@ fn fault_reply(f: &FaultLine) -> Option<(&'static str, &'static str)> {
     crate::rules::fault::state::awaited_reply(state, f.conversion_proposed)
 }
 
-fn approval_mail(to: Vec<String>, tag: i64, title: &str, what: &str, reply: &str) -> Outgoing {
-    let (subject, body) = notices::approval_nudge(tag, title, what, reply);
-    Outgoing {
-        kind: OutgoingKind::ApprovalNudge,
-        to,
-        cc: Vec::new(),
-        subject,
-        body,
+/// The approval nudges of one waiting step: one mail to each person who may give the awaited
+/// reply, each under its own due event.
+///
+/// A step owed by a named person (the proposer who must confirm a closure or agree to 转定制)
+/// names one person: only they are nudged. A step owed by a role (售前经理, 研发经理,
+/// 工程技术部经理) names every holder in the directory: the transition table accepts the reply
+/// from any of them, so a manager expects each to be told, in a mail of their own (「等待您的
+/// 答复」 is true of each), rather than only the first listed, who may be away. Once one of
+/// them answers the step is over and the others' nudges are no longer due.
+///
+/// The first person keeps the event's `key` as it was when one mail went to all the holders,
+/// so a nudge queued before is not queued again; the others' keys add their name.
+fn approval_nudges(
+    config: &Config,
+    owed_by: &[String],
+    key: &str,
+    due_at: DateTime<Utc>,
+    (tag, title, what, reply): (i64, &str, &str, &str),
+) -> Vec<Due> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for name in owed_by {
+        let Some(address) = address_of(config, name) else {
+            continue;
+        };
+        if seen.contains(&address) {
+            continue;
+        }
+        let key = if seen.is_empty() {
+            key.to_string()
+        } else {
+            format!("{key}:{name}")
+        };
+        seen.push(address.clone());
+        let (subject, body) = notices::approval_nudge(tag, title, what, reply);
+        let mail = Outgoing {
+            kind: OutgoingKind::ApprovalNudge,
+            to: vec![address],
+            cc: Vec::new(),
+            subject,
+            body,
+        };
+        out.push(nudge(key, OutgoingKind::ApprovalNudge, due_at, mail));
     }
+    out
 }
 
 /// Approval nudges due by `now` (off when `[nudges] approval_waiting = false`): fault orders by
@@ -186,14 +223,6 @@ pub fn approval_waiting(
         let Some((reply, article)) = fault_reply(f) else {
             continue;
         };
-        let to: Vec<String> = f
-            .owes(config)
-            .iter()
-            .filter_map(|n| address_of(config, n))
-            .collect();
-        if to.is_empty() {
-            continue;
-        }
         let since = crate::store::parse_ts(&f.updated_at)?;
         let deadline = config.sla.deadlines(cal, &f.priority, since).response;
         let due_at = halfway(config, since, deadline);
@@ -213,14 +242,19 @@ pub fn approval_waiting(
             datetime_cn(deadline, tz)
         );
         let title = format!("{}的故障处理工作单 #{}", project_name(&f.project), f.thread);
-        let mail = approval_mail(to, f.thread, &title, &what, reply);
         let key = format!(
             "approval_nudge:fault:{}:{}:{}",
             f.thread,
             f.state,
             crate::store::ts(since)
         );
-        out.push(nudge(key, OutgoingKind::ApprovalNudge, due_at, mail));
+        out.extend(approval_nudges(
+            config,
+            &f.owes(config),
+            &key,
+            due_at,
+            (f.thread, &title, &what, reply),
+        ));
     }
     for row in tasks
         .iter()
@@ -234,13 +268,6 @@ pub fn approval_waiting(
         if due_at > now || deadline <= now {
             continue;
         }
-        let to: Vec<String> = crate::rules::task::owes(config, task)
-            .iter()
-            .filter_map(|n| address_of(config, n))
-            .collect();
-        if to.is_empty() {
-            continue;
-        }
         let what = format!(
             "任务申请「{}」自{}起等待派工；时限{}（tasks.md）",
             task.title(),
@@ -249,14 +276,19 @@ pub fn approval_waiting(
         );
         let reply = "派工: 工程师姓名[, 姓名…]\n（或：驳回: 理由）";
         let title = format!("任务申请「{}」待派工", task.title());
-        let mail = approval_mail(to, task.thread, &title, &what, reply);
         let key = format!(
             "approval_nudge:task:{}:{}:{}",
             task.thread,
             task.state.as_str(),
             crate::store::ts(row.updated_at)
         );
-        out.push(nudge(key, OutgoingKind::ApprovalNudge, due_at, mail));
+        out.extend(approval_nudges(
+            config,
+            &crate::rules::task::owes(config, task),
+            &key,
+            due_at,
+            (task.thread, &title, &what, reply),
+        ));
     }
     Ok(out)
 }
