@@ -5,8 +5,11 @@
 
 mod common;
 
-use common::mail::{fault_order, mail, report};
-use common::schedule::{bj, initiate_xinghe, tick, urgent_item_on_friday_evening};
+use common::mail::{mail, report};
+use common::schedule::{
+    bj, fault_lifecycle, initiate_xinghe, tick, urgent_fault_order_on_monday,
+    urgent_item_on_friday_evening,
+};
 use std::sync::Arc;
 use supportbot::config::Config;
 use supportbot::directory::{Directory, Person, Role};
@@ -183,14 +186,8 @@ async fn report_due_off_sends_no_report_nudge() {
 async fn a_fault_order_waiting_on_the_presales_manager_past_half_its_sla_nudges_them_with_the_reply()
  {
     let (bot, _dir) = common::spawn_bot().await;
-    initiate_xinghe(&bot).await;
     // Urgent: 2 working hours from Monday 10:00; half gone at 11:00.
-    bot.handle(
-        &fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
-        common::now(),
-    )
-    .await
-    .expect("故障处理");
+    urgent_fault_order_on_monday(&bot).await;
     tick(&bot, "2026-11-30T10:59:00").await;
     assert!(of_kind(&bot, "approval_nudge").await.is_empty());
     tick(&bot, "2026-11-30T11:00:00").await;
@@ -217,13 +214,7 @@ fn two_presales_managers(c: &mut Config) {
 #[tokio::test]
 async fn a_step_any_of_two_managers_may_take_nudges_each_once_in_a_mail_of_their_own() {
     let (bot, _dir) = bot_with(two_presales_managers).await;
-    initiate_xinghe(&bot).await;
-    bot.handle(
-        &fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
-        common::now(),
-    )
-    .await
-    .expect("故障处理");
+    urgent_fault_order_on_monday(&bot).await;
     tick(&bot, "2026-11-30T11:00:00").await;
     tick(&bot, "2026-11-30T11:30:00").await;
     let n = of_kind(&bot, "approval_nudge").await;
@@ -235,15 +226,6 @@ async fn a_step_any_of_two_managers_may_take_nudges_each_once_in_a_mail_of_their
         "{n:?}"
     );
     assert!(n.iter().all(|q| q.body.contains("\n\n同意\n")), "{n:?}");
-}
-
-fn fault_thread(name: &str) -> Vec<u8> {
-    std::fs::read(
-        common::root()
-            .join("tests/fixtures/threads/fault-lifecycle")
-            .join(name),
-    )
-    .expect("fixture")
 }
 
 #[tokio::test]
@@ -258,7 +240,7 @@ async fn a_closure_waiting_on_the_proposer_nudges_the_proposer_alone() {
         "04-rd-manager-assigns.eml",
         "05-lead-asks-to-close.eml",
     ] {
-        bot.handle(&fault_thread(f), common::now())
+        bot.handle(&fault_lifecycle(f), common::now())
             .await
             .expect("mail");
     }
@@ -294,13 +276,7 @@ async fn a_task_waiting_for_dispatch_past_half_its_time_nudges_the_engineering_m
 #[tokio::test]
 async fn approval_waiting_off_sends_no_approval_nudge() {
     let (bot, _dir) = bot_with(|c| c.nudges.approval_waiting = false).await;
-    initiate_xinghe(&bot).await;
-    bot.handle(
-        &fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
-        common::now(),
-    )
-    .await
-    .expect("故障处理");
+    urgent_fault_order_on_monday(&bot).await;
     tick(&bot, "2026-11-30T11:30:00").await;
     assert!(of_kind(&bot, "approval_nudge").await.is_empty());
 }
@@ -308,13 +284,7 @@ async fn approval_waiting_off_sends_no_approval_nudge() {
 #[tokio::test]
 async fn the_daily_digest_lists_the_nudges_sent_the_day_before() {
     let (bot, _dir) = common::spawn_bot().await;
-    initiate_xinghe(&bot).await;
-    bot.handle(
-        &fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
-        common::now(),
-    )
-    .await
-    .expect("故障处理");
+    urgent_fault_order_on_monday(&bot).await;
     tick(&bot, "2026-11-30T11:00:00").await;
     let nudge = of_kind(&bot, "approval_nudge").await;
     assert_eq!(nudge.len(), 1);

@@ -31,16 +31,7 @@ fn deliver(site: &Site, raw: &[u8]) {
 
 /// A 客户沟通 report by 张三 on 星河 with `content` (成功), on November `day`.
 fn report(day: u32, id: &str, content: &str) -> Vec<u8> {
-    mail(
-        "张三 <zhangsan@example.com>",
-        "客户沟通-星河项目-张三",
-        &format!("Mon, {day} Nov 2026 10:00:00 +0800"),
-        id,
-        &format!(
-            "沟通结果: 成功\r\n项目名称: 星河项目\r\n沟通人: 客户王工\r\n沟通方式: 电话\r\n\
-             沟通的具体问题: {content}\r\n责任销售: 孙丽\r\n"
-        ),
-    )
+    common::mail::report_on_day(day, id, content)
 }
 
 /// A query mail: `subject` from `from`, Message-ID `<id@test.example.com>`.

@@ -8,7 +8,7 @@
 mod common;
 
 use common::browser;
-use common::mail::{fault_order, initiation, mail, report};
+use common::mail::{fault_order, initiation, mail, report, report_on_day};
 use common::site::Site;
 use mail_parser::{MessageParser, PartType};
 
@@ -16,32 +16,18 @@ const ZHANGSAN: &str = "张三 <zhangsan@example.com>";
 const WANGFANG: &str = "王芳 <wangfang@example.com>";
 const SUNLI: &str = "孙丽 <sunli@example.com>";
 
-/// A 成功 report by 张三 on 星河 on November `day` about `content`.
-fn routine(day: u32, id: &str, content: &str) -> Vec<u8> {
-    mail(
-        ZHANGSAN,
-        "客户沟通-星河项目-张三",
-        &format!("Mon, {day} Nov 2026 10:00:00 +0800"),
-        id,
-        &format!(
-            "沟通结果: 成功\r\n项目名称: 星河项目\r\n沟通人: 客户王工\r\n沟通方式: 电话\r\n\
-             沟通的具体问题: {content}\r\n责任销售: 孙丽\r\n"
-        ),
-    )
-}
-
 /// A month of 星河: 立项, 22 reports (one about exporting audit logs, 21 routine: more than a
 /// reply shows inline), an open item, a complaint on 张三 and an urgent fault order waiting
 /// for the presales manager — every table of every reply has rows.
 fn story(site: &Site) {
     site.deliver(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"));
-    site.deliver(&routine(
+    site.deliver(&report_on_day(
         3,
         "kb-source",
         "客户要求把审计日志导出为 Excel 并按月归档，已演示导出步骤",
     ));
     for i in 0..21 {
-        site.deliver(&routine(
+        site.deliver(&report_on_day(
             4 + i % 20,
             &format!("routine-{i}"),
             &format!("例行巡检第 {i} 次，数据库审计策略运行正常"),

@@ -5,7 +5,7 @@
 mod common;
 
 use common::mail::{initiation, report};
-use common::schedule::{bj, tick, urgent_item_on_friday_evening};
+use common::schedule::{bj, fault_lifecycle, tick, urgent_item_on_friday_evening};
 use std::sync::Arc;
 use supportbot::engine::Engine;
 use supportbot::store::{outbox, schedule};
@@ -271,22 +271,13 @@ async fn no_warning_once_next_year_is_in_the_calendar() {
     assert!(of_kind(&bot, "calendar_warning").await.is_empty());
 }
 
-fn thread_fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        common::root()
-            .join("tests/fixtures/threads/fault-lifecycle")
-            .join(name),
-    )
-    .expect("fixture")
-}
-
 #[tokio::test]
 async fn whoever_owes_a_fault_orders_next_step_is_reminded_when_its_sla_runs_out() {
     // 第四十四条: filed Monday 9 November 09:50, priority 重要 (response 4 working hours):
     // the presales manager owes the approval until 13:50.
     let (bot, _dir) = common::spawn_bot().await;
     for f in ["01-initiation.eml", "02-fault-order.eml"] {
-        bot.handle(&thread_fixture(f), common::now())
+        bot.handle(&fault_lifecycle(f), common::now())
             .await
             .expect("mail");
     }
@@ -299,7 +290,7 @@ async fn whoever_owes_a_fault_orders_next_step_is_reminded_when_its_sla_runs_out
     assert_eq!(r[0].to, vec!["wangfang@example.com"]);
 
     // 同意 moves it to the R&D manager: a new step, a new reminder, to him.
-    bot.handle(&thread_fixture("03-manager-approves.eml"), common::now())
+    bot.handle(&fault_lifecycle("03-manager-approves.eml"), common::now())
         .await
         .expect("同意");
     // Approved at 10:15: the R&D manager's 4 working hours run out at 14:15.
@@ -314,7 +305,7 @@ async fn a_fault_order_stores_its_sla_deadlines_when_filed() {
     // 重要: response 4 working hours, resolution 3 working days, from Monday 9 November 09:50.
     let (bot, _dir) = common::spawn_bot().await;
     for f in ["01-initiation.eml", "02-fault-order.eml"] {
-        bot.handle(&thread_fixture(f), common::now())
+        bot.handle(&fault_lifecycle(f), common::now())
             .await
             .expect("mail");
     }

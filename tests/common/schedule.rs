@@ -41,3 +41,26 @@ pub async fn urgent_item_on_friday_evening() -> (Engine, tempfile::TempDir) {
     bot.handle(&r, super::now()).await.expect("report");
     (bot, dir)
 }
+
+/// A mail of the fault-order thread fixture (tests/fixtures/threads/fault-lifecycle): 星河's
+/// 立项, a 重要 order filed Monday 9 November 09:50 by 张三, then each step of its life.
+pub fn fault_lifecycle(name: &str) -> Vec<u8> {
+    std::fs::read(
+        super::root()
+            .join("tests/fixtures/threads/fault-lifecycle")
+            .join(name),
+    )
+    .expect("fixture")
+}
+
+/// 星河 initiated; 张三 files an urgent fault order on Monday 30 November 10:00, waiting for
+/// the presales manager's 同意 (2 working hours: half of it gone at 11:00).
+pub async fn urgent_fault_order_on_monday(bot: &Engine) {
+    initiate_xinghe(bot).await;
+    bot.handle(
+        &super::mail::fault_order("Mon, 30 Nov 2026 10:00:00 +0800"),
+        super::now(),
+    )
+    .await
+    .expect("故障处理");
+}
