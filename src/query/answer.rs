@@ -549,7 +549,7 @@ async fn todo(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<Page> 
             rows.push(vec![
                 tag(f.thread).into(),
                 "故障处理工作单".into(),
-                f.project.clone().into(),
+                crate::rules::text::project_name(&f.project).into(),
                 fault_state(&f.state).into(),
                 what.into(),
             ]);
@@ -594,7 +594,7 @@ async fn todo(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<Page> 
             rows.push(vec![
                 tag(t.task.thread).into(),
                 "集成部任务".into(),
-                t.task.project.clone().into(),
+                crate::rules::text::project_name(&t.task.project).into(),
                 t.task.state.name_zh().into(),
                 crate::rules::task::commands_in(t.task.state).into(),
             ]);
