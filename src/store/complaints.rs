@@ -7,68 +7,95 @@ use sqlx::SqliteConnection;
 use sqlx::types::Json;
 use std::collections::HashSet;
 
-/// Active complaints counted per (target, month), everyone's (`report tally`).
+/// Active complaints counted per (target, month), everyone's (`report tally`), from the
+/// running counts.
 pub async fn month_counts(
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<Vec<(String, String, i64)>> {
-    let rows = sqlx::query!(
-        r#"SELECT target, month, count(*) AS "n!: i64" FROM complaints WHERE status = 'active'
-           GROUP BY target, month"#
-    )
+    let rows = sqlx::query!("SELECT target, month, n FROM complaint_counts WHERE n > 0")
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.target, r.month, r.n)).collect())
 }
 
-/// Active complaints counted per (target, month), for `targets` only: what one complaint mail
-/// can change. (All of them per mail made replay quadratic in the archive's complaints.)
+/// Active complaints per (target, month) of `targets`, months from `first` on (`""`: all),
+/// from the running counts (`complaint_counts`, kept by [`add`] and [`end`]): what one
+/// complaint mail can change, read without counting the complaints themselves. One row per
+/// target and month: the rows grow with the window's months, never with the complaints.
 pub async fn month_counts_of(
     conn: &mut SqliteConnection,
     targets: &[String],
+    first: &str,
 ) -> anyhow::Result<Vec<(String, String, i64)>> {
     let targets = Json(targets);
     let rows = sqlx::query!(
-        r#"SELECT target, month, count(*) AS "n!: i64" FROM complaints
-           WHERE status = 'active' AND target IN (SELECT value FROM json_each(?))
-           GROUP BY target, month"#,
-        targets
+        r#"SELECT target, month, n FROM complaint_counts
+           WHERE target IN (SELECT value FROM json_each(?)) AND month >= ? AND n > 0"#,
+        targets,
+        first
     )
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.target, r.month, r.n)).collect())
 }
 
-/// Active complaints against `targets`, oldest first: what a 第十四条 notice lists.
+/// Active complaints against `target` in months `first..=last` (`first` `""`: from the start),
+/// oldest first: what a 第十四条 notice lists. Read only when a decision crosses a level.
 pub async fn active_of(
     conn: &mut SqliteConnection,
-    targets: &[String],
+    target: &str,
+    first: &str,
+    last: &str,
 ) -> anyhow::Result<Vec<ComplaintEntry>> {
-    let targets = Json(targets);
-    Ok(sqlx::query_as!(
+    let mut rows = sqlx::query_as!(
         ComplaintEntry,
         r#"SELECT id, project, complainant, target, month, filed_at AS "filed_at: DateTime<Utc>"
            FROM complaints
-           WHERE status = 'active' AND target IN (SELECT value FROM json_each(?))
-           ORDER BY filed_at, id"#,
-        targets
+           WHERE status = 'active' AND target = ? AND month >= ? AND month <= ?"#,
+        target,
+        first,
+        last
     )
     .fetch_all(conn)
-    .await?)
+    .await?;
+    // Sorted here: the index gives them by month, and the notice lists them as filed.
+    rows.sort_by(|a, b| (a.filed_at, a.id).cmp(&(b.filed_at, b.id)));
+    Ok(rows)
 }
 
-/// Active complaints on a project, newest first.
-pub async fn active_on_project(
+/// What 撤销投诉 on a project may pick, newest first, at most two rows: the latest active
+/// complaint on the project by anyone (the presales manager voids it) and `sender`'s latest
+/// (a complainant withdraws their own). Empty when the project has no active complaint.
+pub async fn withdrawal_candidates(
     conn: &mut SqliteConnection,
     project: &str,
+    sender: &str,
 ) -> anyhow::Result<Vec<ActiveComplaint>> {
-    Ok(sqlx::query_as!(
+    let latest = sqlx::query_as!(
         ActiveComplaint,
         "SELECT id, project, complainant, target, month FROM complaints
-         WHERE project = ? AND status = 'active' ORDER BY filed_at DESC, id DESC",
+         WHERE project = ? AND status = 'active' ORDER BY filed_at DESC, id DESC LIMIT 1",
         project
     )
-    .fetch_all(conn)
-    .await?)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(latest) = latest else {
+        return Ok(Vec::new());
+    };
+    if latest.complainant == sender {
+        return Ok(vec![latest]);
+    }
+    let own = sqlx::query_as!(
+        ActiveComplaint,
+        "SELECT id, project, complainant, target, month FROM complaints
+         WHERE project = ? AND status = 'active' AND complainant = ?
+         ORDER BY filed_at DESC, id DESC LIMIT 1",
+        project,
+        sender
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(std::iter::once(latest).chain(own).collect())
 }
 
 /// The active complaint opened by message row `message` (its thread), if any.
@@ -86,23 +113,29 @@ pub async fn active_by_message(
     .await?)
 }
 
-/// Notices in force for `targets`, read as one JSON row (an engineer's permanent-level notices
-/// accumulate, and each row of a result costs a thread handoff).
+/// Notices in force for `targets` in `periods` (months, and `all` for the permanent level):
+/// only the periods a mail's counts can cross. A handful of rows: the levels of one month and
+/// the permanent ones (one per 4 complaints).
 pub async fn notices_of(
     conn: &mut SqliteConnection,
     targets: &[String],
+    periods: &[String],
 ) -> anyhow::Result<HashSet<NoticeKey>> {
     let targets = Json(targets);
-    let keys = sqlx::query_scalar!(
-        r#"SELECT json_group_array(json_array(engineer, scope, period, level))
-                  AS "keys!: Json<Vec<NoticeKey>>"
-           FROM threshold_notices
-           WHERE engineer IN (SELECT value FROM json_each(?)) AND active = 1"#,
-        targets
+    let periods = Json(periods);
+    let rows = sqlx::query!(
+        r#"SELECT engineer, scope, period, level FROM threshold_notices
+           WHERE engineer IN (SELECT value FROM json_each(?1))
+             AND period IN (SELECT value FROM json_each(?2)) AND active = 1"#,
+        targets,
+        periods
     )
-    .fetch_one(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(keys.0.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.engineer, r.scope, r.period, r.level))
+        .collect())
 }
 
 /// Counts a complaint.
@@ -126,6 +159,14 @@ pub async fn add(
         month,
         at
     )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO complaint_counts (target, month, n) VALUES (?, ?, 1)
+         ON CONFLICT (target, month) DO UPDATE SET n = n + 1",
+        target,
+        month
+    )
     .execute(conn)
     .await?;
     Ok(())
@@ -139,14 +180,24 @@ pub async fn end(
     message: i64,
 ) -> anyhow::Result<()> {
     let status = if voided { "voided" } else { "withdrawn" };
-    sqlx::query!(
+    let ended = sqlx::query!(
         "UPDATE complaints SET status = ?, ended_by = ? WHERE id = ? AND status = 'active'",
         status,
         message,
         id
     )
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    // Counted down only when this call ended it (an ended complaint is not counted).
+    if ended.rows_affected() == 1 {
+        sqlx::query!(
+            "UPDATE complaint_counts SET n = n - 1
+             WHERE (target, month) = (SELECT target, month FROM complaints WHERE id = ?)",
+            id
+        )
+        .execute(conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -8,14 +8,17 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use sqlx::types::Json;
 
-/// Improvement requests a project has (第二十一条 numbers them).
+/// Improvement requests a project has (第二十一条 numbers them 1, 2, … and none is ever
+/// deleted): its highest number, one step down the `(project, number)` index instead of
+/// counting the project's requests.
 pub async fn improvement_count(conn: &mut SqliteConnection, project: &str) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!: i64" FROM improvement_requests WHERE project = ?"#,
+    let last = sqlx::query_scalar!(
+        "SELECT number FROM improvement_requests WHERE project = ? ORDER BY number DESC LIMIT 1",
         project
     )
-    .fetch_one(conn)
-    .await?)
+    .fetch_optional(conn)
+    .await?;
+    Ok(last.unwrap_or(0))
 }
 
 /// Files an improvement request under its number; returns its row id.

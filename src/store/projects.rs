@@ -28,22 +28,39 @@ pub async fn get(conn: &mut SqliteConnection, key: &ProjectKey) -> anyhow::Resul
     }))
 }
 
-/// The project with this key and its open items (第十七条), in one statement: a 客户沟通 report,
-/// most of the mail, needs both, and each statement is a round trip to SQLite's thread.
+/// The project with this key and those of its open items (第十七条) a report can act on, in one
+/// statement: `engineer`'s own (the ack asks about them; 「已解决」 on a report's thread closes
+/// the sender's one) and those whose threads are `named` (a 成功 report closes the items it
+/// names, [`crate::rules::threads_named`]). Never the project's whole list, which
+/// grows to hundreds on a busy project: each part is found by an index.
 pub async fn get_with_open_items(
     conn: &mut SqliteConnection,
     key: &ProjectKey,
+    engineer: &str,
+    named: &[i64],
 ) -> anyhow::Result<(Option<Project>, Vec<OpenItemRef>)> {
     let k = key.as_str();
+    let named = Json(named);
+    // CROSS JOIN keeps the named items' lookup on the reports' message index (a report's thread
+    // is its message), not on the project's open items.
     let row = sqlx::query!(
         r#"SELECT name, status = 'initiated' AS "initiated!: bool", responsible_sales,
                   first_presales, second_presales,
-                  (SELECT json_group_array(json_object('id', o.id, 'thread', r.message,
-                                                       'engineer', o.engineer))
-                   FROM open_items o JOIN reports r ON r.id = o.report
-                   WHERE o.project = p.key AND o.status = 'open') AS "open_items!: String"
-           FROM projects p WHERE key = ?"#,
-        k
+                  (SELECT json_group_array(json_object('id', id, 'thread', thread,
+                                                       'engineer', engineer))
+                   FROM (SELECT o.id, r.message AS thread, o.engineer
+                         FROM open_items o JOIN reports r ON r.id = o.report
+                         WHERE o.project = p.key AND o.engineer = ?2 AND o.status = 'open'
+                         UNION
+                         SELECT o.id, r.message AS thread, o.engineer
+                         FROM reports r CROSS JOIN open_items o
+                         WHERE r.message IN (SELECT value FROM json_each(?3))
+                           AND o.report = r.id AND o.project = p.key AND o.status = 'open'))
+                  AS "open_items!: String"
+           FROM projects p WHERE key = ?1"#,
+        k,
+        engineer,
+        named
     )
     .fetch_optional(conn)
     .await?;
