@@ -393,7 +393,10 @@ mod tests {
 
     #[test]
     fn a_number_names_an_item_only_when_whole_and_after_a_marker() {
-        assert_eq!(named_in("已解决 #12，SB-7 与 [SB-30] ＃5 sb-9"), vec![5, 7, 9, 12, 30]);
+        assert_eq!(
+            named_in("已解决 #12，SB-7 与 [SB-30] ＃5 sb-9"),
+            vec![5, 7, 9, 12, 30]
+        );
         assert_eq!(named_in("#123 不是 #12"), vec![12, 123]);
         assert!(named_in("#012 12 SB- # x#").is_empty());
         assert!(named_in("#99999999999999999999999").is_empty());

@@ -13,8 +13,8 @@ pub async fn month_counts(
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<Vec<(String, String, i64)>> {
     let rows = sqlx::query!("SELECT target, month, n FROM complaint_counts WHERE n > 0")
-    .fetch_all(conn)
-    .await?;
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(|r| (r.target, r.month, r.n)).collect())
 }
 
@@ -59,7 +59,7 @@ pub async fn active_of(
     .fetch_all(conn)
     .await?;
     // Sorted here: the index gives them by month, and the notice lists them as filed.
-    rows.sort_by(|a, b| (a.filed_at, a.id).cmp(&(b.filed_at, b.id)));
+    rows.sort_by_key(|c| (c.filed_at, c.id));
     Ok(rows)
 }
 
