@@ -223,3 +223,127 @@ pub async fn set_notice(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use chrono::TimeZone;
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).await.expect("open");
+        (dir, store)
+    }
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0).unwrap()
+    }
+
+    /// Three complaints on project p: 孙丽 and 李娜 against 张三 in November, then 孙丽
+    /// against 李四 in October (filed last). Foreign keys off: no mails behind them.
+    async fn three(conn: &mut SqliteConnection) {
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await
+            .expect("pragma");
+        let rows = [
+            (1, "孙丽", "张三", "2026-11", 1),
+            (2, "李娜", "张三", "2026-11", 2),
+            (3, "孙丽", "李四", "2026-10", 3),
+        ];
+        for (message, from, target, month, day) in rows {
+            add(conn, message, "p", from, target, month, at(day))
+                .await
+                .expect("add");
+        }
+    }
+
+    fn sorted(mut rows: Vec<(String, String, i64)>) -> Vec<(String, String, i64)> {
+        rows.sort();
+        rows
+    }
+
+    fn row(t: &str, m: &str, n: i64) -> (String, String, i64) {
+        (t.to_string(), m.to_string(), n)
+    }
+
+    #[tokio::test]
+    async fn the_running_counts_follow_every_complaint_added_and_ended_once() {
+        let (_dir, store) = store().await;
+        let mut conn = store.connection().await.expect("connection");
+        three(&mut conn).await;
+        let targets = ["张三".to_string(), "李四".to_string()];
+        assert_eq!(
+            sorted(
+                month_counts_of(&mut conn, &targets, "")
+                    .await
+                    .expect("counts")
+            ),
+            vec![row("张三", "2026-11", 2), row("李四", "2026-10", 1)]
+        );
+        let first: i64 = sqlx::query_scalar("SELECT id FROM complaints WHERE message = 1")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("id");
+        end(&mut conn, first, false, 10).await.expect("withdrawn");
+        end(&mut conn, first, true, 11)
+            .await
+            .expect("ended already: no change");
+        assert_eq!(
+            sorted(
+                month_counts_of(&mut conn, &targets, "")
+                    .await
+                    .expect("counts")
+            ),
+            vec![row("张三", "2026-11", 1), row("李四", "2026-10", 1)]
+        );
+        // The window's first month leaves earlier months out; everyone's counts agree.
+        assert_eq!(
+            month_counts_of(&mut conn, &targets, "2026-11")
+                .await
+                .expect("counts"),
+            vec![row("张三", "2026-11", 1)]
+        );
+        let counted: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT target, month, count(*) FROM complaints WHERE status = 'active'
+             GROUP BY target, month",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .expect("count");
+        assert_eq!(
+            sorted(month_counts(&mut conn).await.expect("all")),
+            sorted(counted)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_withdrawal_sees_the_latest_complaint_on_the_project_and_the_senders_latest() {
+        let (_dir, store) = store().await;
+        let mut conn = store.connection().await.expect("connection");
+        three(&mut conn).await;
+        let ids =
+            |v: Vec<ActiveComplaint>| v.into_iter().map(|c| c.complainant).collect::<Vec<_>>();
+        let for_lina = withdrawal_candidates(&mut conn, "p", "李娜")
+            .await
+            .expect("read");
+        assert_eq!(ids(for_lina), vec!["孙丽", "李娜"]);
+        let for_sunli = withdrawal_candidates(&mut conn, "p", "孙丽")
+            .await
+            .expect("read");
+        assert_eq!(ids(for_sunli.clone()), vec!["孙丽"]);
+        assert_eq!(
+            for_sunli[0].target, "李四",
+            "the latest filed, not the latest month"
+        );
+        let stranger = withdrawal_candidates(&mut conn, "p", "王五")
+            .await
+            .expect("read");
+        assert_eq!(ids(stranger), vec!["孙丽"]);
+        let none = withdrawal_candidates(&mut conn, "q", "孙丽")
+            .await
+            .expect("read");
+        assert!(none.is_empty());
+    }
+}

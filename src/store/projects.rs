@@ -142,3 +142,71 @@ pub async fn initiate(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn a_report_loads_the_senders_open_items_and_the_ones_it_names_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).await.expect("open");
+        let mut conn = store.connection().await.expect("connection");
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await
+            .expect("pragma");
+        let key = ProjectKey::new("星河").expect("key");
+        let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        create_uninitiated(&mut conn, &key, "星河", None, 1, at)
+            .await
+            .expect("project");
+        // Reports 10..=15 (their message = their thread), each with an open item; 12 closed.
+        for (thread, engineer) in [
+            (10, "张三"),
+            (11, "李四"),
+            (12, "李四"),
+            (13, "李四"),
+            (14, "张三"),
+            (15, "王五"),
+        ] {
+            sqlx::query(
+                "INSERT INTO reports (id, message, project, engineer, result, contact, method,
+                                      content, priority, reported_at)
+                 VALUES (?1, ?1, '星河', ?2, '问题遗留', '王工', '电话', 'x', '一般', '2026-11-02')",
+            )
+            .bind(thread)
+            .bind(engineer)
+            .execute(&mut *conn)
+            .await
+            .expect("report");
+            sqlx::query(
+                "INSERT INTO open_items (report, project, engineer, description, priority, opened_at,
+                                         status)
+                 VALUES (?1, '星河', ?2, 'x', '一般', '2026-11-02',
+                         CASE ?1 WHEN 12 THEN 'closed' ELSE 'open' END)",
+            )
+            .bind(thread)
+            .bind(engineer)
+            .execute(&mut *conn)
+            .await
+            .expect("item");
+        }
+        let (project, open) = get_with_open_items(&mut conn, &key, "张三", &[11, 12, 99])
+            .await
+            .expect("read");
+        assert!(project.is_some());
+        let threads: Vec<i64> = open.iter().map(|o| o.thread).collect();
+        assert_eq!(
+            threads,
+            vec![10, 11, 14],
+            "own (10, 14) and named open (11)"
+        );
+        let (_, none) = get_with_open_items(&mut conn, &key, "赵六", &[])
+            .await
+            .expect("read");
+        assert!(none.is_empty());
+    }
+}
