@@ -199,11 +199,6 @@ const ALLOWED: &[(&str, &str)] = &[
          the upsert never changes the key they check",
     ),
     (
-        "FROM rd_time t JOIN improvement_requests j ON j.id = t.request WHERE j.project = i.project",
-        "第二十二条: an improvement request's project R&D hours — TODO(issue 13) keep a running \
-         sum on the project; today it sums the project's rd_time rows",
-    ),
-    (
         "(SELECT json_group_array(json_object('id', id, 'thread', thread,",
         "a report's project with the sender's own open items and those the mail names (each \
          found by an index; the sender's own are what the ack lists)",
