@@ -40,6 +40,8 @@ INSERT INTO complaints (message, project, complainant, target, month, filed_at)
 SELECT id, project, '孙丽', CASE id % 3 WHEN 0 THEN '张三' WHEN 1 THEN '李四' ELSE '王五' END,
        substr(event_at, 1, 7), event_at
 FROM messages WHERE kind = 'complaint';
+INSERT INTO complaint_counts (target, month, n)
+SELECT target, month, count(*) FROM complaints WHERE status = 'active' GROUP BY target, month;
 ";
 
 fn main() {

@@ -110,8 +110,8 @@ pub async fn handle_in(
     let subject = parse_subject(&mail.subject);
     // The body is read once, here: facts are loaded from its fields and the rules decide on them.
     let fields = rules::read_body(config, mail);
-    let facts = load_facts(config, conn, &subject, mail, &fields).await?;
-    let mut d = rules::decide_read(config, mail, &subject, &fields, &facts);
+    let mut facts = load_facts(config, conn, &subject, mail, &fields).await?;
+    let mut d = decide_with_listing(config, conn, (mail, &subject, &fields), &mut facts).await?;
     let query_parts = crate::query::fill(config, conn, mail, &mut d, now).await?;
     let chain = facts.thread.as_ref().map(|t| t.chain);
     if let Some(chain) = chain
@@ -259,18 +259,17 @@ async fn load_facts(
         facts.item = load_item(conn, thread.message, Some(thread.mail_kind())).await?;
         facts.satisfaction = satisfaction::by_thread(conn, thread.message).await?;
         // 「已解决」 on a report's thread that opened no item (the ack of a 成功 report asks so):
-        // the project's open items, to find the sender's one.
+        // the sender's open items of the project, to find their one.
         if facts.item.is_none()
             && thread.is_report()
             && let Some(key) = thread.project.as_deref().and_then(ProjectKey::new)
         {
-            facts.open_items = projects::get_with_open_items(conn, &key).await?.1;
+            let me = sender_name(config, mail).unwrap_or_default();
+            facts.open_items = projects::get_with_open_items(conn, &key, me, &[]).await?.1;
         }
         if let Some(ThreadItem::Complaint(c)) = &facts.item {
             let targets = [c.target.clone()];
-            facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
-            facts.target_complaints = complaints::active_of(conn, &targets).await?;
-            facts.notices = complaints::notices_of(conn, &targets).await?;
+            load_complaint_counts(config, conn, mail, &targets, &mut facts).await?;
         }
     }
     let Some(key) = rules::project_of(subject) else {
@@ -279,20 +278,25 @@ async fn load_facts(
     let is_report =
         matches!(&subject.class, SubjectClass::Workflow(w) if w.kind == SubjectKind::Report);
     if is_report {
-        (facts.project, facts.open_items) = projects::get_with_open_items(conn, &key).await?;
+        let me = sender_name(config, mail).unwrap_or_default();
+        let named = rules::threads_named(mail);
+        (facts.project, facts.open_items) =
+            projects::get_with_open_items(conn, &key, me, &named).await?;
     } else {
         facts.project = projects::get(conn, &key).await?;
     }
     if let SubjectClass::Workflow(w) = &subject.class {
         match w.kind {
             SubjectKind::Complaint | SubjectKind::ComplaintWithdrawal => {
-                facts.project_complaints =
-                    complaints::active_on_project(conn, key.as_str()).await?;
+                if w.kind == SubjectKind::ComplaintWithdrawal {
+                    // The one complaint it can withdraw (or void), not the project's list.
+                    let sender = sender_name(config, mail).unwrap_or_default();
+                    facts.project_complaints =
+                        complaints::withdrawal_candidates(conn, key.as_str(), sender).await?;
+                }
                 let targets =
                     rules::complaint::targets(config, &ComplaintFields::read(fields), &facts);
-                facts.complaint_months = complaints::month_counts_of(conn, &targets).await?;
-                facts.target_complaints = complaints::active_of(conn, &targets).await?;
-                facts.notices = complaints::notices_of(conn, &targets).await?;
+                load_complaint_counts(config, conn, mail, &targets, &mut facts).await?;
             }
             SubjectKind::ImprovementRequest => {
                 facts.improvement_count = items::improvement_count(conn, key.as_str()).await?;
@@ -301,6 +305,97 @@ async fn load_facts(
         }
     }
     Ok(facts)
+}
+
+/// The sender's name in the directory, if it is there.
+fn sender_name<'a>(config: &'a Config, mail: &Inbound) -> Option<&'a str> {
+    mail.from
+        .as_deref()
+        .and_then(|a| config.directory.by_email(a))
+        .map(|p| p.name.as_str())
+}
+
+/// The months a complaint mail can change counts of: its own (a new complaint), the withdrawal
+/// candidates' and the thread's complaint's.
+fn complaint_periods(config: &Config, mail: &Inbound, facts: &Facts) -> Vec<String> {
+    let thread = match &facts.item {
+        Some(ThreadItem::Complaint(c)) => Some(c.month.clone()),
+        _ => None,
+    };
+    let mut months: Vec<String> = std::iter::once(rules::month_of(config, mail))
+        .chain(facts.project_complaints.iter().map(|c| c.month.clone()))
+        .chain(thread)
+        .collect();
+    months.sort();
+    months.dedup();
+    months
+}
+
+/// The months `first..=last` the counts and notices of a complaint mail are read for: the
+/// counting window (`complaint_cumulative_window_months`, 0 = from the start: `first` is `""`)
+/// of the earliest month it can change, up to the latest.
+fn complaint_window(config: &Config, mail: &Inbound, facts: &Facts) -> (String, String) {
+    let months = complaint_periods(config, mail, facts);
+    let window = config.rules.complaint_cumulative_window_months;
+    let first = months
+        .first()
+        .and_then(|m| rules::model::window_start(m, window))
+        .unwrap_or_default();
+    (first, months.last().cloned().unwrap_or_default())
+}
+
+/// 第十四条 facts of a complaint mail: the running counts of `targets` for the window of the
+/// months it can change, and the notices in force for those months and the permanent level.
+/// The complaints a notice lists are loaded later, and only when a level is crossed
+/// ([`decide_with_listing`]).
+async fn load_complaint_counts(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    mail: &Inbound,
+    targets: &[String],
+    facts: &mut Facts,
+) -> anyhow::Result<()> {
+    let (first, _) = complaint_window(config, mail, facts);
+    facts.complaint_months = complaints::month_counts_of(conn, targets, &first).await?;
+    let mut periods = complaint_periods(config, mail, facts);
+    periods.push("all".to_string());
+    periods.sort();
+    periods.dedup();
+    facts.notices = complaints::notices_of(conn, targets, &periods).await?;
+    Ok(())
+}
+
+/// Decides, and when the decision crosses a 第十四条 level, loads the complaints the notice
+/// lists (the target's, in the counting window) and decides again — deciding is pure, so the
+/// second decision differs from the first only in the notice's list. Every other mail never
+/// reads the complaints themselves.
+async fn decide_with_listing(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    (mail, subject, fields): (&Inbound, &ParsedSubject, &Fields),
+    facts: &mut Facts,
+) -> anyhow::Result<Decision> {
+    let d = rules::decide_read(config, mail, subject, fields, facts);
+    let mut targets: Vec<&str> = d
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notice { key, .. } => Some(key.0.as_str()),
+            _ => None,
+        })
+        .collect();
+    if targets.is_empty() {
+        return Ok(d);
+    }
+    targets.sort_unstable();
+    targets.dedup();
+    let (first, last) = complaint_window(config, mail, facts);
+    let mut listed = Vec::new();
+    for target in targets {
+        listed.extend(complaints::active_of(conn, target, &first, &last).await?);
+    }
+    facts.target_complaints = listed;
+    Ok(rules::decide_read(config, mail, subject, fields, facts))
 }
 
 /// The item a thread belongs to, by the kind of the mail that opened it.

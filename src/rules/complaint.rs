@@ -19,8 +19,9 @@ const KIND: MailKind = MailKind::Workflow(SubjectKind::Complaint);
 const WITHDRAWAL: MailKind = MailKind::Workflow(SubjectKind::ComplaintWithdrawal);
 
 /// The engineers whose complaint counts a 投诉 or 撤销投诉 on the project can change: the one
-/// named as 被投诉人, the project's first presales, and the targets of its active complaints.
-/// The engine loads counts and notices for these only.
+/// named as 被投诉人, the project's first presales, and the targets of the complaints a
+/// withdrawal may pick (`facts.project_complaints`, at most two). The engine loads counts and
+/// notices for these only.
 pub fn targets(config: &Config, fields: &ComplaintFields, facts: &Facts) -> Vec<String> {
     let named = fields
         .complained_about

@@ -171,11 +171,15 @@ pub struct Facts {
     /// Active complaints counted per (target, month).
     pub complaint_months: Vec<(String, String, i64)>,
     /// Active complaints against the engineers in `complaint_months`, oldest first (第十四条
-    /// notices list them).
+    /// notices list them). The engine loads them only when a first decision crosses a level,
+    /// then decides again.
     pub target_complaints: Vec<ComplaintEntry>,
-    /// Active complaints on the subject's project, newest first.
+    /// Active complaints on the subject's project a 撤销投诉 may pick, newest first: the engine
+    /// loads the latest by anyone and the sender's latest (the rule picks the same one as from
+    /// the whole list).
     pub project_complaints: Vec<ActiveComplaint>,
-    /// Complaint-threshold notices in force: (engineer, scope, period, level).
+    /// Complaint-threshold notices in force: (engineer, scope, period, level), for the periods
+    /// the mail can change (its months and `all`).
     pub notices: HashSet<NoticeKey>,
     /// The thread this mail replies on, if any.
     pub thread: Option<ThreadRef>,
@@ -183,7 +187,8 @@ pub struct Facts {
     pub item: Option<ThreadItem>,
     /// Improvement requests the subject's project has so far (第二十一条).
     pub improvement_count: i64,
-    /// Open items of the subject's project (第十七条).
+    /// Open items of the subject's project a report can act on (第十七条): the sender's own
+    /// and those the mail names.
     pub open_items: Vec<OpenItemRef>,
     /// The 满意度回访 of the thread's item, once it has closed.
     pub satisfaction: Option<super::satisfaction::SatisfactionRef>,

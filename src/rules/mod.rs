@@ -14,6 +14,7 @@ mod thread;
 pub use decision::{Decision, Effect};
 pub use facts::*;
 pub use model::{ProjectSheet, ReportRow};
+pub use report::threads_named;
 pub use text::fault_state_name;
 mod report;
 pub mod satisfaction;

@@ -177,10 +177,10 @@ pub fn decide(
             // thread) — never one it does not name. An item of another engineer is closed only
             // when named, and that engineer is copied on the ack.
             let open: Vec<_> = facts.open_items.iter().filter(|i| i.open).collect();
-            let text = format!("{} {}", ctx.mail.subject, ctx.mail.body);
+            let threads = threads_named(ctx.mail);
             let named: Vec<_> = if result == SUCCESS {
                 open.iter()
-                    .filter(|i| names_item(&text, i.thread))
+                    .filter(|i| threads.binary_search(&i.thread).is_ok())
                     .copied()
                     .collect()
             } else {
@@ -342,13 +342,33 @@ fn read_local_time(ctx: &Ctx<'_>, text: &str) -> Option<chrono::DateTime<chrono:
         .map(|t| t.with_timezone(&chrono::Utc))
 }
 
-/// Whether `text` names the item whose thread is `thread`: `#12`, `SB-12`, `[SB-12]`.
-fn names_item(text: &str, thread: i64) -> bool {
-    let n = thread.to_string();
-    ["#", "SB-", "sb-", "＃"].iter().any(|prefix| {
-        text.match_indices(&format!("{prefix}{n}"))
-            .any(|(at, m)| !text[at + m.len()..].starts_with(|c: char| c.is_ascii_digit()))
-    })
+/// The threads of the items a report names (第十七条): `#12`, `SB-12`, `[SB-12]`, `＃12` in
+/// its subject or body, sorted. The engine loads those items by these numbers (and the
+/// sender's own), never the project's whole list.
+pub fn threads_named(mail: &crate::mail::Inbound) -> Vec<i64> {
+    named_in(&format!("{} {}", mail.subject, mail.body))
+}
+
+/// The numbers `text` names as items: each marker followed by a whole number (no leading
+/// zero; `#123` names 123, not 12).
+fn named_in(text: &str) -> Vec<i64> {
+    let mut named: Vec<i64> = ["#", "SB-", "sb-", "＃"]
+        .iter()
+        .flat_map(|prefix| text.match_indices(prefix))
+        .filter_map(|(at, m)| {
+            let rest = &text[at + m.len()..];
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let digits = &rest[..end];
+            (!digits.starts_with('0'))
+                .then(|| digits.parse().ok())
+                .flatten()
+        })
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    named
 }
 
 /// 第十五条: content is vague when, with the vague phrases and generic words taken out, fewer
@@ -370,6 +390,17 @@ pub fn is_vague(content: &str, rules: &RulesConfig) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_names_an_item_only_when_whole_and_after_a_marker() {
+        assert_eq!(
+            named_in("已解决 #12，SB-7 与 [SB-30] ＃5 sb-9"),
+            vec![5, 7, 9, 12, 30]
+        );
+        assert_eq!(named_in("#123 不是 #12"), vec![12, 123]);
+        assert!(named_in("#012 12 SB- # x#").is_empty());
+        assert!(named_in("#99999999999999999999999").is_empty());
+    }
 
     #[test]
     fn solved_a_technical_problem_is_vague() {

@@ -7,68 +7,95 @@ use sqlx::SqliteConnection;
 use sqlx::types::Json;
 use std::collections::HashSet;
 
-/// Active complaints counted per (target, month), everyone's (`report tally`).
+/// Active complaints counted per (target, month), everyone's (`report tally`), from the
+/// running counts.
 pub async fn month_counts(
     conn: &mut SqliteConnection,
 ) -> anyhow::Result<Vec<(String, String, i64)>> {
-    let rows = sqlx::query!(
-        r#"SELECT target, month, count(*) AS "n!: i64" FROM complaints WHERE status = 'active'
-           GROUP BY target, month"#
-    )
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query!("SELECT target, month, n FROM complaint_counts WHERE n > 0")
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(|r| (r.target, r.month, r.n)).collect())
 }
 
-/// Active complaints counted per (target, month), for `targets` only: what one complaint mail
-/// can change. (All of them per mail made replay quadratic in the archive's complaints.)
+/// Active complaints per (target, month) of `targets`, months from `first` on (`""`: all),
+/// from the running counts (`complaint_counts`, kept by [`add`] and [`end`]): what one
+/// complaint mail can change, read without counting the complaints themselves. One row per
+/// target and month: the rows grow with the window's months, never with the complaints.
 pub async fn month_counts_of(
     conn: &mut SqliteConnection,
     targets: &[String],
+    first: &str,
 ) -> anyhow::Result<Vec<(String, String, i64)>> {
     let targets = Json(targets);
     let rows = sqlx::query!(
-        r#"SELECT target, month, count(*) AS "n!: i64" FROM complaints
-           WHERE status = 'active' AND target IN (SELECT value FROM json_each(?))
-           GROUP BY target, month"#,
-        targets
+        r#"SELECT target, month, n FROM complaint_counts
+           WHERE target IN (SELECT value FROM json_each(?)) AND month >= ? AND n > 0"#,
+        targets,
+        first
     )
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.target, r.month, r.n)).collect())
 }
 
-/// Active complaints against `targets`, oldest first: what a 第十四条 notice lists.
+/// Active complaints against `target` in months `first..=last` (`first` `""`: from the start),
+/// oldest first: what a 第十四条 notice lists. Read only when a decision crosses a level.
 pub async fn active_of(
     conn: &mut SqliteConnection,
-    targets: &[String],
+    target: &str,
+    first: &str,
+    last: &str,
 ) -> anyhow::Result<Vec<ComplaintEntry>> {
-    let targets = Json(targets);
-    Ok(sqlx::query_as!(
+    let mut rows = sqlx::query_as!(
         ComplaintEntry,
         r#"SELECT id, project, complainant, target, month, filed_at AS "filed_at: DateTime<Utc>"
            FROM complaints
-           WHERE status = 'active' AND target IN (SELECT value FROM json_each(?))
-           ORDER BY filed_at, id"#,
-        targets
+           WHERE status = 'active' AND target = ? AND month >= ? AND month <= ?"#,
+        target,
+        first,
+        last
     )
     .fetch_all(conn)
-    .await?)
+    .await?;
+    // Sorted here: the index gives them by month, and the notice lists them as filed.
+    rows.sort_by_key(|c| (c.filed_at, c.id));
+    Ok(rows)
 }
 
-/// Active complaints on a project, newest first.
-pub async fn active_on_project(
+/// What 撤销投诉 on a project may pick, newest first, at most two rows: the latest active
+/// complaint on the project by anyone (the presales manager voids it) and `sender`'s latest
+/// (a complainant withdraws their own). Empty when the project has no active complaint.
+pub async fn withdrawal_candidates(
     conn: &mut SqliteConnection,
     project: &str,
+    sender: &str,
 ) -> anyhow::Result<Vec<ActiveComplaint>> {
-    Ok(sqlx::query_as!(
+    let latest = sqlx::query_as!(
         ActiveComplaint,
         "SELECT id, project, complainant, target, month FROM complaints
-         WHERE project = ? AND status = 'active' ORDER BY filed_at DESC, id DESC",
+         WHERE project = ? AND status = 'active' ORDER BY filed_at DESC, id DESC LIMIT 1",
         project
     )
-    .fetch_all(conn)
-    .await?)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(latest) = latest else {
+        return Ok(Vec::new());
+    };
+    if latest.complainant == sender {
+        return Ok(vec![latest]);
+    }
+    let own = sqlx::query_as!(
+        ActiveComplaint,
+        "SELECT id, project, complainant, target, month FROM complaints
+         WHERE project = ? AND status = 'active' AND complainant = ?
+         ORDER BY filed_at DESC, id DESC LIMIT 1",
+        project,
+        sender
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(std::iter::once(latest).chain(own).collect())
 }
 
 /// The active complaint opened by message row `message` (its thread), if any.
@@ -86,23 +113,29 @@ pub async fn active_by_message(
     .await?)
 }
 
-/// Notices in force for `targets`, read as one JSON row (an engineer's permanent-level notices
-/// accumulate, and each row of a result costs a thread handoff).
+/// Notices in force for `targets` in `periods` (months, and `all` for the permanent level):
+/// only the periods a mail's counts can cross. A handful of rows: the levels of one month and
+/// the permanent ones (one per 4 complaints).
 pub async fn notices_of(
     conn: &mut SqliteConnection,
     targets: &[String],
+    periods: &[String],
 ) -> anyhow::Result<HashSet<NoticeKey>> {
     let targets = Json(targets);
-    let keys = sqlx::query_scalar!(
-        r#"SELECT json_group_array(json_array(engineer, scope, period, level))
-                  AS "keys!: Json<Vec<NoticeKey>>"
-           FROM threshold_notices
-           WHERE engineer IN (SELECT value FROM json_each(?)) AND active = 1"#,
-        targets
+    let periods = Json(periods);
+    let rows = sqlx::query!(
+        r#"SELECT engineer, scope, period, level FROM threshold_notices
+           WHERE engineer IN (SELECT value FROM json_each(?1))
+             AND period IN (SELECT value FROM json_each(?2)) AND active = 1"#,
+        targets,
+        periods
     )
-    .fetch_one(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(keys.0.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.engineer, r.scope, r.period, r.level))
+        .collect())
 }
 
 /// Counts a complaint.
@@ -126,6 +159,14 @@ pub async fn add(
         month,
         at
     )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO complaint_counts (target, month, n) VALUES (?, ?, 1)
+         ON CONFLICT (target, month) DO UPDATE SET n = n + 1",
+        target,
+        month
+    )
     .execute(conn)
     .await?;
     Ok(())
@@ -139,14 +180,24 @@ pub async fn end(
     message: i64,
 ) -> anyhow::Result<()> {
     let status = if voided { "voided" } else { "withdrawn" };
-    sqlx::query!(
+    let ended = sqlx::query!(
         "UPDATE complaints SET status = ?, ended_by = ? WHERE id = ? AND status = 'active'",
         status,
         message,
         id
     )
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    // Counted down only when this call ended it (an ended complaint is not counted).
+    if ended.rows_affected() == 1 {
+        sqlx::query!(
+            "UPDATE complaint_counts SET n = n - 1
+             WHERE (target, month) = (SELECT target, month FROM complaints WHERE id = ?)",
+            id
+        )
+        .execute(conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -171,4 +222,186 @@ pub async fn set_notice(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use chrono::TimeZone;
+    use std::path::Path;
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).await.expect("open");
+        (dir, store)
+    }
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0).unwrap()
+    }
+
+    /// Three complaints on project p: 孙丽 and 李娜 against 张三 in November, then 孙丽
+    /// against 李四 in October (filed last). Foreign keys off: no mails behind them.
+    async fn three(conn: &mut SqliteConnection) {
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await
+            .expect("pragma");
+        let rows = [
+            (1, "孙丽", "张三", "2026-11", 1),
+            (2, "李娜", "张三", "2026-11", 2),
+            (3, "孙丽", "李四", "2026-10", 3),
+        ];
+        for (message, from, target, month, day) in rows {
+            add(conn, message, "p", from, target, month, at(day))
+                .await
+                .expect("add");
+        }
+    }
+
+    fn sorted(mut rows: Vec<(String, String, i64)>) -> Vec<(String, String, i64)> {
+        rows.sort();
+        rows
+    }
+
+    fn row(t: &str, m: &str, n: i64) -> (String, String, i64) {
+        (t.to_string(), m.to_string(), n)
+    }
+
+    #[tokio::test]
+    async fn the_running_counts_follow_every_complaint_added_and_ended_once() {
+        let (_dir, store) = store().await;
+        let mut conn = store.connection().await.expect("connection");
+        three(&mut conn).await;
+        let targets = ["张三".to_string(), "李四".to_string()];
+        assert_eq!(
+            sorted(
+                month_counts_of(&mut conn, &targets, "")
+                    .await
+                    .expect("counts")
+            ),
+            vec![row("张三", "2026-11", 2), row("李四", "2026-10", 1)]
+        );
+        let first: i64 = sqlx::query_scalar("SELECT id FROM complaints WHERE message = 1")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("id");
+        end(&mut conn, first, false, 10).await.expect("withdrawn");
+        end(&mut conn, first, true, 11)
+            .await
+            .expect("ended already: no change");
+        assert_eq!(
+            sorted(
+                month_counts_of(&mut conn, &targets, "")
+                    .await
+                    .expect("counts")
+            ),
+            vec![row("张三", "2026-11", 1), row("李四", "2026-10", 1)]
+        );
+        // The window's first month leaves earlier months out; everyone's counts agree.
+        assert_eq!(
+            month_counts_of(&mut conn, &targets, "2026-11")
+                .await
+                .expect("counts"),
+            vec![row("张三", "2026-11", 1)]
+        );
+        let counted: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT target, month, count(*) FROM complaints WHERE status = 'active'
+             GROUP BY target, month",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .expect("count");
+        assert_eq!(
+            sorted(month_counts(&mut conn).await.expect("all")),
+            sorted(counted)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_migration_counts_the_active_complaints_a_database_already_holds() {
+        use sqlx::Connection;
+        use sqlx::migrate::Migrator;
+        const COUNTS: i64 = 20261203040100;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("old.db"))
+            .create_if_missing(true)
+            .foreign_keys(false);
+        let mut conn = SqliteConnection::connect_with(&options)
+            .await
+            .expect("connect");
+        let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut before = Migrator::new(migrations.as_path())
+            .await
+            .expect("migrations");
+        // The migrations as a database made before the counts had them (the field is public,
+        // if semver-exempt, in sqlx 0.9).
+        before.migrations = before
+            .migrations
+            .iter()
+            .filter(|m| m.version < COUNTS)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        before.run(&mut conn).await.expect("old schema");
+        for (message, target, month, status) in [
+            (1, "张三", "2026-11", "active"),
+            (2, "张三", "2026-11", "active"),
+            (3, "张三", "2026-11", "withdrawn"),
+            (4, "李四", "2026-10", "voided"),
+            (5, "李四", "2026-09", "active"),
+        ] {
+            sqlx::query(
+                "INSERT INTO complaints (message, project, complainant, target, month, filed_at,
+                                         status)
+                 VALUES (?, 'p', '孙丽', ?, ?, '2026-11-01T00:00:00Z', ?)",
+            )
+            .bind(message)
+            .bind(target)
+            .bind(month)
+            .bind(status)
+            .execute(&mut conn)
+            .await
+            .expect("old complaint");
+        }
+        let all = Migrator::new(migrations.as_path())
+            .await
+            .expect("migrations");
+        all.run(&mut conn).await.expect("migrated");
+        assert_eq!(
+            sorted(month_counts(&mut conn).await.expect("counts")),
+            vec![row("张三", "2026-11", 2), row("李四", "2026-09", 1)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_withdrawal_sees_the_latest_complaint_on_the_project_and_the_senders_latest() {
+        let (_dir, store) = store().await;
+        let mut conn = store.connection().await.expect("connection");
+        three(&mut conn).await;
+        let ids =
+            |v: Vec<ActiveComplaint>| v.into_iter().map(|c| c.complainant).collect::<Vec<_>>();
+        let for_lina = withdrawal_candidates(&mut conn, "p", "李娜")
+            .await
+            .expect("read");
+        assert_eq!(ids(for_lina), vec!["孙丽", "李娜"]);
+        let for_sunli = withdrawal_candidates(&mut conn, "p", "孙丽")
+            .await
+            .expect("read");
+        assert_eq!(ids(for_sunli.clone()), vec!["孙丽"]);
+        assert_eq!(
+            for_sunli[0].target, "李四",
+            "the latest filed, not the latest month"
+        );
+        let stranger = withdrawal_candidates(&mut conn, "p", "王五")
+            .await
+            .expect("read");
+        assert_eq!(ids(stranger), vec!["孙丽"]);
+        let none = withdrawal_candidates(&mut conn, "q", "孙丽")
+            .await
+            .expect("read");
+        assert!(none.is_empty());
+    }
 }

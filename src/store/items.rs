@@ -8,14 +8,17 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use sqlx::types::Json;
 
-/// Improvement requests a project has (第二十一条 numbers them).
+/// Improvement requests a project has (第二十一条 numbers them 1, 2, … and none is ever
+/// deleted): its highest number, one step down the `(project, number)` index instead of
+/// counting the project's requests.
 pub async fn improvement_count(conn: &mut SqliteConnection, project: &str) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!: i64" FROM improvement_requests WHERE project = ?"#,
+    let last = sqlx::query_scalar!(
+        "SELECT number FROM improvement_requests WHERE project = ? ORDER BY number DESC LIMIT 1",
         project
     )
-    .fetch_one(conn)
-    .await?)
+    .fetch_optional(conn)
+    .await?;
+    Ok(last.unwrap_or(0))
 }
 
 /// Files an improvement request under its number; returns its row id.
@@ -42,7 +45,8 @@ pub async fn add_improvement(
     .last_insert_rowid())
 }
 
-/// The improvement request opened by message `thread`, with its project's R&D time so far.
+/// The improvement request opened by message `thread`, with its project's R&D time so far
+/// (the running sum [`add_rd_time`] keeps).
 pub async fn improvement_by_thread(
     conn: &mut SqliteConnection,
     thread: i64,
@@ -50,9 +54,8 @@ pub async fn improvement_by_thread(
     Ok(sqlx::query_as!(
         ImprovementRef,
         r#"SELECT i.id, i.message AS thread, i.project, i.number, i.proposer,
-                  (SELECT coalesce(sum(t.hours), 0.0) FROM rd_time t
-                   JOIN improvement_requests j ON j.id = t.request
-                   WHERE j.project = i.project) AS "project_rd_hours!: f64",
+                  coalesce((SELECT h.hours FROM project_rd_hours h WHERE h.project = i.project),
+                           0.0) AS "project_rd_hours!: f64",
                   EXISTS (SELECT 1 FROM rd_cost_notices n WHERE n.project = i.project)
                       AS "rd_notice_sent!: bool",
                   p.responsible_sales
@@ -63,7 +66,7 @@ pub async fn improvement_by_thread(
     .await?)
 }
 
-/// Records R&D time on a request.
+/// Records R&D time on a request, and adds it to its project's running sum.
 pub async fn add_rd_time(
     conn: &mut SqliteConnection,
     request: i64,
@@ -80,6 +83,15 @@ pub async fn add_rd_time(
         person,
         hours,
         at
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO project_rd_hours (project, hours)
+         SELECT project, ?2 FROM improvement_requests WHERE id = ?1
+         ON CONFLICT (project) DO UPDATE SET hours = hours + ?2",
+        request,
+        hours
     )
     .execute(conn)
     .await?;

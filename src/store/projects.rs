@@ -28,22 +28,39 @@ pub async fn get(conn: &mut SqliteConnection, key: &ProjectKey) -> anyhow::Resul
     }))
 }
 
-/// The project with this key and its open items (第十七条), in one statement: a 客户沟通 report,
-/// most of the mail, needs both, and each statement is a round trip to SQLite's thread.
+/// The project with this key and those of its open items (第十七条) a report can act on, in one
+/// statement: `engineer`'s own (the ack asks about them; 「已解决」 on a report's thread closes
+/// the sender's one) and those whose threads are `named` (a 成功 report closes the items it
+/// names, [`crate::rules::threads_named`]). Never the project's whole list, which
+/// grows to hundreds on a busy project: each part is found by an index.
 pub async fn get_with_open_items(
     conn: &mut SqliteConnection,
     key: &ProjectKey,
+    engineer: &str,
+    named: &[i64],
 ) -> anyhow::Result<(Option<Project>, Vec<OpenItemRef>)> {
     let k = key.as_str();
+    let named = Json(named);
+    // CROSS JOIN keeps the named items' lookup on the reports' message index (a report's thread
+    // is its message), not on the project's open items.
     let row = sqlx::query!(
         r#"SELECT name, status = 'initiated' AS "initiated!: bool", responsible_sales,
                   first_presales, second_presales,
-                  (SELECT json_group_array(json_object('id', o.id, 'thread', r.message,
-                                                       'engineer', o.engineer))
-                   FROM open_items o JOIN reports r ON r.id = o.report
-                   WHERE o.project = p.key AND o.status = 'open') AS "open_items!: String"
-           FROM projects p WHERE key = ?"#,
-        k
+                  (SELECT json_group_array(json_object('id', id, 'thread', thread,
+                                                       'engineer', engineer))
+                   FROM (SELECT o.id, r.message AS thread, o.engineer
+                         FROM open_items o JOIN reports r ON r.id = o.report
+                         WHERE o.project = p.key AND o.engineer = ?2 AND o.status = 'open'
+                         UNION
+                         SELECT o.id, r.message AS thread, o.engineer
+                         FROM reports r CROSS JOIN open_items o
+                         WHERE r.message IN (SELECT value FROM json_each(?3))
+                           AND o.report = r.id AND o.project = p.key AND o.status = 'open'))
+                  AS "open_items!: String"
+           FROM projects p WHERE key = ?1"#,
+        k,
+        engineer,
+        named
     )
     .fetch_optional(conn)
     .await?;
@@ -124,4 +141,72 @@ pub async fn initiate(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn a_report_loads_the_senders_open_items_and_the_ones_it_names_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).await.expect("open");
+        let mut conn = store.connection().await.expect("connection");
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await
+            .expect("pragma");
+        let key = ProjectKey::new("星河").expect("key");
+        let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        create_uninitiated(&mut conn, &key, "星河", None, 1, at)
+            .await
+            .expect("project");
+        // Reports 10..=15 (their message = their thread), each with an open item; 12 closed.
+        for (thread, engineer) in [
+            (10, "张三"),
+            (11, "李四"),
+            (12, "李四"),
+            (13, "李四"),
+            (14, "张三"),
+            (15, "王五"),
+        ] {
+            sqlx::query(
+                "INSERT INTO reports (id, message, project, engineer, result, contact, method,
+                                      content, priority, reported_at)
+                 VALUES (?1, ?1, '星河', ?2, '问题遗留', '王工', '电话', 'x', '一般', '2026-11-02')",
+            )
+            .bind(thread)
+            .bind(engineer)
+            .execute(&mut *conn)
+            .await
+            .expect("report");
+            sqlx::query(
+                "INSERT INTO open_items (report, project, engineer, description, priority, opened_at,
+                                         status)
+                 VALUES (?1, '星河', ?2, 'x', '一般', '2026-11-02',
+                         CASE ?1 WHEN 12 THEN 'closed' ELSE 'open' END)",
+            )
+            .bind(thread)
+            .bind(engineer)
+            .execute(&mut *conn)
+            .await
+            .expect("item");
+        }
+        let (project, open) = get_with_open_items(&mut conn, &key, "张三", &[11, 12, 99])
+            .await
+            .expect("read");
+        assert!(project.is_some());
+        let threads: Vec<i64> = open.iter().map(|o| o.thread).collect();
+        assert_eq!(
+            threads,
+            vec![10, 11, 14],
+            "own (10, 14) and named open (11)"
+        );
+        let (_, none) = get_with_open_items(&mut conn, &key, "赵六", &[])
+            .await
+            .expect("read");
+        assert!(none.is_empty());
+    }
 }
