@@ -437,16 +437,23 @@ async fn tracking_of(
     if !access::may_see_tracking(cx.sender, &owner.name) {
         return Ok(cx.not_authorized(access::TRACKING_ASKERS));
     }
-    let total = query_data::tracking_count(conn, &owner.name).await?;
-    let rows = query_data::tracking_latest(conn, &owner.name, REPLY_ROWS as i64).await?;
+    // One row more than a reply holds, to know whether there were more (counting a table of
+    // 600,000 rows would cost more than the rest of the answer).
+    let mut rows = query_data::tracking_latest(conn, &owner.name, READ_ROWS).await?;
+    let more = rows.len() > REPLY_ROWS;
+    if more {
+        rows.remove(0);
+    }
     let inline = rows.len().min(super::render::INLINE_ROWS);
     let mut page = Page::new(
         format!("项目跟踪表：{}（第十六条）", owner.name),
-        vec![if rows.len() as i64 >= total {
-            format!("共 {total} 行；邮件中是最近 {inline} 行，完整的项目跟踪表见附件。")
+        vec![if more {
+            format!(
+                "超过 {REPLY_ROWS} 行；邮件中是最近 {inline} 行，附件中是最近 {REPLY_ROWS} 行。完整的项目跟踪表请系统管理员导出（report tracking）。"
+            )
         } else {
             format!(
-                "共 {total} 行；邮件中是最近 {inline} 行，附件中是最近 {} 行。完整的项目跟踪表请系统管理员导出（report tracking）。",
+                "共 {} 行；邮件中是最近 {inline} 行，完整的项目跟踪表见附件。",
                 rows.len()
             )
         }],

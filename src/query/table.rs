@@ -11,7 +11,7 @@ pub const INLINE_ROWS: usize = 20;
 /// due within 100 ms of the mail being read (issue 14), and a 项目跟踪表 of a million-mail
 /// archive has 200,000 rows: reading them and writing them to a workbook takes seconds, and the
 /// workbook would pass mail servers' attachment limits. The whole table is `report tracking`.
-pub const REPLY_ROWS: usize = 1_000;
+pub const REPLY_ROWS: usize = 500;
 
 /// One cell of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -196,17 +196,6 @@ pub async fn tracking_latest(
     Ok(rows.into_iter().map(|r| r.row).collect())
 }
 
-/// Rows in `owner`'s 项目跟踪表 (counted on the index of reports by project).
-pub async fn tracking_count(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar!(
-        "SELECT count(*) FROM projects p JOIN reports r ON r.project = p.key
-         WHERE p.first_presales = ?",
-        owner
-    )
-    .fetch_one(conn)
-    .await?)
-}
-
 /// The project's newest `limit` accepted reports, oldest of them first.
 pub async fn reports_latest(
     conn: &mut SqliteConnection,
@@ -286,7 +275,7 @@ pub async fn uninitiated_of(
 
 #[cfg(test)]
 mod tests {
-    use super::{Whose, open_items, tracking_count, tracking_latest};
+    use super::{Whose, open_items, tracking_latest};
     use crate::store::Store;
 
     /// A store with projects `p0` (张三's) and `p1` (李四's) and `n` reports alternating
@@ -360,7 +349,6 @@ mod tests {
         let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
         assert_eq!(contents, ["第4次", "第6次", "第8次"]);
         assert!(rows.iter().all(|r| r.owner == "张三" && r.project == "p0"));
-        assert_eq!(tracking_count(&mut conn, "张三").await.expect("count"), 5);
     }
 
     #[tokio::test]
