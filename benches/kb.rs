@@ -1,7 +1,8 @@
 //! The knowledge-base benchmark (queries.md §2: `kb search` ≤ 50 ms at 1,000,000 entries): the
 //! `kb` FTS5 table filled straight in SQLite with varied Chinese text, then `store::kb::search`
-//! timed for a common word, two words (AND), and a long word with a 2-character one (the LIKE
-//! path), and a query by mail (`查询-知识库-…`) handled by the engine. Run:
+//! timed for a common word, a rare one, several words (AND), a word in no entry, 1–2-character
+//! words alone (the LIKE path) and beside a long one, and a query by mail (`查询-知识库-…`)
+//! handled by the engine. Run:
 //! `cargo bench --bench kb`; size from `SUPPORTBOT_BENCH_KB` (default 1000000). Never a test:
 //! it prints figures, it asserts nothing about time.
 
@@ -69,11 +70,18 @@ fn main() {
             kb::count(&mut conn).await.expect("count"),
             t.elapsed().as_secs_f64()
         );
-        let searches: [&[&str]; 4] = [
+        // Kinds of words: common (a tenth of the entries), rare (a few dozen), several (AND),
+        // one in no entry, 1–2 characters alone (LIKE only) and beside a long one.
+        let searches: [&[&str]; 9] = [
             &["审计日志"],
-            &["审计日志", "研发定位"],
-            &["证书过期", "导出"],
             &["客户996号反馈证书过期"],
+            &["审计日志", "研发定位"],
+            &["证书过期", "导出", "研发"],
+            &["不存在的问题"],
+            &["导出"],
+            &["日"],
+            &["证书过期", "导出"],
+            &["不在"],
         ];
         for words in searches {
             let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();

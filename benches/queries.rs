@@ -13,14 +13,15 @@ use supportbot::engine::Engine;
 const PEOPLE: &str = include_str!("../config/default.toml");
 
 /// Fills the database: `n` mails, 60 % of them accepted reports over 2,000 projects, 5 %
-/// complaints, a 问题遗留 in every seventh report.
+/// complaints, a 问题遗留 in every seventh report. `{projects}`, `{complaints}`, `{open}` and
+/// `{engineer}` are the shape's ([`Shape`]).
 const FILL: &str = "
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?1)
 INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons, flags, project,
                       event_at, handled_at)
-SELECT i, 'm' || i || '@bench', '客户沟通-项目' || (i % 2000) || '-张三', 'zhangsan@example.com',
-       CASE WHEN i % 100 < 60 THEN 'report' WHEN i % 100 < 65 THEN 'complaint' ELSE 'ordinary' END,
-       CASE WHEN i % 100 < 65 THEN 'accepted' ELSE 'ignored' END, '[]', '[]', 'p' || (i % 2000),
+SELECT i, 'm' || i || '@bench', '客户沟通-项目' || (i % {projects}) || '-张三', 'zhangsan@example.com',
+       CASE WHEN i % 100 < 60 THEN 'report' WHEN i % 100 < {complaints} THEN 'complaint' ELSE 'ordinary' END,
+       CASE WHEN i % 100 < {complaints} THEN 'accepted' ELSE 'ignored' END, '[]', '[]', 'p' || (i % {projects}),
        strftime('%Y-%m-%dT%H:%M:%SZ', 1767225600 + i * 30, 'unixepoch'),
        strftime('%Y-%m-%dT%H:%M:%SZ', 1767225600 + i * 30, 'unixepoch')
 FROM seq;
@@ -28,10 +29,10 @@ INSERT INTO projects (key, name, status, responsible_sales, first_presales, seco
                       created_at, message)
 SELECT 'p' || k, '项目' || k || '号', 'initiated', '孙丽',
        CASE k % 3 WHEN 0 THEN '张三' WHEN 1 THEN '李四' ELSE '王五' END, NULL, '2026-01-01T00:00:00Z', 1
-FROM (WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k < 1999) SELECT k FROM s);
+FROM (WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k < {projects} - 1) SELECT k FROM s);
 INSERT INTO reports (message, project, engineer, result, contact, method, content, leftover,
                      priority, reported_at)
-SELECT id, project, '张三', CASE WHEN id % 7 = 0 THEN '问题遗留' ELSE '成功' END, '客户王工', '电话',
+SELECT id, project, {engineer}, CASE WHEN id % {open} = 0 THEN '问题遗留' ELSE '成功' END, '客户王工', '电话',
        '确认客户防火墙放行 3389 端口并配置审计策略', NULL, '一般', event_at
 FROM messages WHERE kind = 'report';
 INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
@@ -44,14 +45,61 @@ INSERT INTO complaint_counts (target, month, n)
 SELECT target, month, count(*) FROM complaints WHERE status = 'active' GROUP BY target, month;
 ";
 
+/// The shape of the generated archive.
+struct Shape {
+    /// Projects the mail is spread over.
+    projects: u32,
+    /// `i % 100` below this (from 60) is a complaint.
+    complaints: u32,
+    /// Every `open`-th report leaves an open item.
+    open: u32,
+    /// SQL for a report's engineer (from its `id`).
+    engineer: &'static str,
+}
+
+/// 2,000 projects, one engineer reporting, 5 % complaints, an open item every seventh report.
+const SPREAD: Shape = Shape {
+    projects: 2000,
+    complaints: 65,
+    open: 7,
+    engineer: "'张三'",
+};
+
+/// Skewed (issue 13): one project, 3 engineers, 20 % complaints, an open item every other
+/// report.
+const SKEWED: Shape = Shape {
+    projects: 1,
+    complaints: 80,
+    open: 2,
+    engineer: "CASE id % 3 WHEN 0 THEN '张三' WHEN 1 THEN '李四' ELSE '王五' END",
+};
+
+/// A query mail from `who` (`名 <address>`) asking `subject`.
+fn query_mail(who: &str, subject: &str, i: usize) -> Vec<u8> {
+    format!(
+        "From: {who}\r\nTo: supportbot@example.com\r\nSubject: {subject}\r\n\
+         Date: Sun, 20 Dec 2026 09:00:00 +0800\r\nMessage-ID: <q-bench-{i}@example.com>\r\n\r\n"
+    )
+    .into_bytes()
+}
+
 fn main() {
     let n: i64 = std::env::var("SUPPORTBOT_BENCH_MAILS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
+    let skewed = std::env::var("SUPPORTBOT_BENCH_SKEWED").is_ok_and(|v| v == "1");
+    let shape = if skewed { SKEWED } else { SPREAD };
+    let fill = FILL
+        .replace("{projects}", &shape.projects.to_string())
+        .replace("{complaints}", &shape.complaints.to_string())
+        .replace("{open}", &shape.open.to_string())
+        .replace("{engineer}", shape.engineer);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::from_toml(PEOPLE).expect("config");
     config.database_path = dir.path().join("bench.db");
+    config.limits.replies_per_recipient_hour = u32::MAX;
+    config.limits.replies_per_recipient_day = u32::MAX;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -60,7 +108,7 @@ fn main() {
         let engine = Engine::open(Arc::new(config)).await.expect("open");
         let t = Instant::now();
         let mut tx = engine.store.begin().await.expect("tx");
-        for stmt in FILL.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+        for stmt in fill.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
             sqlx::query(sqlx::AssertSqlSafe(stmt.to_string()))
                 .bind(n)
                 .execute(&mut *tx)
@@ -76,7 +124,12 @@ fn main() {
             .await
             .expect("checkpoint");
         println!(
-            "queries benchmark: {n} mails generated in {:.1} s",
+            "queries benchmark: {n} mails ({}) generated in {:.1} s",
+            if skewed {
+                "skewed: one project, 3 engineers, 20 % complaints, an open item every other report"
+            } else {
+                "2,000 projects, 5 % complaints, an open item every seventh report"
+            },
             t.elapsed().as_secs_f64()
         );
         let mut conn = engine.store.connection().await.expect("reader");
@@ -141,6 +194,52 @@ fn main() {
                 );
             }
             None => println!("monthly digest: no occurrence at {now} (calendar has no such year)"),
+        }
+        drop(conn);
+
+        // Queries by mail (queries.md §1, issue 14: answered ≤ 100 ms after the mail is read):
+        // the bot's part — reading the mail, the access check, the data, rendering, queuing the
+        // reply (with its .xlsx) — one mail at a time through the engine, median of 5.
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 20, 1, 0, 0)
+            .single()
+            .expect("date");
+        let zhang = "张三 <zhangsan@example.com>";
+        let manager = "王芳 <wangfang@example.com>";
+        let queries: [(&str, &str); 10] = [
+            (zhang, "帮助"),
+            (zhang, "查询-p0"),
+            (zhang, "查询-我的跟踪表"),
+            (manager, "查询-跟踪表-张三"),
+            (manager, "查询-投诉统计"),
+            (zhang, "查询-投诉统计-2026-06"),
+            (manager, "查询-遗留问题"),
+            (zhang, "查询-遗留问题"),
+            (zhang, "查询-待办"),
+            (zhang, "查询-知识库-防火墙放行 审计"),
+        ];
+        let mut i = 0;
+        for (who, subject) in queries {
+            let mut times = Vec::new();
+            let mut outcome = "";
+            for _ in 0..5 {
+                i += 1;
+                let raw = query_mail(who, subject, i);
+                let t = Instant::now();
+                let handled = engine.handle(&raw, now).await.expect("handled");
+                times.push(t.elapsed());
+                if let supportbot::engine::Handled::Recorded { outcome: o, .. } = handled {
+                    outcome = o;
+                }
+            }
+            times.sort();
+            let secs = times[times.len() / 2].as_secs_f64();
+            let asker = who.split(' ').next().unwrap_or(who);
+            time(
+                &format!("by mail {subject} ({asker}, {outcome})"),
+                secs,
+                floor,
+            );
         }
     });
 }

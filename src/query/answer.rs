@@ -3,18 +3,21 @@
 
 use super::Query;
 use super::access::{self, Scope};
-use super::render::{Cell, Page, Reply, Section, closest, excerpt};
+use super::render::{Cell, Page, REPLY_ROWS, Reply, Section, closest, excerpt};
 use crate::config::Config;
 use crate::directory::Person;
 use crate::mail::OutgoingKind;
 use crate::parse::{ProjectKey, SubjectKind};
 use crate::rules::Outcome;
-use crate::store::{self, kb, parse_ts, queries, query_data, tracking};
+use crate::store::{self, kb, parse_ts, queries, query_data};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 /// Entries a knowledge-base answer lists (queries.md §2).
 pub const KB_HITS: i64 = 10;
+
+/// Rows read for a table of a reply: one more than it holds, to know whether there were more.
+const READ_ROWS: i64 = REPLY_ROWS as i64 + 1;
 
 /// What a query mail gets.
 #[derive(Debug, Clone)]
@@ -231,8 +234,8 @@ async fn project(
         ],
     );
     page.xlsx_name = format!("{}.xlsx", p.name);
-    let reports = queries::reports(conn, &key).await?;
-    let mut s = Section::new(
+    let reports = query_data::reports_latest(conn, &key, READ_ROWS).await?;
+    page.sections.push(Section::bounded(
         "跟踪记录（第十六条）",
         &["日期", "技服人员", "结果", "沟通的具体问题", "编号"],
         reports
@@ -247,10 +250,9 @@ async fn project(
                 ])
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
-    );
-    s.keep_last = true;
-    page.sections.push(s);
-    let open = query_data::open_items(conn, Some(&key)).await?;
+        true,
+    ));
+    let open = query_data::open_items(conn, query_data::Whose::Project(&key), READ_ROWS).await?;
     page.sections.push(open_section(
         cx,
         "未关闭的遗留问题（第十七条）",
@@ -291,8 +293,8 @@ async fn project(
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
     ));
-    let complaints = queries::complaints(conn, &key).await?;
-    page.sections.push(Section::new(
+    let complaints = query_data::complaints_latest(conn, &key, READ_ROWS).await?;
+    page.sections.push(Section::bounded(
         "投诉（第十三条）",
         &["日期", "投诉人", "被投诉人", "计入月份", "状态"],
         complaints
@@ -312,6 +314,7 @@ async fn project(
                 ])
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
+        true,
     ));
     Ok((page, Ok(ProjectKey::new(&key))))
 }
@@ -365,7 +368,7 @@ fn open_section(
             Ok(row)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Section::new(title, &headers, rows))
+    Ok(Section::bounded(title, &headers, rows, false))
 }
 
 async fn tasks(
@@ -434,14 +437,26 @@ async fn tracking_of(
     if !access::may_see_tracking(cx.sender, &owner.name) {
         return Ok(cx.not_authorized(access::TRACKING_ASKERS));
     }
-    let rows = tracking::tracking(conn, Some(&owner.name)).await?;
+    // One row more than a reply holds, to know whether there were more (counting a table of
+    // 600,000 rows would cost more than the rest of the answer).
+    let mut rows = query_data::tracking_latest(conn, &owner.name, READ_ROWS).await?;
+    let more = rows.len() > REPLY_ROWS;
+    if more {
+        rows.remove(0);
+    }
+    let inline = rows.len().min(super::render::INLINE_ROWS);
     let mut page = Page::new(
         format!("项目跟踪表：{}（第十六条）", owner.name),
-        vec![format!(
-            "共 {} 行；邮件中是最近 {} 行，完整的项目跟踪表见附件。",
-            rows.len(),
-            rows.len().min(super::render::INLINE_ROWS)
-        )],
+        vec![if more {
+            format!(
+                "超过 {REPLY_ROWS} 行；邮件中是最近 {inline} 行，附件中是最近 {REPLY_ROWS} 行。完整的项目跟踪表请系统管理员导出（report tracking）。"
+            )
+        } else {
+            format!(
+                "共 {} 行；邮件中是最近 {inline} 行，完整的项目跟踪表见附件。",
+                rows.len()
+            )
+        }],
     );
     let shown = &rows[rows.len().saturating_sub(super::render::INLINE_ROWS)..];
     page.sections.push(Section::new(
@@ -520,13 +535,18 @@ async fn open_items(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<
     let Some(scope) = access::presales_scope(cx.sender) else {
         return Ok(cx.not_authorized(access::PRESALES_ASKERS));
     };
-    let mut items = query_data::open_items(conn, None).await?;
-    if let Scope::Own(me) = &scope {
-        items.retain(|o| &o.engineer == me || o.first_presales.as_deref() == Some(me.as_str()));
-    }
+    let whose = match &scope {
+        Scope::Own(me) => query_data::Whose::Presales(me),
+        Scope::All => query_data::Whose::All,
+    };
+    let items = query_data::open_items(conn, whose, READ_ROWS).await?;
     let mut page = Page::new(
         "未关闭的遗留问题（第十七条）",
-        vec![format!("共 {} 项，最早的在前。", items.len())],
+        vec![if items.len() > REPLY_ROWS {
+            format!("超过 {REPLY_ROWS} 项，最早的在前。")
+        } else {
+            format!("共 {} 项，最早的在前。", items.len())
+        }],
     );
     page.xlsx_name = "遗留问题.xlsx".into();
     page.sections
@@ -555,21 +575,22 @@ async fn todo(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<Page> 
             ]);
         }
     }
-    for o in query_data::open_items(conn, None).await? {
-        if o.engineer == me {
-            let due = cx.sla(o.response_due.as_deref(), o.resolution_due.as_deref())?;
-            let state = match due {
-                Cell::Alert(t) => Cell::Alert(t),
-                other => Cell::Text(format!("未关闭，{}", other.text())),
-            };
-            rows.push(vec![
-                tag(o.thread).into(),
-                "遗留问题".into(),
-                o.project_name.clone().into(),
-                state,
-                "解决后回复「已解决」，或发送解决它的客户沟通报告".into(),
-            ]);
-        }
+    let mut mine = query_data::open_items(conn, query_data::Whose::Engineer(me), READ_ROWS).await?;
+    let more_items = mine.len() > REPLY_ROWS;
+    mine.truncate(REPLY_ROWS);
+    for o in mine {
+        let due = cx.sla(o.response_due.as_deref(), o.resolution_due.as_deref())?;
+        let state = match due {
+            Cell::Alert(t) => Cell::Alert(t),
+            other => Cell::Text(format!("未关闭，{}", other.text())),
+        };
+        rows.push(vec![
+            tag(o.thread).into(),
+            "遗留问题".into(),
+            o.project_name.clone().into(),
+            state,
+            "解决后回复「已解决」，或发送解决它的客户沟通报告".into(),
+        ]);
     }
     for p in query_data::uninitiated_of(conn, me).await? {
         rows.push(vec![
@@ -604,6 +625,11 @@ async fn todo(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<Page> 
         format!("{}的待办", cx.sender.name),
         vec![if rows.is_empty() {
             "目前没有等您处理的事项。".to_string()
+        } else if more_items {
+            format!(
+                "共 {} 项（未关闭的遗留问题超过 {REPLY_ROWS} 项，只列出最早的 {REPLY_ROWS} 项）。请在对应编号的邮件线程上回复。",
+                rows.len()
+            )
         } else {
             format!("共 {} 项。请在对应编号的邮件线程上回复。", rows.len())
         }],

@@ -5,7 +5,7 @@
 use crate::digest::esc;
 use crate::mail::outbound::Attachment;
 
-pub use super::table::{Cell, INLINE_ROWS, Section, highlight};
+pub use super::table::{Cell, INLINE_ROWS, REPLY_ROWS, Section, highlight};
 
 /// A reply before rendering.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -88,23 +88,155 @@ pub struct OpenLine {
     pub resolution_due: Option<String>,
 }
 
-/// Open items still open, oldest first; of one project (key) when given.
+/// Whose open items a query lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose<'a> {
+    /// Everyone's.
+    All,
+    /// One project's (key).
+    Project(&'a str),
+    /// Those someone reported or is 第一售前 of (a presales' own).
+    Presales(&'a str),
+    /// Those someone reported (what they owe: 查询-待办).
+    Engineer(&'a str),
+}
+
+/// Open items still open, oldest first, at most `limit` (the index on `opened_at` gives them in
+/// order, so only those are read).
 pub async fn open_items(
     conn: &mut SqliteConnection,
-    project: Option<&str>,
+    whose: Whose<'_>,
+    limit: i64,
 ) -> anyhow::Result<Vec<OpenLine>> {
+    if let Whose::Project(key) = whose {
+        return Ok(sqlx::query_as!(
+            OpenLine,
+            r#"SELECT r.message AS thread, o.project, p.name AS project_name, p.first_presales,
+                      o.engineer, o.description, o.priority, o.opened_at, o.response_due,
+                      o.resolution_due
+               FROM open_items o JOIN reports r ON r.id = o.report
+               JOIN projects p ON p.key = o.project
+               WHERE o.project = ? AND o.status = 'open'
+               ORDER BY o.opened_at, o.id LIMIT ?"#,
+            key,
+            limit
+        )
+        .fetch_all(conn)
+        .await?);
+    }
+    let (person, or_first_presales) = match whose {
+        Whose::Presales(name) => (Some(name), true),
+        Whose::Engineer(name) => (Some(name), false),
+        Whose::All | Whose::Project(_) => (None, false),
+    };
     Ok(sqlx::query_as!(
         OpenLine,
         r#"SELECT r.message AS thread, o.project, p.name AS project_name, p.first_presales,
                   o.engineer, o.description, o.priority, o.opened_at, o.response_due,
                   o.resolution_due
            FROM open_items o JOIN reports r ON r.id = o.report JOIN projects p ON p.key = o.project
-           WHERE o.status = 'open' AND (?1 IS NULL OR o.project = ?1)
-           ORDER BY o.opened_at, o.id"#,
-        project
+           WHERE o.status = 'open'
+             AND (?1 IS NULL OR o.engineer = ?1 OR (?2 AND p.first_presales = ?1))
+           ORDER BY o.opened_at, o.id LIMIT ?3"#,
+        person,
+        or_first_presales,
+        limit
     )
     .fetch_all(conn)
     .await?)
+}
+
+/// The newest `limit` rows of `owner`'s 项目跟踪表 (第十六条), in report order (date, then
+/// report). Read from the newest report backwards, stopping at `limit`: a whole table can hold
+/// hundreds of thousands of rows ([`super::tracking::tracking`] reads all of them).
+pub async fn tracking_latest(
+    conn: &mut SqliteConnection,
+    owner: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<super::tracking::TrackingRow>> {
+    struct Row {
+        id: i64,
+        row: super::tracking::TrackingRow,
+    }
+    // NOTE: CROSS JOIN fixes the join order (SQLite's documented rule): reports newest first
+    // by rowid, so the LIMIT ends the walk; otherwise the planner starts from the owner's
+    // projects and sorts every row of the table.
+    let rows = sqlx::query!(
+        r#"SELECT r.id, p.first_presales AS "owner!", p.key AS "project!", p.name AS project_name,
+                  m.event_at AS date, r.engineer, r.result, r.content, m.dedup_key AS message_id,
+                  r.contact, r.method, r.leftover
+           FROM reports r CROSS JOIN projects p CROSS JOIN messages m
+           WHERE p.key = r.project AND m.id = r.message AND p.first_presales = ?
+           ORDER BY r.id DESC LIMIT ?"#,
+        owner,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut rows: Vec<Row> = rows
+        .into_iter()
+        .map(|r| Row {
+            id: r.id,
+            row: super::tracking::TrackingRow {
+                owner: r.owner,
+                project: r.project,
+                project_name: r.project_name,
+                date: r.date,
+                engineer: r.engineer,
+                result: r.result,
+                content: r.content,
+                message_id: r.message_id,
+                contact: r.contact,
+                method: r.method,
+                leftover: r.leftover,
+            },
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.row.date, a.id).cmp(&(&b.row.date, b.id)));
+    Ok(rows.into_iter().map(|r| r.row).collect())
+}
+
+/// The project's newest `limit` accepted reports, oldest of them first.
+pub async fn reports_latest(
+    conn: &mut SqliteConnection,
+    key: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<super::queries::ReportLine>> {
+    let mut rows = sqlx::query_as!(
+        super::queries::ReportLine,
+        "SELECT m.event_at AS date, r.engineer, r.result, r.content, r.message AS thread
+         FROM reports r JOIN messages m ON m.id = r.message WHERE r.project = ?
+         ORDER BY r.reported_at DESC, r.id DESC LIMIT ?",
+        key,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.reverse();
+    rows.sort_by(|a, b| a.date.cmp(&b.date));
+    Ok(rows)
+}
+
+/// The project's newest `limit` complaints, oldest of them first.
+pub async fn complaints_latest(
+    conn: &mut SqliteConnection,
+    key: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<super::queries::ComplaintLine>> {
+    // NOTE: `+project` keeps SQLite off the index on project: walking complaints newest first
+    // stops at the LIMIT, where the index would hand every complaint of a busy project to a
+    // sort.
+    let mut rows = sqlx::query_as!(
+        super::queries::ComplaintLine,
+        "SELECT filed_at, complainant, target, month, status FROM complaints
+         WHERE +project = ? ORDER BY id DESC LIMIT ?",
+        key,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.reverse();
+    Ok(rows)
 }
 
 /// Fault orders not yet finished (someone owes a step), oldest first.
@@ -139,4 +271,118 @@ pub async fn uninitiated_of(
     )
     .fetch_all(conn)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Whose, open_items, tracking_latest};
+    use crate::store::Store;
+
+    /// A store with projects `p0` (张三's) and `p1` (李四's) and `n` reports alternating
+    /// between them, each leaving an open item; report `i` is dated `i` minutes after
+    /// midnight, and item `i` opened in reverse order (the last one first).
+    async fn archive(n: i64) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).await.expect("open");
+        let mut conn = store.connection().await.expect("connection");
+        sqlx::raw_sql(
+            "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons, flags,
+                                   event_at, handled_at)
+             VALUES (1000, 'init', '立项', 'a', 'initiation', 'accepted', '[]', '[]',
+                     '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+             INSERT INTO projects (key, name, status, first_presales, created_at, message)
+             VALUES ('p0', '零号项目', 'initiated', '张三', '2026-01-01T00:00:00Z', 1000),
+                    ('p1', '一号项目', 'initiated', '李四', '2026-01-01T00:00:00Z', 1000);",
+        )
+        .execute(&mut *conn)
+        .await
+        .expect("projects");
+        for i in 0..n {
+            let at = format!("2026-01-02T{:02}:{:02}:00Z", i / 60, i % 60);
+            let opened = format!("2026-01-03T{:02}:{:02}:00Z", (n - i) / 60, (n - i) % 60);
+            let project = format!("p{}", i % 2);
+            sqlx::query(
+                "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons,
+                                       flags, project, event_at, handled_at)
+                 VALUES (?1, 'm' || ?1, 's', 'a', 'report', 'accepted', '[]', '[]', ?2, ?3, ?3)",
+            )
+            .bind(i)
+            .bind(&project)
+            .bind(&at)
+            .execute(&mut *conn)
+            .await
+            .expect("message");
+            let report = sqlx::query(
+                "INSERT INTO reports (message, project, engineer, result, contact, method, content,
+                                      priority, reported_at)
+                 VALUES (?, ?, '张三', '问题遗留', '王工', '电话', ?, '一般', ?)",
+            )
+            .bind(i)
+            .bind(&project)
+            .bind(format!("第{i}次"))
+            .bind(&at)
+            .execute(&mut *conn)
+            .await
+            .expect("report")
+            .last_insert_rowid();
+            sqlx::query(
+                "INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
+                 VALUES (?, ?, ?, '遗留', '一般', ?)",
+            )
+            .bind(report)
+            .bind(&project)
+            .bind(if i % 2 == 0 { "张三" } else { "李四" })
+            .bind(&opened)
+            .execute(&mut *conn)
+            .await
+            .expect("item");
+        }
+        drop(conn);
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_tracking_reply_reads_the_newest_rows_of_the_table_in_report_order() {
+        let (_dir, store) = archive(10).await;
+        let mut conn = store.connection().await.expect("connection");
+        let rows = tracking_latest(&mut conn, "张三", 3).await.expect("rows");
+        let contents: Vec<&str> = rows.iter().map(|r| r.content.as_str()).collect();
+        assert_eq!(contents, ["第4次", "第6次", "第8次"]);
+        assert!(rows.iter().all(|r| r.owner == "张三" && r.project == "p0"));
+    }
+
+    #[tokio::test]
+    async fn open_items_are_read_oldest_first_up_to_the_bound_for_whom_they_concern() {
+        let (_dir, store) = archive(10).await;
+        let mut conn = store.connection().await.expect("connection");
+        let oldest = |items: Vec<super::OpenLine>| -> Vec<String> {
+            items.into_iter().map(|o| o.opened_at).collect()
+        };
+        let all = oldest(open_items(&mut conn, Whose::All, 3).await.expect("all"));
+        assert_eq!(
+            all,
+            [
+                "2026-01-03T00:01:00Z",
+                "2026-01-03T00:02:00Z",
+                "2026-01-03T00:03:00Z"
+            ]
+        );
+        let own = open_items(&mut conn, Whose::Engineer("张三"), 100)
+            .await
+            .expect("own");
+        assert_eq!(own.len(), 5);
+        assert!(own.iter().all(|o| o.engineer == "张三"));
+        // 李四's own: those 李四 reported, and those on p1, whose 第一售前 李四 is.
+        let presales = open_items(&mut conn, Whose::Presales("李四"), 100)
+            .await
+            .expect("presales");
+        assert!(presales.iter().all(|o| o.project == "p1") && presales.len() == 5);
+        let project = open_items(&mut conn, Whose::Project("p0"), 2)
+            .await
+            .expect("project");
+        assert_eq!(
+            oldest(project),
+            ["2026-01-03T00:02:00Z", "2026-01-03T00:04:00Z"]
+        );
+    }
 }
