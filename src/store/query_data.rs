@@ -223,13 +223,12 @@ pub async fn complaints_latest(
     key: &str,
     limit: i64,
 ) -> anyhow::Result<Vec<super::queries::ComplaintLine>> {
-    // NOTE: `+project` keeps SQLite off the index on project: walking complaints newest first
-    // stops at the LIMIT, where the index would hand every complaint of a busy project to a
-    // sort.
+    // NOTE: the index on (project, id) hands the project's complaints over newest first, so
+    // the walk stops at the LIMIT without a sort or a look at other projects' complaints.
     let mut rows = sqlx::query_as!(
         super::queries::ComplaintLine,
         "SELECT filed_at, complainant, target, month, status FROM complaints
-         WHERE +project = ? ORDER BY id DESC LIMIT ?",
+         WHERE project = ? ORDER BY id DESC LIMIT ?",
         key,
         limit
     )
