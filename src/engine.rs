@@ -126,8 +126,12 @@ pub async fn handle_in_batch(
     later: &mut Deferred,
 ) -> anyhow::Result<Handled> {
     let subject = parse_subject(&mail.subject);
-    if subject.tag.is_none() && subject.is_reply {
-        // The thread is looked up by Message-ID, the bot's replies' too: they must be written.
+    if subject.tag.is_none()
+        && subject.is_reply
+        && later.holds_reply_among(mail.references.iter().chain(&mail.in_reply_to))
+    {
+        // The thread is looked up by Message-ID, the bot's replies' too: the one it answers
+        // must be written.
         later.flush_outbox(conn).await?;
     }
     // The body is read once, here: facts are loaded from its fields and the rules decide on them.
@@ -407,9 +411,9 @@ async fn apply(
                     .iter()
                     .any(|e| matches!(e, Effect::OpenItem { .. }));
                 if opens_item {
-                    // The open item needs the report's id: written now, after what is held
-                    // (so reports keep their order).
-                    a.later.flush(conn).await?;
+                    // The open item needs the report's id: written now, after the reports
+                    // held (so reports keep their order).
+                    a.later.flush_reports(conn).await?;
                     report = Some(tracking::add_report(conn, a.message, row, a.at).await?);
                 } else {
                     a.later.report(a.message, row, a.at);
@@ -522,7 +526,8 @@ async fn apply(
                 to: rules::FaultState::Closed,
                 ..
             } => {
-                a.later.flush(conn).await?;
+                // Its line may read this mail's report: the held reports and lines first.
+                a.later.flush_kb(conn).await?;
                 store::kb::index_effects(conn, id, std::slice::from_ref(e)).await?;
             }
             _ => {}

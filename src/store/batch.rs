@@ -9,7 +9,7 @@
 //!
 //! What is held: `reports` rows whose id nobody needs (no open item hangs on them), their
 //! 知识库 lines, `not_sent` outbox rows (`replay` without `--send`), item history lines and
-//! audit lines. The engine flushes (all of it, or the outbox) before anything in the same
+//! audit lines. The engine flushes (all of it, or the tables concerned) before anything in the same
 //! transaction reads or writes those tables directly: a reply looked up by the bot's
 //! Message-ID reads the outbox, a query answer reads reports and the 知识库, an open item's
 //! report must have its id, a closed item's 知识库 line reads its closing report. The caller
@@ -30,6 +30,8 @@ pub struct Deferred {
     reports: Vec<Value>,
     kb_reports: Vec<i64>,
     outbox: Vec<Value>,
+    /// The Message-IDs of the held outbox rows.
+    outbox_ids: std::collections::HashSet<String>,
     history: Vec<Value>,
     audit: Vec<Value>,
 }
@@ -69,6 +71,7 @@ impl Deferred {
 
     /// Holds a reply recorded `not_sent` (as `outbox::record_not_sent` writes it).
     pub fn not_sent(&mut self, mail: &Outgoing, env: &Envelope<'_>) -> anyhow::Result<()> {
+        self.outbox_ids.insert(env.message_id.to_string());
         self.outbox.push(json!({
             "message": env.message,
             "kind": mail.kind.as_str(),
@@ -117,6 +120,15 @@ impl Deferred {
         Ok(())
     }
 
+    /// Whether a held outbox row has one of these Message-IDs (with or without brackets).
+    pub fn holds_reply_among<'a>(&self, ids: impl IntoIterator<Item = &'a String>) -> bool {
+        !self.outbox_ids.is_empty()
+            && ids.into_iter().any(|id| {
+                self.outbox_ids
+                    .contains(&format!("<{}>", id.trim_matches(['<', '>'])))
+            })
+    }
+
     /// Writes the held outbox rows only (before a statement that reads or writes the outbox).
     pub async fn flush_outbox(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
         if self.outbox.is_empty() {
@@ -138,42 +150,13 @@ impl Deferred {
         .execute(&mut *conn)
         .await?;
         self.outbox.clear();
+        self.outbox_ids.clear();
         Ok(())
     }
 
     /// Writes everything held, one statement per table: reports before their 知识库 lines.
     pub async fn flush(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
-        if !self.reports.is_empty() {
-            let rows = serde_json::to_string(&self.reports)?;
-            sqlx::query!(
-                "INSERT INTO reports (message, project, engineer, result, contact, method, content,
-                                      leftover, priority, communicated_at, reported_at)
-                 SELECT value ->> 'message', value ->> 'project', value ->> 'engineer',
-                        value ->> 'result', value ->> 'contact', value ->> 'method',
-                        value ->> 'content', value ->> 'leftover', value ->> 'priority',
-                        value ->> 'communicated_at', value ->> 'reported_at'
-                 FROM json_each(?) ORDER BY key",
-                rows
-            )
-            .execute(&mut *conn)
-            .await?;
-            self.reports.clear();
-        }
-        if !self.kb_reports.is_empty() {
-            let messages = serde_json::to_string(&self.kb_reports)?;
-            // The same line as `kb::index_effects` writes for a report, for many at once.
-            sqlx::query!(
-                "INSERT INTO kb (text, source, project, date, engineer, thread)
-                 SELECT r.content, 'report', r.project, m.event_at, r.engineer, r.message
-                 FROM json_each(?) j JOIN reports r ON r.message = j.value
-                 JOIN messages m ON m.id = r.message
-                 WHERE trim(r.content) <> '' ORDER BY j.key",
-                messages
-            )
-            .execute(&mut *conn)
-            .await?;
-            self.kb_reports.clear();
-        }
+        self.flush_kb(conn).await?;
         self.flush_outbox(conn).await?;
         if !self.history.is_empty() {
             let rows = serde_json::to_string(&self.history)?;
@@ -201,6 +184,50 @@ impl Deferred {
             .execute(&mut *conn)
             .await?;
             self.audit.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the held reports, then their 知识库 lines (before a statement that writes the
+    /// 知识库 or reads a held report).
+    pub async fn flush_kb(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        self.flush_reports(conn).await?;
+        if !self.kb_reports.is_empty() {
+            let messages = serde_json::to_string(&self.kb_reports)?;
+            // The same line as `kb::index_effects` writes for a report, for many at once.
+            sqlx::query!(
+                "INSERT INTO kb (text, source, project, date, engineer, thread)
+                 SELECT r.content, 'report', r.project, m.event_at, r.engineer, r.message
+                 FROM json_each(?) j JOIN reports r ON r.message = j.value
+                 JOIN messages m ON m.id = r.message
+                 WHERE trim(r.content) <> '' ORDER BY j.key",
+                messages
+            )
+            .execute(&mut *conn)
+            .await?;
+            self.kb_reports.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the held reports only (before a report written now, which needs its id: reports
+    /// keep their order).
+    pub async fn flush_reports(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        if !self.reports.is_empty() {
+            let rows = serde_json::to_string(&self.reports)?;
+            sqlx::query!(
+                "INSERT INTO reports (message, project, engineer, result, contact, method, content,
+                                      leftover, priority, communicated_at, reported_at)
+                 SELECT value ->> 'message', value ->> 'project', value ->> 'engineer',
+                        value ->> 'result', value ->> 'contact', value ->> 'method',
+                        value ->> 'content', value ->> 'leftover', value ->> 'priority',
+                        value ->> 'communicated_at', value ->> 'reported_at'
+                 FROM json_each(?) ORDER BY key",
+                rows
+            )
+            .execute(&mut *conn)
+            .await?;
+            self.reports.clear();
         }
         Ok(())
     }
