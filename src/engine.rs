@@ -8,6 +8,7 @@ use crate::parse::{
     ComplaintFields, Fields, ParsedSubject, ProjectKey, SubjectClass, SubjectKind, parse_subject,
 };
 use crate::rules::{self, Decision, Effect, Facts, MailKind, ThreadItem};
+use crate::store::batch::Deferred;
 use crate::store::items::HistoryLine;
 use crate::store::{
     self, Store, complaints, items, messages, outbox, projects, satisfaction, tracking,
@@ -99,7 +100,7 @@ pub fn log(message_id: &str, handled: &Handled) {
     }
 }
 
-/// Handles one mail inside the caller's transaction (replay batches many per transaction).
+/// Handles one mail inside the caller's transaction, every row written before it returns.
 pub async fn handle_in(
     config: &Config,
     conn: &mut SqliteConnection,
@@ -107,11 +108,41 @@ pub async fn handle_in(
     now: DateTime<Utc>,
     replies: Replies,
 ) -> anyhow::Result<Handled> {
+    let mut later = Deferred::default();
+    let handled = handle_in_batch(config, conn, mail, now, replies, &mut later).await?;
+    later.flush(conn).await?;
+    Ok(handled)
+}
+
+/// [`handle_in`] for one mail of a batch (replay): the rows no later mail reads are held in
+/// `later` ([`store::batch`]) and written with the batch's; the caller flushes it before its
+/// commit.
+pub async fn handle_in_batch(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    mail: &Inbound,
+    now: DateTime<Utc>,
+    replies: Replies,
+    later: &mut Deferred,
+) -> anyhow::Result<Handled> {
     let subject = parse_subject(&mail.subject);
+    if subject.tag.is_none()
+        && subject.is_reply
+        && later.holds_reply_among(mail.references.iter().chain(&mail.in_reply_to))
+    {
+        // The thread is looked up by Message-ID, the bot's replies' too: the one it answers
+        // must be written.
+        later.flush_outbox(conn).await?;
+    }
     // The body is read once, here: facts are loaded from its fields and the rules decide on them.
     let fields = rules::read_body(config, mail);
     let mut facts = load_facts(config, conn, &subject, mail, &fields).await?;
     let mut d = decide_with_listing(config, conn, (mail, &subject, &fields), &mut facts).await?;
+    if matches!(d.kind, MailKind::Query | MailKind::Help) {
+        // A query's answer reads reports, histories and the 知识库, and its parts are set on
+        // its reply's outbox row: nothing of them may be held.
+        later.flush(conn).await?;
+    }
     let query_parts = crate::query::fill(config, conn, mail, &mut d, now).await?;
     let chain = facts.thread.as_ref().map(|t| t.chain);
     if let Some(chain) = chain
@@ -143,14 +174,15 @@ pub async fn handle_in(
         .as_deref()
         .and_then(|a| config.directory.by_email(a))
         .map_or("", |p| p.name.as_str());
-    apply(conn, id, mail, actor, &d).await?;
+    apply(conn, later, id, mail, actor, &d).await?;
     let answering = Answering {
         id,
         thread: thread.unwrap_or(id),
         mail,
     };
-    queue(config, conn, answering, &d, now, replies).await?;
+    queue(config, conn, later, answering, &d, now, replies).await?;
     if let Some(p) = query_parts {
+        later.flush_outbox(conn).await?;
         let reply = reply_message_id(config, mail, 0);
         store::query_data::set_parts(conn, &reply, &p.html, &p.attachments).await?;
     }
@@ -435,6 +467,8 @@ struct Applying<'a> {
     message: i64,
     at: DateTime<Utc>,
     actor: &'a str,
+    /// Rows held until the batch's end.
+    later: &'a mut Deferred,
 }
 
 /// An audit line: action and detail.
@@ -445,28 +479,40 @@ type Audit = Option<(&'static str, serde_json::Value)>;
 /// effects that return one.
 async fn apply(
     conn: &mut SqliteConnection,
+    later: &mut Deferred,
     id: i64,
     mail: &Inbound,
     actor: &str,
     d: &Decision,
 ) -> anyhow::Result<()> {
-    let a = Applying {
+    let mut a = Applying {
         message: id,
         at: mail.date,
         actor,
+        later,
     };
     // The report row an open item hangs on: the AddReport before it in the same decision.
     let mut report = None;
-    for e in &d.effects {
+    for (i, e) in d.effects.iter().enumerate() {
         let audit = match e {
-            Effect::InitiateProject(sheet) => initiate_project(&a, conn, sheet).await?,
+            Effect::InitiateProject(sheet) => initiate_project(&mut a, conn, sheet).await?,
             Effect::CreateUninitiated {
                 key,
                 name,
                 responsible_sales,
-            } => create_uninitiated(&a, conn, key, name, responsible_sales.as_deref()).await?,
+            } => create_uninitiated(&mut a, conn, key, name, responsible_sales.as_deref()).await?,
             Effect::AddReport(row) => {
-                report = Some(tracking::add_report(conn, a.message, row, a.at).await?);
+                let opens_item = d.effects[i..]
+                    .iter()
+                    .any(|e| matches!(e, Effect::OpenItem { .. }));
+                if opens_item {
+                    // The open item needs the report's id: written now, after the reports
+                    // held (so reports keep their order).
+                    a.later.flush_reports(conn).await?;
+                    report = Some(tracking::add_report(conn, a.message, row, a.at).await?);
+                } else {
+                    a.later.report(a.message, row, a.at);
+                }
                 None
             }
             Effect::OpenItem {
@@ -479,10 +525,10 @@ async fn apply(
                 let report =
                     report.ok_or_else(|| anyhow::anyhow!("open item without its report"))?;
                 let item = (project, engineer.as_str(), description.as_str());
-                open_item(&a, conn, report, item, priority, *due).await?
+                open_item(&mut a, conn, report, item, priority, *due).await?
             }
             Effect::CloseOpenItem { id: item, how } => {
-                close_open_item(&a, conn, *item, how).await?
+                close_open_item(&mut a, conn, *item, how).await?
             }
             Effect::AddComplaint {
                 project,
@@ -497,12 +543,14 @@ async fn apply(
             Effect::WithdrawComplaint {
                 id: complaint,
                 voided,
-            } => withdraw_complaint(&a, conn, *complaint, *voided).await?,
-            Effect::Notice { key, sent } => notice(&a, conn, key, *sent).await?,
+            } => withdraw_complaint(&mut a, conn, *complaint, *voided).await?,
+            Effect::Notice { key, sent } => notice(&mut a, conn, key, *sent).await?,
             Effect::FileImprovement { project, number } => {
-                file_improvement(&a, conn, project, *number).await?
+                file_improvement(&mut a, conn, project, *number).await?
             }
-            Effect::AddRdTime { request, hours } => add_rd_time(&a, conn, *request, *hours).await?,
+            Effect::AddRdTime { request, hours } => {
+                add_rd_time(&mut a, conn, *request, *hours).await?
+            }
             Effect::RdCostNotice { project } => {
                 items::add_rd_notice(conn, project, a.message).await?;
                 Some(("rd_cost_notice", json!({"project": project})))
@@ -516,7 +564,7 @@ async fn apply(
                 due,
             } => {
                 let filed = (text.as_str(), *attachments);
-                file_fault(&a, conn, project, priority, *state, filed, *due).await?
+                file_fault(&mut a, conn, project, priority, *state, filed, *due).await?
             }
             Effect::MoveFault {
                 id: item,
@@ -533,7 +581,7 @@ async fn apply(
                     conversion_proposed: *conversion_proposed,
                     note: note.as_deref(),
                 };
-                move_fault(&a, conn, *item, step).await?
+                move_fault(&mut a, conn, *item, step).await?
             }
             Effect::AnswerSatisfaction {
                 id: follow_up,
@@ -547,37 +595,55 @@ async fn apply(
                     json!({"satisfaction": follow_up, "answer": level.as_str(), "note": note}),
                 ))
             }
-            Effect::FileTask(task) => file_task(&a, conn, task).await?,
+            Effect::FileTask(task) => file_task(&mut a, conn, task).await?,
             Effect::MoveTask {
                 id: item,
                 from,
                 to,
                 change,
-            } => move_task(&a, conn, *item, (*from, *to), change).await?,
+            } => move_task(&mut a, conn, *item, (*from, *to), change).await?,
             Effect::FileBug { topic, missing } => {
                 items::add_bug(conn, a.message, topic, a.actor, missing, a.at).await?;
                 None
             }
         };
         if let Some((action, detail)) = audit {
-            store::audit(conn, a.at, a.message, action, detail).await?;
+            a.later.audit(a.at, a.message, action, detail)?;
         }
     }
-    store::kb::index_effects(conn, id, &d.effects).await?;
+    // The 知识库 (store::kb::index_effects): a report's line is held with its report; a closed
+    // item's or order's line reads rows and is written now, after what is held.
+    for e in &d.effects {
+        match e {
+            Effect::AddReport(_) => a.later.kb_report(id),
+            Effect::CloseOpenItem { .. }
+            | Effect::MoveFault {
+                to: rules::FaultState::Closed,
+                ..
+            } => {
+                // Its line may read this mail's report: the held reports and lines first.
+                a.later.flush_kb(conn).await?;
+                store::kb::index_effects(conn, id, std::slice::from_ref(e)).await?;
+            }
+            _ => {}
+        }
+    }
     Ok(())
 }
 
-/// One line of an item's history, by the mail's sender at the mail's date.
+/// One line of an item's history, by the mail's sender at the mail's date (held: nothing reads
+/// it back in the same transaction).
 async fn history(
-    a: &Applying<'_>,
-    conn: &mut SqliteConnection,
+    a: &mut Applying<'_>,
+    _conn: &mut SqliteConnection,
     line: HistoryLine<'_>,
 ) -> anyhow::Result<()> {
-    items::history(conn, a.message, a.at, &line).await
+    a.later.history(a.message, a.at, &line);
+    Ok(())
 }
 
 async fn initiate_project(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     sheet: &rules::ProjectSheet,
 ) -> anyhow::Result<Audit> {
@@ -589,7 +655,7 @@ async fn initiate_project(
 }
 
 async fn create_uninitiated(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     key: &ProjectKey,
     name: &str,
@@ -604,7 +670,7 @@ async fn create_uninitiated(
 
 /// 第十七条: the open item, its SLA deadlines ([`rules::deadlines`]) and its first history line.
 async fn open_item(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     report: i64,
     (project, engineer, description): (&ProjectKey, &str, &str),
@@ -636,7 +702,7 @@ async fn open_item(
 }
 
 async fn close_open_item(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     item: i64,
     how: &str,
@@ -657,7 +723,7 @@ async fn close_open_item(
 }
 
 async fn withdraw_complaint(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     complaint: i64,
     voided: bool,
@@ -670,7 +736,7 @@ async fn withdraw_complaint(
 }
 
 async fn notice(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     key: &rules::NoticeKey,
     sent: bool,
@@ -688,7 +754,7 @@ async fn notice(
 }
 
 async fn file_improvement(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     project: &ProjectKey,
     number: i64,
@@ -710,7 +776,7 @@ async fn file_improvement(
 }
 
 async fn add_rd_time(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     request: i64,
     hours: f64,
@@ -733,7 +799,7 @@ async fn add_rd_time(
 /// 第四十四条: the order, what it said, its SLA deadlines ([`rules::deadlines`]) and its first
 /// history line.
 async fn file_fault(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     project: &ProjectKey,
     priority: &str,
@@ -776,7 +842,7 @@ struct FaultStep<'a> {
 }
 
 async fn move_fault(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     item: i64,
     step: FaultStep<'_>,
@@ -812,7 +878,7 @@ async fn move_fault(
 }
 
 async fn file_task(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     task: &rules::task::NewTask,
 ) -> anyhow::Result<Audit> {
@@ -831,7 +897,7 @@ async fn file_task(
 }
 
 async fn move_task(
-    a: &Applying<'_>,
+    a: &mut Applying<'_>,
     conn: &mut SqliteConnection,
     item: i64,
     (from, to): (rules::task::TaskState, rules::task::TaskState),
@@ -871,6 +937,7 @@ fn reply_message_id(config: &Config, mail: &Inbound, i: usize) -> String {
 async fn queue(
     config: &Config,
     conn: &mut SqliteConnection,
+    later: &mut Deferred,
     answering: Answering<'_>,
     d: &Decision,
     now: DateTime<Utc>,
@@ -897,7 +964,9 @@ async fn queue(
             created_at: now,
         };
         if replies == Replies::RecordNotSent {
-            outbox::record_not_sent(conn, out, &env).await?;
+            // Held: a reply that is never sent is read back only by a reply to it, which
+            // flushes first.
+            later.not_sent(out, &env)?;
             continue;
         }
         if !out.kind.is_capped_reply() {

@@ -14,6 +14,8 @@ use crate::transport::imap::ImapIn;
 use crate::transport::inbox::{Fetched, Inbox, Waiting};
 use crate::transport::maildir::MaildirIn;
 use chrono::{DateTime, Utc};
+use sqlx::Sqlite;
+use sqlx::pool::PoolConnection;
 use std::collections::HashMap;
 
 /// Counts of what a run did.
@@ -95,6 +97,7 @@ pub async fn ingest_with_clock(
         key,
         tried,
         tally: Tally::default(),
+        conn: None,
     };
     for w in waiting {
         if stop() {
@@ -175,6 +178,11 @@ struct Step<'e> {
     /// Failed tries stored from earlier runs, by mail key.
     tried: HashMap<String, u32>,
     tally: Tally,
+    /// The connection every mail's transaction runs on ([`crate::store::begin_on`]): SQLite
+    /// empties a connection's page cache whenever another one has written, so transactions
+    /// taking turns on the pool's connections would each start cold. Given back to the pool
+    /// after a failed transaction (the pool closes one left inside a transaction).
+    conn: Option<PoolConnection<Sqlite>>,
 }
 
 impl Step<'_> {
@@ -299,8 +307,29 @@ impl Step<'_> {
         dead: Option<(&Dead, &str)>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Handled> {
+        let done = self.commit_on(inbox, w, mail_key, mail, dead, now).await;
+        if done.is_err() {
+            self.conn = None;
+        }
+        done
+    }
+
+    /// [`Step::commit`] on the step's connection.
+    async fn commit_on(
+        &mut self,
+        inbox: &Inbox<'_>,
+        w: &Waiting,
+        mail_key: &str,
+        mail: &Inbound,
+        dead: Option<(&Dead, &str)>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Handled> {
         let config = &self.engine.config;
-        let mut tx = self.engine.store.begin().await?;
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(self.engine.store.connection().await?),
+        };
+        let mut tx = crate::store::begin_on(conn).await?;
         let h = match dead {
             Some((Dead::TooLarge(size), place)) => {
                 engine::record_too_large(config, &mut tx, mail, *size, place, now).await?

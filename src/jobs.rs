@@ -7,6 +7,7 @@ use crate::engine::{self, Engine, Handled, Replies};
 use crate::mail::Inbound;
 use crate::mail::outbound as outbox_row;
 use crate::mail::oversize::{self, MailFile};
+use crate::store::batch::Deferred;
 use crate::store::{health, outbox};
 use crate::transport::inbox::Inbox;
 use crate::transport::maildir::MaildirIn;
@@ -108,7 +109,8 @@ async fn replay_batches(
     Ok(tally)
 }
 
-/// One transaction for the whole batch; any database error rolls it all back.
+/// One transaction for the whole batch; any database error rolls it all back. The rows no
+/// later mail reads are written at its end, one statement per table ([`Deferred`]).
 async fn replay_batch(
     engine: &Engine,
     conn: &mut SqliteConnection,
@@ -119,6 +121,7 @@ async fn replay_batch(
     let mut tally = Tally::default();
     let mut done = Vec::with_capacity(chunk.len());
     let mut tx = crate::store::begin_on(conn).await?;
+    let mut later = Deferred::default();
     for source in chunk {
         let h = match read_source(source, engine.config.mailbox.max_message_bytes, now) {
             None => {
@@ -127,10 +130,20 @@ async fn replay_batch(
             }
             Some(MailFile::Read(raw)) => {
                 let mail = Inbound::parse(&raw, now);
-                let h = engine::handle_in(&engine.config, &mut tx, &mail, now, replies).await?;
+                let h = engine::handle_in_batch(
+                    &engine.config,
+                    &mut tx,
+                    &mail,
+                    now,
+                    replies,
+                    &mut later,
+                )
+                .await?;
                 (mail.key, h)
             }
             Some(MailFile::TooLarge(mail, size)) => {
+                // Its alert goes into the outbox now: the rows held before it go first.
+                later.flush(&mut tx).await?;
                 let h = engine::record_too_large(
                     &engine.config,
                     &mut tx,
@@ -145,6 +158,7 @@ async fn replay_batch(
         };
         done.push(h);
     }
+    later.flush(&mut tx).await?;
     tx.commit().await?;
     for (key, h) in &done {
         engine::log(key, h);

@@ -16,7 +16,7 @@ pub async fn index_effects(
 ) -> anyhow::Result<()> {
     for e in effects {
         match e {
-            Effect::AddReport(_) => index_report(conn, message).await?,
+            Effect::AddReport(_) => index_reports(conn, &[message]).await?,
             Effect::CloseOpenItem { id, .. } => index_open_item(conn, *id, message).await?,
             Effect::MoveFault {
                 id,
@@ -30,14 +30,20 @@ pub async fn index_effects(
     Ok(())
 }
 
-/// The report recorded from mail row `message`.
-async fn index_report(conn: &mut SqliteConnection, message: i64) -> anyhow::Result<()> {
+/// The reports recorded from mail rows `messages`, in that order (one statement for a replay
+/// batch's reports, [`super::batch`]).
+pub async fn index_reports(conn: &mut SqliteConnection, messages: &[i64]) -> anyhow::Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let messages = sqlx::types::Json(messages);
     sqlx::query!(
         "INSERT INTO kb (text, source, project, date, engineer, thread)
          SELECT r.content, 'report', r.project, m.event_at, r.engineer, r.message
-         FROM reports r JOIN messages m ON m.id = r.message
-         WHERE r.message = ? AND trim(r.content) <> ''",
-        message
+         FROM json_each(?) j JOIN reports r ON r.message = j.value
+         JOIN messages m ON m.id = r.message
+         WHERE trim(r.content) <> '' ORDER BY j.key",
+        messages
     )
     .execute(conn)
     .await?;

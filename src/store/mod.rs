@@ -1,6 +1,7 @@
 //! All SQL lives here: one small function per query. Functions that take a
 //! `&mut SqliteConnection` run inside the caller's transaction (the engine's one per mail).
 
+pub mod batch;
 pub mod complaints;
 pub mod daemon_health;
 pub mod health;

@@ -1,0 +1,221 @@
+//! Rows that no later mail of the same transaction reads, held back and written together: one
+//! statement per table for a whole replay batch instead of one per row.
+//!
+//! Every statement is a round trip to SQLite's own thread (BENCHMARKS.md, "What limits
+//! replay"); a report alone wrote four rows in four statements. Each table's rows are bound
+//! as one JSON array and read back with `json_each`, so each flush is a single checked
+//! `query!` whatever the number of rows, and the rows get their ids in the order they were
+//! held.
+//!
+//! What is held: `reports` rows whose id nobody needs (no open item hangs on them), their
+//! 知识库 lines, `not_sent` outbox rows (`replay` without `--send`), item history lines and
+//! audit lines. The engine flushes (all of it, or the tables concerned) before anything in the same
+//! transaction reads or writes those tables directly: a reply looked up by the bot's
+//! Message-ID reads the outbox, a query answer reads reports and the 知识库, an open item's
+//! report must have its id, a closed item's 知识库 line reads its closing report. The caller
+//! flushes before its commit, so a batch still commits whole or not at all.
+
+use super::ts;
+use crate::mail::Outgoing;
+use crate::rules::ReportRow;
+use crate::store::items::HistoryLine;
+use crate::store::outbox::Envelope;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sqlx::SqliteConnection;
+
+/// Rows held until [`Deferred::flush`], each table's in the order they were held.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    reports: Vec<Value>,
+    kb_reports: Vec<i64>,
+    outbox: Vec<Value>,
+    /// The Message-IDs of the held outbox rows.
+    outbox_ids: std::collections::HashSet<String>,
+    history: Vec<Value>,
+    audit: Vec<Value>,
+}
+
+impl Deferred {
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.reports.is_empty()
+            && self.kb_reports.is_empty()
+            && self.outbox.is_empty()
+            && self.history.is_empty()
+            && self.audit.is_empty()
+    }
+
+    /// Holds the report row of mail row `message` (as `tracking::add_report` writes it).
+    pub fn report(&mut self, message: i64, r: &ReportRow, at: DateTime<Utc>) {
+        self.reports.push(json!({
+            "message": message,
+            "project": r.project.as_str(),
+            "engineer": r.engineer,
+            "result": r.result,
+            "contact": r.contact,
+            "method": r.method,
+            "content": r.content,
+            "leftover": r.leftover,
+            "priority": r.priority,
+            "communicated_at": r.communicated_at,
+            "reported_at": ts(at),
+        }));
+    }
+
+    /// Holds the 知识库 line of the report recorded from mail row `message` (written after
+    /// the held reports, so a held report is found).
+    pub fn kb_report(&mut self, message: i64) {
+        self.kb_reports.push(message);
+    }
+
+    /// Holds a reply recorded `not_sent` (as `outbox::record_not_sent` writes it).
+    pub fn not_sent(&mut self, mail: &Outgoing, env: &Envelope<'_>) -> anyhow::Result<()> {
+        self.outbox_ids.insert(env.message_id.to_string());
+        self.outbox.push(json!({
+            "message": env.message,
+            "kind": mail.kind.as_str(),
+            // The address lists as sqlx's `Json` writes them: serde_json's text.
+            "to": serde_json::to_string(&mail.to)?,
+            "cc": serde_json::to_string(&mail.cc)?,
+            "subject": env.subject,
+            "body": mail.body,
+            "message_id": env.message_id,
+            "in_reply_to": env.in_reply_to,
+            "references": env.references,
+            "created_at": ts(env.created_at),
+        }));
+        Ok(())
+    }
+
+    /// Holds an item history line (as `items::history` writes it).
+    pub fn history(&mut self, message: i64, at: DateTime<Utc>, h: &HistoryLine<'_>) {
+        self.history.push(json!({
+            "item_kind": h.item_kind,
+            "item_id": h.item_id,
+            "message": message,
+            "at": ts(at),
+            "actor": h.actor,
+            "action": h.action,
+            "from": h.from,
+            "to": h.to,
+            "note": h.note,
+        }));
+    }
+
+    /// Holds an audit line (as `store::audit` writes it).
+    pub fn audit(
+        &mut self,
+        at: DateTime<Utc>,
+        message: i64,
+        action: &str,
+        detail: Value,
+    ) -> anyhow::Result<()> {
+        self.audit.push(json!({
+            "at": ts(at),
+            "message": message,
+            "action": action,
+            "detail": serde_json::to_string(&detail)?,
+        }));
+        Ok(())
+    }
+
+    /// Whether a held outbox row has one of these Message-IDs (with or without brackets).
+    pub fn holds_reply_among<'a>(&self, ids: impl IntoIterator<Item = &'a String>) -> bool {
+        !self.outbox_ids.is_empty()
+            && ids.into_iter().any(|id| {
+                self.outbox_ids
+                    .contains(&format!("<{}>", id.trim_matches(['<', '>'])))
+            })
+    }
+
+    /// Writes the held outbox rows only (before a statement that reads or writes the outbox).
+    pub async fn flush_outbox(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        if self.outbox.is_empty() {
+            return Ok(());
+        }
+        let rows = serde_json::to_string(&self.outbox)?;
+        // `WHERE true`: SQLite's grammar needs it between a SELECT and its ON CONFLICT.
+        sqlx::query!(
+            "INSERT INTO outbox (message, kind, to_addrs, cc_addrs, subject, body, message_id,
+                                 in_reply_to, references_, created_at, status)
+             SELECT value ->> 'message', value ->> 'kind', value ->> 'to', value ->> 'cc',
+                    value ->> 'subject', value ->> 'body', value ->> 'message_id',
+                    value ->> 'in_reply_to', value ->> 'references', value ->> 'created_at',
+                    'not_sent'
+             FROM json_each(?) WHERE true ORDER BY key
+             ON CONFLICT (message_id) DO NOTHING",
+            rows
+        )
+        .execute(&mut *conn)
+        .await?;
+        self.outbox.clear();
+        self.outbox_ids.clear();
+        Ok(())
+    }
+
+    /// Writes everything held, one statement per table: reports before their 知识库 lines.
+    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        self.flush_kb(conn).await?;
+        self.flush_outbox(conn).await?;
+        if !self.history.is_empty() {
+            let rows = serde_json::to_string(&self.history)?;
+            sqlx::query!(
+                "INSERT INTO item_history (item_kind, item_id, message, at, actor, action,
+                                           from_state, to_state, note)
+                 SELECT value ->> 'item_kind', value ->> 'item_id', value ->> 'message',
+                        value ->> 'at', value ->> 'actor', value ->> 'action', value ->> 'from',
+                        value ->> 'to', value ->> 'note'
+                 FROM json_each(?) ORDER BY key",
+                rows
+            )
+            .execute(&mut *conn)
+            .await?;
+            self.history.clear();
+        }
+        if !self.audit.is_empty() {
+            let rows = serde_json::to_string(&self.audit)?;
+            sqlx::query!(
+                "INSERT INTO audit_log (at, message, action, detail)
+                 SELECT value ->> 'at', value ->> 'message', value ->> 'action', value ->> 'detail'
+                 FROM json_each(?) ORDER BY key",
+                rows
+            )
+            .execute(&mut *conn)
+            .await?;
+            self.audit.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the held reports, then their 知识库 lines (before a statement that writes the
+    /// 知识库 or reads a held report).
+    pub async fn flush_kb(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        self.flush_reports(conn).await?;
+        super::kb::index_reports(conn, &self.kb_reports).await?;
+        self.kb_reports.clear();
+        Ok(())
+    }
+
+    /// Writes the held reports only (before a report written now, which needs its id: reports
+    /// keep their order).
+    pub async fn flush_reports(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        if !self.reports.is_empty() {
+            let rows = serde_json::to_string(&self.reports)?;
+            sqlx::query!(
+                "INSERT INTO reports (message, project, engineer, result, contact, method, content,
+                                      leftover, priority, communicated_at, reported_at)
+                 SELECT value ->> 'message', value ->> 'project', value ->> 'engineer',
+                        value ->> 'result', value ->> 'contact', value ->> 'method',
+                        value ->> 'content', value ->> 'leftover', value ->> 'priority',
+                        value ->> 'communicated_at', value ->> 'reported_at'
+                 FROM json_each(?) ORDER BY key",
+                rows
+            )
+            .execute(&mut *conn)
+            .await?;
+            self.reports.clear();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! A replay batch holds the rows no later mail reads and writes them at its end, one statement
+//! per table (src/store/batch.rs). What it writes must not depend on the batch size: the same
+//! archive replayed in one batch and one mail per batch leaves the same rows, with the same ids.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use supportbot::engine::{Engine, Replies};
+use supportbot::jobs;
+
+/// Every row of every table the engine writes, as text, in id order (the FTS5 index's own
+/// tables and the migrations' install times left out: they record how, not what).
+async fn dump(bot: &Engine) -> Vec<String> {
+    let mut conn = bot.store.connection().await.expect("reader");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table'
+           AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' AND name NOT LIKE 'kb_%'
+         ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("tables");
+    let mut out = Vec::new();
+    for t in tables {
+        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+            .bind(&t)
+            .fetch_all(&mut *conn)
+            .await
+            .expect("columns");
+        let row = cols
+            .iter()
+            .map(|c| format!("quote(\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(" || ',' || ");
+        let order = if t == "kb" { "rowid" } else { "1" };
+        // Variable SQL (a test's dump of every table): plain sqlx::query.
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT {row} FROM \"{t}\" ORDER BY {order}"
+        )))
+        .fetch_all(&mut *conn)
+        .await
+        .expect("rows");
+        out.extend(rows.into_iter().map(|r| format!("{t}: {r}")));
+    }
+    out
+}
+
+fn golden(dir: &Path) -> PathBuf {
+    let files = dir.join("archive");
+    std::fs::create_dir_all(&files).expect("dir");
+    let src = common::root().join("tests/fixtures/golden");
+    for e in std::fs::read_dir(&src).expect("golden") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "eml") {
+            std::fs::copy(&p, files.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    files
+}
+
+async fn replayed(files: &Path, batch: usize, replies: Replies) -> (Vec<String>, jobs::Tally) {
+    let (bot, _dir) = common::spawn_corpus_bot().await;
+    let t = jobs::replay_with(&bot, &[files.to_path_buf()], batch, replies, common::now())
+        .await
+        .expect("replay");
+    (dump(&bot).await, t)
+}
+
+#[tokio::test]
+async fn the_golden_corpus_replayed_in_one_batch_leaves_the_rows_one_mail_per_batch_leaves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = golden(dir.path());
+    for replies in [Replies::RecordNotSent, Replies::Queue] {
+        let (one_by_one, t1) = replayed(&files, 1, replies).await;
+        let (together, t2) = replayed(&files, 1000, replies).await;
+        assert_eq!(t1, t2);
+        assert!(t1.recorded > 50 && t1.queued > 50, "{t1:?}");
+        assert!(one_by_one.iter().any(|r| r.starts_with("reports: ")));
+        assert!(one_by_one.iter().any(|r| r.starts_with("item_history: ")));
+        assert!(one_by_one.iter().any(|r| r.starts_with("audit_log: ")));
+        assert!(one_by_one.iter().any(|r| r.starts_with("kb: ")));
+        let differ: Vec<_> = one_by_one
+            .iter()
+            .zip(&together)
+            .filter(|(a, b)| a != b)
+            .take(5)
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{replies:?}: first rows that differ: {differ:#?}"
+        );
+        assert_eq!(one_by_one.len(), together.len(), "{replies:?}");
+    }
+}
+
+fn mail(id: &str, date: &str, subject: &str, extra: &str, body: &str) -> String {
+    format!(
+        "From: zhangsan@example.com\r\nTo: support@example.com\r\nDate: {date}\r\n\
+         Message-ID: <{id}>\r\nSubject: {subject}\r\n{extra}MIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+}
+
+/// The Message-ID the bot gives its first answer to the mail with Message-ID `id`
+/// (engine.rs `reply_message_id`): a sha256 of the key, then the bot's domain.
+fn answer_id(bot: &Engine, id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let seed = hex::encode(&Sha256::digest(id.as_bytes())[..8]);
+    format!("<sb.{seed}.0@{}>", bot.config.bot_domain())
+}
+
+#[tokio::test]
+async fn a_reply_to_the_bots_answer_in_the_same_batch_finds_the_thread_of_the_answered_mail() {
+    let (bot, dir) = common::spawn_corpus_bot().await;
+    let files = dir.path().join("archive");
+    std::fs::create_dir_all(&files).expect("dir");
+    let report =
+        std::fs::read(common::root().join("tests/fixtures/golden/08-report-success-base64.eml"))
+            .expect("fixture");
+    let text = String::from_utf8_lossy(&report).into_owned();
+    let key = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Message-ID: <"))
+        .map(|v| v.trim_end_matches('>').to_string())
+        .expect("the fixture has a Message-ID");
+    std::fs::write(files.join("1.eml"), &report).expect("write");
+    // An answer to the bot's ack, found only by its In-Reply-To (no [SB-n] in the subject),
+    // dated after the report so it comes later in the same batch.
+    let reply = mail(
+        "reply-to-ack@example.com",
+        "Mon, 30 Nov 2026 10:00:00 +0800",
+        "Re: 回执",
+        &format!("In-Reply-To: {}\r\n", answer_id(&bot, &key)),
+        "收到，谢谢",
+    );
+    std::fs::write(files.join("2.eml"), reply).expect("write");
+    // Without --send: the ack is recorded `not_sent`, held until the batch's end.
+    let t = jobs::replay_with(&bot, &[files], 500, Replies::RecordNotSent, common::now())
+        .await
+        .expect("replay");
+    assert_eq!(t.recorded, 2, "{t:?}");
+    let mut conn = bot.store.connection().await.expect("reader");
+    let (report_id, chain): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT id FROM messages WHERE dedup_key = ?),
+                (SELECT chain FROM messages WHERE dedup_key = 'reply-to-ack@example.com')",
+    )
+    .bind(&key)
+    .fetch_one(&mut *conn)
+    .await
+    .expect("rows");
+    assert_eq!(
+        chain,
+        Some(report_id),
+        "the reply is on the report's thread"
+    );
+}
