@@ -444,11 +444,15 @@ pub fn skewed_plan(seed: u64, i: usize) -> Plan {
     }
     let mut rng = Rng::new(seed.wrapping_mul(7_000_003).wrapping_add(i as u64) ^ 0x5EED);
     match rng.below(100) {
+        // 第十三条: complaints come from the project's 责任销售 (sales 0); a few from others,
+        // which are refused.
         0..=19 => Plan::Complaint {
-            from: rng.below(4),
+            from: if rng.chance(90) { 0 } else { rng.below(4) },
             named: rng.chance(70).then(|| rng.below(3)),
         },
-        20..=21 => Plan::Withdrawal { from: rng.below(4) },
+        20..=21 => Plan::Withdrawal {
+            from: if rng.chance(90) { 0 } else { rng.below(4) },
+        },
         22..=55 => Plan::Report {
             engineer: [0, 0, 0, 0, 0, 0, 1, 1, 1, 2][rng.below(10)],
             left: rng.chance(40),
@@ -633,9 +637,10 @@ pub fn skewed_mail(company: &Company, seed: u64, n: usize, i: usize) -> Vec<u8> 
                 let thanks = rng.chance(15);
                 let (who, line, what) = match skewed_plan(seed, root) {
                     _ if thanks => (owner, "谢谢，收到".to_string(), "客户沟通"),
-                    Plan::Report { engineer, .. } => {
-                        (presales[engineer], "已解决".to_string(), "客户沟通")
-                    }
+                    Plan::Report {
+                        engineer,
+                        left: true,
+                    } => (presales[engineer], "已解决".to_string(), "客户沟通"),
                     Plan::Complaint { from, .. } => (sales[from], "撤销".to_string(), "投诉"),
                     Plan::Improvement { .. } => (
                         rd[rng.below(rd.len())],
