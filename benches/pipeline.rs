@@ -1,4 +1,5 @@
-//! The pipeline benchmark (issue 6): for each N, in one run,
+//! The pipeline benchmark (issues 6 and 13): for each corpus (the even one and the skewed one: a
+//! year of one busy project) and each N, in one run,
 //! - the floor: parse every mail with mail-parser and insert one row per mail into a fresh
 //!   SQLite file in batches (no rules, no replies);
 //! - `supportbot process` over the same mails in a Maildir (handles and sends the replies);
@@ -6,8 +7,11 @@
 //!
 //! and prints msgs/s, the ratios to the floor, and each one's peak RSS (every step runs as its
 //! own process, measured with wait4). `process` and `replay` keep to one core (src/cpu.rs), so
-//! the floor does too; it is also run unpinned and printed for reference. Run: `cargo bench --bench pipeline`; sizes from
-//! `SUPPORTBOT_BENCH_N` (comma separated, default `10000,100000`).
+//! the floor does too; it is also run unpinned and printed for reference. Then, per corpus, how
+//! the time scales from the smallest N to each larger one, and replay's msgs/s on the skewed
+//! corpus as a share of the even corpus's at the same N (figures only: time is never asserted).
+//! Run: `cargo bench --bench pipeline`; sizes from `SUPPORTBOT_BENCH_N` (comma separated, default
+//! `10000,100000`), corpora from `SUPPORTBOT_BENCH_CORPUS` (`even,skewed` by default).
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -127,60 +131,99 @@ fn main() {
         "pipeline benchmark: {} cores; sizes {sizes:?}",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let mut rows = Vec::new();
+    let shapes: Vec<corpus::Shape> = std::env::var("SUPPORTBOT_BENCH_CORPUS")
+        .unwrap_or_else(|_| "even,skewed".into())
+        .split(',')
+        .filter_map(|s| match s.trim() {
+            "even" => Some(corpus::Shape::Even),
+            "skewed" => Some(corpus::Shape::Skewed),
+            _ => None,
+        })
+        .collect();
+    // (corpus, n, floor, replay, process), seconds.
+    let mut rows: Vec<(corpus::Shape, usize, f64, f64, f64)> = Vec::new();
+    for &shape in &shapes {
+        println!("corpus {}:", shape.name());
+        for &n in &sizes {
+            rows.push(run(shape, n, bot, &me));
+        }
+    }
+    for &shape in &shapes {
+        let of: Vec<_> = rows.iter().filter(|r| r.0 == shape).collect();
+        for pair in of.windows(2) {
+            let [(_, n1, f1, r1, p1), (_, n2, f2, r2, p2)] = pair else {
+                continue;
+            };
+            let k = *n2 as f64 / *n1 as f64;
+            println!(
+                "scaling {} {n1}→{n2} ({k:.0}× the mail): floor {:.2}×, replay {:.2}×, process {:.2}× the time",
+                shape.name(),
+                f2 / f1,
+                r2 / r1,
+                p2 / p1
+            );
+        }
+    }
     for &n in &sizes {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let d = dir.path();
-        corpus::write(d, n, 42).expect("write corpus");
-        // The floor runs as replay and process do, on one core; unpinned, for reference.
-        let (floor_s, floor_rss) =
-            measure(Command::new(&me).arg("--floor").arg(d).arg("--one-core"));
-        let (floor2_s, _) = measure(Command::new(&me).arg("--floor").arg(d));
-        let config = d.join("config.toml");
-        fresh_db(d);
-        let (process_s, process_rss) = measure(
-            Command::new(bot)
-                .arg("--config")
-                .arg(&config)
-                .arg("process")
-                .env("SUPPORTBOT_LOG", "error"),
-        );
-        fresh_db(d);
-        let (replay_s, replay_rss) = measure(
-            Command::new(bot)
-                .arg("--config")
-                .arg(&config)
-                .arg("replay")
-                .arg(d.join("mail"))
-                .env("SUPPORTBOT_LOG", "error"),
-        );
-        let rate = |s: f64| n as f64 / s;
-        println!(
-            "N={n:>7}  floor {:>8.0} msgs/s ({floor_rss:>5.1} MiB)  replay {:>8.0} msgs/s ({replay_rss:>5.1} MiB, {:.2}× floor)  process {:>8.0} msgs/s ({process_rss:>5.1} MiB, {:.2}× floor)",
-            rate(floor_s),
-            rate(replay_s),
-            floor_s / replay_s,
-            rate(process_s),
-            floor_s / process_s,
-        );
-        println!(
-            "           floor unpinned {:>8.0} msgs/s: replay {:.2}×, process {:.2}× of it",
-            rate(floor2_s),
-            floor2_s / replay_s,
-            floor2_s / process_s,
-        );
-        rows.push((n, floor_s, replay_s, process_s));
+        let at = |shape| rows.iter().find(|r| r.0 == shape && r.1 == n);
+        if let (Some(even), Some(skewed)) = (at(corpus::Shape::Even), at(corpus::Shape::Skewed)) {
+            // Same N, so the ratio of msgs/s is the inverse ratio of the times.
+            println!(
+                "skewed/even N={n}: replay {:.0} %, process {:.0} %, floor {:.0} % of the even corpus's msgs/s",
+                100.0 * even.3 / skewed.3,
+                100.0 * even.4 / skewed.4,
+                100.0 * even.2 / skewed.2,
+            );
+        }
     }
-    for pair in rows.windows(2) {
-        let [(n1, f1, r1, p1), (n2, f2, r2, p2)] = pair else {
-            continue;
-        };
-        let k = *n2 as f64 / *n1 as f64;
-        println!(
-            "scaling {n1}→{n2} ({k:.0}× the mail): floor {:.2}×, replay {:.2}×, process {:.2}× the time",
-            f2 / f1,
-            r2 / r1,
-            p2 / p1
-        );
-    }
+}
+
+/// One corpus at one size: writes it, runs the floor (one core, then unpinned), `process` and
+/// `replay`, prints a line each; returns (corpus, n, floor, replay, process) in seconds.
+fn run(
+    shape: corpus::Shape,
+    n: usize,
+    bot: &str,
+    me: &Path,
+) -> (corpus::Shape, usize, f64, f64, f64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    corpus::write_shape(d, n, 42, shape).expect("write corpus");
+    // The floor runs as replay and process do, on one core; unpinned, for reference.
+    let (floor_s, floor_rss) = measure(Command::new(me).arg("--floor").arg(d).arg("--one-core"));
+    let (floor2_s, _) = measure(Command::new(me).arg("--floor").arg(d));
+    let config = d.join("config.toml");
+    fresh_db(d);
+    let (process_s, process_rss) = measure(
+        Command::new(bot)
+            .arg("--config")
+            .arg(&config)
+            .arg("process")
+            .env("SUPPORTBOT_LOG", "error"),
+    );
+    fresh_db(d);
+    let (replay_s, replay_rss) = measure(
+        Command::new(bot)
+            .arg("--config")
+            .arg(&config)
+            .arg("replay")
+            .arg(d.join("mail"))
+            .env("SUPPORTBOT_LOG", "error"),
+    );
+    let rate = |s: f64| n as f64 / s;
+    println!(
+        "N={n:>7}  floor {:>8.0} msgs/s ({floor_rss:>5.1} MiB)  replay {:>8.0} msgs/s ({replay_rss:>5.1} MiB, {:.2}× floor)  process {:>8.0} msgs/s ({process_rss:>5.1} MiB, {:.2}× floor)",
+        rate(floor_s),
+        rate(replay_s),
+        floor_s / replay_s,
+        rate(process_s),
+        floor_s / process_s,
+    );
+    println!(
+        "           floor unpinned {:>8.0} msgs/s: replay {:.2}×, process {:.2}× of it",
+        rate(floor2_s),
+        floor2_s / replay_s,
+        floor2_s / process_s,
+    );
+    (shape, n, floor_s, replay_s, process_s)
 }

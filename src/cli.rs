@@ -563,62 +563,54 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
             {
                 bail!("--person {p:?} is not in [[people]]");
             }
-            let rows = report::tracking(&mut conn, person.as_deref()).await?;
+            // The rows are streamed from SQLite into the output (issue 13): the command's
+            // memory does not grow with the tables.
             let text = match format {
-                SheetFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
-                SheetFormat::Csv => report::tracking_csv(&rows)?,
-                SheetFormat::Table => {
-                    let cells: Vec<Vec<String>> = rows
-                        .iter()
-                        .map(|r| {
-                            vec![
-                                r.owner.clone(),
-                                r.project_name.clone(),
-                                r.date.clone(),
-                                r.engineer.clone(),
-                                r.result.clone(),
-                                r.content.clone(),
-                            ]
-                        })
-                        .collect();
-                    report::table(
-                        &[
-                            "第一售前",
-                            "项目",
-                            "日期",
-                            "技服人员",
-                            "结果",
-                            "沟通的具体问题",
-                        ],
-                        &cells,
-                    )
-                }
+                SheetFormat::Json => report::TrackingText::Json,
+                SheetFormat::Csv => report::TrackingText::Csv,
+                SheetFormat::Table => report::TrackingText::Table,
                 SheetFormat::Xlsx => {
                     let Some(path) = output else {
                         bail!("report tracking --format xlsx needs --output FILE");
                     };
+                    // A sheet for every presales in the directory, then anyone else who is a
+                    // project's 第一售前.
                     let owners = match &person {
                         Some(p) => vec![p.clone()],
-                        None => crate::digest::xlsx::owners(
-                            engine
+                        None => {
+                            let mut owners: Vec<String> = engine
                                 .config
                                 .directory
                                 .with_role(crate::directory::Role::Presales)
-                                .map(|p| p.name.clone()),
-                            &rows,
-                        ),
+                                .map(|p| p.name.clone())
+                                .collect();
+                            for o in crate::store::tracking::owners(&mut conn, None).await? {
+                                if !owners.contains(&o) {
+                                    owners.push(o);
+                                }
+                            }
+                            owners
+                        }
                     };
-                    let book =
-                        crate::digest::xlsx::workbook(&owners, &rows, engine.config.timezone)?;
-                    std::fs::write(&path, book)
+                    report::write_tracking_xlsx(&mut conn, &owners, engine.config.timezone, &path)
+                        .await
                         .with_context(|| format!("cannot write {}", path.display()))?;
                     return Ok(());
                 }
             };
             match output {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{text}"),
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    let mut out = std::io::BufWriter::new(file);
+                    report::write_tracking(&mut conn, person.as_deref(), text, &mut out)
+                        .await
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                }
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout());
+                    report::write_tracking(&mut conn, person.as_deref(), text, &mut out).await?;
+                }
             }
         }
     }

@@ -75,7 +75,8 @@ pub fn tally_json(month: &str, lines: &[TallyLine]) -> serde_json::Value {
     json!({ "month": month, "engineers": lines })
 }
 
-/// `report tracking` rows.
+/// `report tracking` rows, all in memory (for callers that need them together; the command
+/// itself streams them: [`write_tracking`]).
 pub async fn tracking(
     conn: &mut SqliteConnection,
     person: Option<&str>,
@@ -83,41 +84,168 @@ pub async fn tracking(
     tracking::tracking(conn, person).await
 }
 
+/// The columns of `report tracking --format csv`: interface.md's fields, then the later ones.
+const TRACKING_CSV: [&str; 11] = [
+    "owner",
+    "project",
+    "date",
+    "engineer",
+    "result",
+    "content",
+    "message_id",
+    "project_name",
+    "contact",
+    "method",
+    "leftover",
+];
+
+/// One CSV record of a tracking row, every cell made inert.
+fn tracking_record(r: &tracking::TrackingRow) -> [String; 11] {
+    [
+        &r.owner,
+        &r.project,
+        &r.date,
+        &r.engineer,
+        &r.result,
+        &r.content,
+        &r.message_id,
+        &r.project_name,
+        &r.contact,
+        &r.method,
+        r.leftover.as_deref().unwrap_or_default(),
+    ]
+    .map(|c| csv_cell(c).into_owned())
+}
+
 /// `report tracking --format csv`: a header line, then one line per row, every cell made inert.
 pub fn tracking_csv(rows: &[tracking::TrackingRow]) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "owner",
-        "project",
-        "date",
-        "engineer",
-        "result",
-        "content",
-        "message_id",
-        "project_name",
-        "contact",
-        "method",
-        "leftover",
-    ])?;
+    w.write_record(TRACKING_CSV)?;
     for r in rows {
-        w.write_record(
-            [
-                &r.owner,
-                &r.project,
-                &r.date,
-                &r.engineer,
-                &r.result,
-                &r.content,
-                &r.message_id,
-                &r.project_name,
-                &r.contact,
-                &r.method,
-                r.leftover.as_deref().unwrap_or_default(),
-            ]
-            .map(|c| csv_cell(c).into_owned()),
-        )?;
+        w.write_record(tracking_record(r))?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// Headings of `report tracking`'s text table.
+const TRACKING_TABLE: [&str; 6] = [
+    "第一售前",
+    "项目",
+    "日期",
+    "技服人员",
+    "结果",
+    "沟通的具体问题",
+];
+
+fn tracking_cells(r: tracking::TrackingRow) -> Vec<String> {
+    vec![
+        r.owner,
+        r.project_name,
+        r.date,
+        r.engineer,
+        r.result,
+        r.content,
+    ]
+}
+
+/// The text formats of `report tracking` (xlsx: [`write_tracking_xlsx`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackingText {
+    /// An aligned table for people.
+    Table,
+    /// interface.md's JSON array, pretty-printed.
+    Json,
+    /// CSV with every cell made inert.
+    Csv,
+}
+
+/// Writes `report tracking` (`person`'s table, or every 第一售前's in name order) to `out` in
+/// `format` as the rows come from SQLite: the memory it takes does not grow with the tables.
+/// The text table reads the rows twice, first to fit its columns. Returns how many rows.
+pub async fn write_tracking(
+    conn: &mut SqliteConnection,
+    person: Option<&str>,
+    format: TrackingText,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<u64> {
+    use futures_util::TryStreamExt as _;
+    let owners = tracking::owners(conn, person).await?;
+    let mut count = 0u64;
+    match format {
+        TrackingText::Json => {
+            for owner in &owners {
+                let mut rows = tracking::rows_of(conn, owner);
+                while let Some(r) = rows.try_next().await? {
+                    // The same text serde_json::to_string_pretty gives for the whole array.
+                    out.write_all(if count == 0 { b"[\n" } else { b",\n" })?;
+                    let one = serde_json::to_string_pretty(&r)?;
+                    for (i, line) in one.lines().enumerate() {
+                        if i > 0 {
+                            out.write_all(b"\n")?;
+                        }
+                        out.write_all(b"  ")?;
+                        out.write_all(line.as_bytes())?;
+                    }
+                    count += 1;
+                }
+            }
+            out.write_all(if count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        TrackingText::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(TRACKING_CSV)?;
+            for owner in &owners {
+                let mut rows = tracking::rows_of(conn, owner);
+                while let Some(r) = rows.try_next().await? {
+                    w.write_record(tracking_record(&r))?;
+                    count += 1;
+                }
+            }
+            w.flush()?;
+        }
+        TrackingText::Table => {
+            let mut columns = Columns::new(&TRACKING_TABLE);
+            for owner in &owners {
+                let mut rows = tracking::rows_of(conn, owner);
+                while let Some(r) = rows.try_next().await? {
+                    columns.fit(&tracking_cells(r));
+                }
+            }
+            out.write_all(columns.head(&TRACKING_TABLE).as_bytes())?;
+            for owner in &owners {
+                let mut rows = tracking::rows_of(conn, owner);
+                while let Some(r) = rows.try_next().await? {
+                    out.write_all(columns.row(&tracking_cells(r)).as_bytes())?;
+                    count += 1;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(count)
+}
+
+/// `report tracking --format xlsx`: a sheet for each of `owners` (in order), their rows written
+/// as they come from SQLite into constant-memory sheets, saved to `path`. Returns how many rows.
+pub async fn write_tracking_xlsx(
+    conn: &mut SqliteConnection,
+    owners: &[String],
+    tz: chrono_tz::Tz,
+    path: &std::path::Path,
+) -> anyhow::Result<u64> {
+    use futures_util::TryStreamExt as _;
+    let mut book = crate::digest::xlsx::Streamed::new(tz);
+    let mut count = 0u64;
+    for owner in owners {
+        book.sheet(owner)?;
+        let mut rows = tracking::rows_of(conn, owner);
+        while let Some(r) = rows.try_next().await? {
+            book.row(&r)?;
+            count += 1;
+        }
+    }
+    book.save(path)?;
+    Ok(count)
 }
 
 /// A cell a spreadsheet will not run (OWASP "CSV Injection"): text that starts with `=`, `+`,
@@ -140,55 +268,79 @@ pub async fn outbox(
 
 /// Renders rows as an aligned text table (CJK counted double width).
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    fn width(s: &str) -> usize {
-        s.chars()
-            .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
-            .sum()
+    let mut columns = Columns::new(header);
+    for r in rows {
+        columns.fit(r);
     }
-    let clip = |s: &str| -> String {
-        let one_line = s.replace(['\n', '\r'], " ");
-        if one_line.chars().count() > 40 {
-            format!("{}…", one_line.chars().take(39).collect::<String>())
-        } else {
-            one_line
+    let mut out = columns.head(header);
+    for r in rows {
+        out += &columns.row(r);
+    }
+    out
+}
+
+/// Display width of a cell: CJK counted double.
+fn cell_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum()
+}
+
+/// A cell on one line, cut to 40 characters.
+fn clip(s: &str) -> String {
+    let one_line = s.replace(['\n', '\r'], " ");
+    if one_line.chars().count() > 40 {
+        format!("{}…", one_line.chars().take(39).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// The column widths of a text table, fitted to every row first, so that the rows can then be
+/// written one at a time (`report tracking` reads its rows twice rather than hold them).
+pub struct Columns {
+    widths: Vec<usize>,
+}
+
+impl Columns {
+    /// Widths that fit the headings.
+    pub fn new(header: &[&str]) -> Columns {
+        Columns {
+            widths: header.iter().map(|h| cell_width(h)).collect(),
         }
-    };
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| clip(c)).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(width(c));
+    }
+
+    /// Widens the columns to fit a row.
+    pub fn fit(&mut self, cells: &[String]) {
+        for (i, c) in cells.iter().enumerate() {
+            if let Some(w) = self.widths.get_mut(i) {
+                *w = (*w).max(cell_width(&clip(c)));
             }
         }
     }
-    let line = |cells: Vec<&str>| -> String {
+
+    fn line(&self, cells: &[&str]) -> String {
         let mut s = cells
             .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(width(c)))))
+            .zip(&self.widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(cell_width(c)))))
             .collect::<Vec<_>>()
             .join("  ");
         s.truncate(s.trim_end().len());
         s + "\n"
-    };
-    let mut out = line(header.to_vec());
-    out += &line(
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect(),
-    );
-    for r in &rows {
-        out += &line(r.iter().map(String::as_str).collect());
     }
-    out
+
+    /// The heading line and the rule under it.
+    pub fn head(&self, header: &[&str]) -> String {
+        let rule: Vec<String> = self.widths.iter().map(|w| "-".repeat(*w)).collect();
+        self.line(header) + &self.line(&rule.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// One row's line.
+    pub fn row(&self, cells: &[String]) -> String {
+        let clipped: Vec<String> = cells.iter().map(|c| clip(c)).collect();
+        self.line(&clipped.iter().map(String::as_str).collect::<Vec<_>>())
+    }
 }
 
 /// What `check-config` prints: what the config was understood to say.
@@ -439,5 +591,178 @@ mod tests {
                 .iter()
                 .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r']))
         );
+    }
+
+    /// A database holding two presales' tables: 李四 owns 星河 and 蓝海, 王五 owns 北辰; the
+    /// reports arrive out of date order and across projects, one of them with a formula, a line
+    /// break and a 遗留问题.
+    async fn tables() -> (tempfile::TempDir, crate::store::Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::store::Store::open(&dir.path().join("t.db"))
+            .await
+            .expect("open");
+        let mut conn = store.connection().await.expect("connection");
+        // The 立项 the projects point at.
+        sqlx::query(
+            "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons, flags,
+                                   event_at, handled_at)
+             VALUES (100, 'i@example.com', 's', 'a@example.com', 'initiation', 'accepted', '[]',
+                     '[]', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        )
+        .execute(&mut *conn)
+        .await
+        .expect("initiation");
+        for (key, owner) in [("星河", "李四"), ("蓝海", "李四"), ("北辰", "王五")] {
+            sqlx::query(
+                "INSERT INTO projects (key, name, status, responsible_sales, first_presales,
+                                       created_at, message)
+                 VALUES (?, ? || '项目', 'initiated', '孙丽', ?, '2026-01-01T00:00:00Z', 100)",
+            )
+            .bind(key)
+            .bind(key)
+            .bind(owner)
+            .execute(&mut *conn)
+            .await
+            .expect("project");
+        }
+        let reports = [
+            ("蓝海", "2026-03-02T01:00:00Z", "=1+1", None),
+            ("星河", "2026-03-01T01:00:00Z", "升级审计引擎\n并验证", None),
+            ("北辰", "2026-02-01T01:00:00Z", "巡检", Some("导出 Excel")),
+            ("星河", "2026-03-02T01:00:00Z", "同一时刻的第二份", None),
+            ("蓝海", "2026-01-15T01:00:00Z", "演示审计规则", None),
+        ];
+        for (i, (project, at, content, leftover)) in reports.into_iter().enumerate() {
+            let id = i as i64 + 1;
+            sqlx::query(
+                "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons,
+                                       flags, project, event_at, handled_at)
+                 VALUES (?, ?, 's', 'a@example.com', 'report', 'accepted', '[]', '[]', ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(format!("m{id}@example.com"))
+            .bind(project)
+            .bind(at)
+            .bind(at)
+            .execute(&mut *conn)
+            .await
+            .expect("message");
+            sqlx::query(
+                "INSERT INTO reports (message, project, engineer, result, contact, method,
+                                      content, leftover, priority, reported_at)
+                 VALUES (?, ?, '张三', '成功', '客户王工', '电话', ?, ?, '一般', ?)",
+            )
+            .bind(id)
+            .bind(project)
+            .bind(content)
+            .bind(leftover)
+            .bind(at)
+            .execute(&mut *conn)
+            .await
+            .expect("report");
+        }
+        drop(conn);
+        (dir, store)
+    }
+
+    async fn streamed(
+        conn: &mut SqliteConnection,
+        person: Option<&str>,
+        format: TrackingText,
+    ) -> String {
+        let mut out = Vec::new();
+        write_tracking(conn, person, format, &mut out)
+            .await
+            .expect("write");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn report_tracking_streamed_prints_what_the_rows_in_memory_print_in_every_text_format() {
+        let (_dir, store) = tables().await;
+        let mut conn = store.connection().await.expect("connection");
+        for person in [None, Some("李四"), Some("王五"), Some("无人")] {
+            let rows = tracking(&mut conn, person).await.expect("rows");
+            assert_eq!(
+                streamed(&mut conn, person, TrackingText::Json).await,
+                serde_json::to_string_pretty(&rows).expect("json") + "\n",
+                "{person:?}"
+            );
+            assert_eq!(
+                streamed(&mut conn, person, TrackingText::Csv).await,
+                tracking_csv(&rows).expect("csv"),
+                "{person:?}"
+            );
+            let cells: Vec<Vec<String>> = rows.into_iter().map(tracking_cells).collect();
+            assert_eq!(
+                streamed(&mut conn, person, TrackingText::Table).await,
+                table(&TRACKING_TABLE, &cells),
+                "{person:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn report_tracking_streams_each_table_in_date_order_across_its_projects() {
+        let (_dir, store) = tables().await;
+        let mut conn = store.connection().await.expect("connection");
+        let json = streamed(&mut conn, None, TrackingText::Json).await;
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json array");
+        let got: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r["owner"].as_str().unwrap_or_default(),
+                    r["message_id"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("李四", "m5@example.com"),
+                ("李四", "m2@example.com"),
+                ("李四", "m1@example.com"),
+                ("李四", "m4@example.com"),
+                ("王五", "m3@example.com"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn report_tracking_xlsx_written_row_by_row_holds_the_workbook_built_in_memory() {
+        use calamine::{Reader, Xlsx};
+        let (dir, store) = tables().await;
+        let mut conn = store.connection().await.expect("connection");
+        let tz = chrono_tz::Asia::Shanghai;
+        let owners = vec!["李四".to_string(), "赵六".to_string(), "王五".to_string()];
+        let path = dir.path().join("t.xlsx");
+        let n = write_tracking_xlsx(&mut conn, &owners, tz, &path)
+            .await
+            .expect("xlsx");
+        assert_eq!(n, 5);
+        let rows = tracking(&mut conn, None).await.expect("rows");
+        let want = crate::digest::xlsx::workbook(&owners, &rows, tz).expect("in memory");
+        let sheets = |bytes: Vec<u8>| {
+            let mut book: Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("opens");
+            book.sheet_names()
+                .into_iter()
+                .map(|name| {
+                    let cells: Vec<Vec<String>> = book
+                        .worksheet_range(&name)
+                        .expect("sheet")
+                        .rows()
+                        .map(|r| r.iter().map(|c| c.to_string()).collect())
+                        .collect();
+                    (name, cells)
+                })
+                .collect::<Vec<_>>()
+        };
+        let got = sheets(std::fs::read(&path).expect("read"));
+        assert_eq!(got, sheets(want));
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].1.len(), 5, "李四: the headings and four rows");
+        assert_eq!(got[0].1[3][6], "=1+1", "a formula stays a string");
     }
 }

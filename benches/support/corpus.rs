@@ -76,8 +76,48 @@ pub struct Company {
 impl Company {
     /// A company sized for `n` mails.
     pub fn new(n: usize) -> Company {
+        let count = (n / 50).clamp(20, 2000);
+        let projects = (0..count)
+            .map(|i| format!("{}{}号", PLACES[i % PLACES.len()], i))
+            .collect();
+        Company::with_staff(
+            &[
+                (2, "presales_manager", "psm"),
+                (1, "tech_director", "cto"),
+                (60, "presales", "ps"),
+                (30, "sales", "sa"),
+                (2, "sales_head", "sh"),
+                (2, "rd_manager", "rdm"),
+                (10, "rd", "rd"),
+                (3, "test_group", "qa"),
+                (1, "admin", "admin"),
+            ],
+            projects,
+        )
+    }
+
+    /// The skewed corpus's company: one busy project (星河), three presales, a few sales.
+    pub fn skewed() -> Company {
+        Company::with_staff(
+            &[
+                (1, "presales_manager", "psm"),
+                (1, "tech_director", "cto"),
+                (3, "presales", "ps"),
+                (4, "sales", "sa"),
+                (1, "sales_head", "sh"),
+                (1, "rd_manager", "rdm"),
+                (4, "rd", "rd"),
+                (2, "test_group", "qa"),
+                (1, "admin", "admin"),
+            ],
+            vec![SKEWED_PROJECT.to_string()],
+        )
+    }
+
+    /// `staff`: (how many, role key, address tag), in the order names are handed out.
+    fn with_staff(staff: &[(usize, &'static str, &str)], projects: Vec<String>) -> Company {
         let mut people = Vec::new();
-        let mut add = |count: usize, role: &'static str, tag: &str| {
+        for &(count, role, tag) in staff {
             for i in 0..count {
                 let k = people.len();
                 let name = format!(
@@ -92,20 +132,7 @@ impl Company {
                     role,
                 });
             }
-        };
-        add(2, "presales_manager", "psm");
-        add(1, "tech_director", "cto");
-        add(60, "presales", "ps");
-        add(30, "sales", "sa");
-        add(2, "sales_head", "sh");
-        add(2, "rd_manager", "rdm");
-        add(10, "rd", "rd");
-        add(3, "test_group", "qa");
-        add(1, "admin", "admin");
-        let count = (n / 50).clamp(20, 2000);
-        let projects = (0..count)
-            .map(|i| format!("{}{}号", PLACES[i % PLACES.len()], i))
-            .collect();
+        }
         Company { people, projects }
     }
 
@@ -284,6 +311,23 @@ pub fn mail(company: &Company, seed: u64, i: usize) -> Vec<u8> {
     } else {
         vec![owner]
     };
+    let attach = rng.chance(5);
+    finish(b, from, &cc, subject, &text, html_only, gbk, attach)
+}
+
+/// Adds sender, copies, subject and body to `b` (GBK-encoded, HTML-only, with a 2 KiB
+/// attachment as asked) and returns the mail's bytes.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    mut b: lettre::message::MessageBuilder,
+    from: &Person,
+    cc: &[&Person],
+    subject: String,
+    text: &str,
+    html_only: bool,
+    gbk: bool,
+    attach: bool,
+) -> Vec<u8> {
     b = b.from(mailbox(from));
     for p in cc {
         b = b.cc(mailbox(p));
@@ -303,9 +347,9 @@ pub fn mail(company: &Company, seed: u64, i: usize) -> Vec<u8> {
         b = b.subject(subject);
     }
     let part = if gbk {
-        let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+        let (bytes, _, _) = encoding_rs::GBK.encode(text);
         let body = Body::new_with_encoding(bytes.into_owned(), ContentTransferEncoding::Base64)
-            .unwrap_or_else(|_| Body::new(text.clone()));
+            .unwrap_or_else(|_| Body::new(text.to_string()));
         SinglePart::builder()
             .header(
                 ContentType::parse("text/plain; charset=gbk").unwrap_or(ContentType::TEXT_PLAIN),
@@ -318,9 +362,9 @@ pub fn mail(company: &Company, seed: u64, i: usize) -> Vec<u8> {
         );
         SinglePart::html(html)
     } else {
-        SinglePart::plain(text)
+        SinglePart::plain(text.to_string())
     };
-    let msg = if rng.chance(5) {
+    let msg = if attach {
         b.multipart(
             MultiPart::mixed().singlepart(part).singlepart(
                 SinglePart::builder()
@@ -337,18 +381,334 @@ pub fn mail(company: &Company, seed: u64, i: usize) -> Vec<u8> {
     msg.map(|m| m.formatted()).unwrap_or_default()
 }
 
-/// Writes `n` mails as files of a Maildir's `new/` under `dir/mail`, and `dir/config.toml`.
+/// Writes `n` mails of the even corpus as files of a Maildir's `new/` under `dir/mail`, and
+/// `dir/config.toml`.
 pub fn write(dir: &Path, n: usize, seed: u64) -> std::io::Result<()> {
-    let company = Company::new(n);
+    write_shape(dir, n, seed, Shape::Even)
+}
+
+/// Which corpus: today's even one, or a year of one busy project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Many projects and people (the issue-6 corpus).
+    Even,
+    /// One project, three presales, 20 % complaints, long threads (issue 13).
+    Skewed,
+}
+
+impl Shape {
+    /// Its name on command lines and in the benchmark's output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Even => "even",
+            Shape::Skewed => "skewed",
+        }
+    }
+}
+
+/// The skewed corpus's one project.
+pub const SKEWED_PROJECT: &str = "星河";
+
+/// What mail `i` of the skewed corpus is, decided before its text so that a later reply can
+/// look back at what it answers without building it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// The project's 立项 (mail 0).
+    Initiation,
+    /// 投诉 by sales `from`; `named` is the 被投诉人 presales (else the 第一售前 is meant).
+    Complaint { from: usize, named: Option<usize> },
+    /// 撤销投诉 by sales `from` (their latest active complaint).
+    Withdrawal { from: usize },
+    /// 客户沟通 by presales `engineer` (0 is 第一售前, 1 第二售前, 2 neither); `left`: 问题遗留.
+    Report { engineer: usize, left: bool },
+    /// 产品改进申请; the 3rd and later are valid only from the presales manager.
+    Improvement { by_manager: bool },
+    /// 故障处理 by the 第一售前.
+    Fault,
+    /// A reply on the thread of mail `to` (which may itself be a reply).
+    Reply { to: usize },
+    /// Mail that is no workflow kind.
+    Ordinary,
+    /// An out-of-office reply.
+    Auto,
+    /// A truncated multipart with bytes in no charset.
+    Malformed,
+}
+
+/// The plan of mail `i` of the skewed corpus (mixed per 100: 20 complaints, 2 withdrawals,
+/// 34 reports of which 40 % 问题遗留, 10 improvement requests, 3 fault orders, 15 thread
+/// replies, 10 ordinary, 5 auto-replies, 1 malformed).
+pub fn skewed_plan(seed: u64, i: usize) -> Plan {
+    if i == 0 {
+        return Plan::Initiation;
+    }
+    let mut rng = Rng::new(seed.wrapping_mul(7_000_003).wrapping_add(i as u64) ^ 0x5EED);
+    match rng.below(100) {
+        // 第十三条: complaints come from the project's 责任销售 (sales 0); a few from others,
+        // which are refused.
+        0..=19 => Plan::Complaint {
+            from: if rng.chance(90) { 0 } else { rng.below(4) },
+            named: rng.chance(70).then(|| rng.below(3)),
+        },
+        20..=21 => Plan::Withdrawal {
+            from: if rng.chance(90) { 0 } else { rng.below(4) },
+        },
+        22..=55 => Plan::Report {
+            engineer: [0, 0, 0, 0, 0, 0, 1, 1, 1, 2][rng.below(10)],
+            left: rng.chance(40),
+        },
+        56..=65 => Plan::Improvement {
+            by_manager: rng.chance(75),
+        },
+        66..=68 => Plan::Fault,
+        69..=83 => {
+            // Most replies answer something of the last few weeks; some reach far back.
+            let window = if rng.chance(80) { 300 } else { 5000 };
+            let mut to = i - 1 - rng.below(window.min(i));
+            // Step back to the nearest mail a person would answer on a thread.
+            for _ in 0..20 {
+                if to == 0
+                    || !matches!(
+                        skewed_plan(seed, to),
+                        Plan::Ordinary | Plan::Auto | Plan::Malformed | Plan::Withdrawal { .. }
+                    )
+                {
+                    break;
+                }
+                to -= 1;
+            }
+            Plan::Reply { to }
+        }
+        84..=93 => Plan::Ordinary,
+        94..=98 => Plan::Auto,
+        _ => Plan::Malformed,
+    }
+}
+
+/// The thread mail `i` replies on: its root (the mail that is not a reply) and the chain from
+/// the root to the mail it answers, at most 20 long.
+fn skewed_thread(seed: u64, to: usize) -> (usize, Vec<usize>) {
+    let mut chain = vec![to];
+    let mut cur = to;
+    while let Plan::Reply { to: up } = skewed_plan(seed, cur) {
+        cur = up;
+        chain.push(cur);
+        if chain.len() >= 20 {
+            break;
+        }
+    }
+    chain.reverse();
+    (cur, chain)
+}
+
+fn skewed_id(seed: u64, i: usize) -> String {
+    format!("<k{i}.s{seed}@corp.example>")
+}
+
+/// Mail `i` of the skewed corpus of `n` mails (bytes): a year of the one project.
+pub fn skewed_mail(company: &Company, seed: u64, n: usize, i: usize) -> Vec<u8> {
+    let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64) ^ 0xBEEF);
+    let presales = company.of("presales");
+    let sales = company.of("sales");
+    let manager = company.of("presales_manager")[0];
+    let director = company.of("tech_director")[0];
+    let rd = company.of("rd");
+    let project = SKEWED_PROJECT;
+    let owner = sales[0];
+    let bot: Mailbox = "supportbot@corp.example".parse().expect("literal");
+    let step = (31_536_000 / n.max(1)).max(1) as i64;
+    let when =
+        chrono::DateTime::from_timestamp(1_767_225_600 + (i as i64) * step, 0).unwrap_or_default();
+    let mut b = Message::builder()
+        .to(bot.clone())
+        .message_id(Some(skewed_id(seed, i)))
+        .date(when.into());
+    let plan = skewed_plan(seed, i);
+    let (from, cc, subject, text, html_only, gbk): (&Person, Vec<&Person>, _, String, _, _) =
+        match plan {
+            Plan::Initiation => (
+                owner,
+                vec![manager],
+                format!("立项-{project}项目"),
+                format!(
+                    "项目名称: {project}项目\n责任销售: {}\n第一售前: {}\n第二售前: {}\n支持类型: 产品实施\n支持内容: 全年驻场支持，覆盖 Oracle 与 MySQL\n",
+                    owner.name, presales[0].name, presales[1].name
+                ),
+                false,
+                false,
+            ),
+            Plan::Complaint { from, named } => {
+                let mut t = String::new();
+                if let Some(k) = named {
+                    let _ = writeln!(t, "被投诉人: {}", presales[k].name);
+                }
+                t += "情况说明: 客户现场沟通后未发汇报邮件，客户再次来电催问\n";
+                // Now and then the director is not copied: the bot forwards.
+                let cc = if rng.chance(90) {
+                    vec![manager, director]
+                } else {
+                    vec![manager]
+                };
+                (
+                    sales[from],
+                    cc,
+                    format!("投诉-{project}项目沟通问题"),
+                    t,
+                    false,
+                    rng.chance(20),
+                )
+            }
+            Plan::Withdrawal { from } => (
+                sales[from],
+                vec![manager, director],
+                format!("撤销投诉-{project}项目"),
+                "情况说明: 已与客户核实，误会已澄清\n".into(),
+                false,
+                false,
+            ),
+            Plan::Report { engineer, left } => {
+                let who = presales[engineer];
+                let content = if rng.chance(5) {
+                    "解决了技术问题"
+                } else {
+                    CONTENT[rng.below(CONTENT.len())]
+                };
+                let mut t = format!(
+                    "沟通结果: {}\n项目名称: {project}项目\n沟通人: 客户{}工\n沟通方式: {}\n沟通的具体问题: {content}\n",
+                    if left { "问题遗留" } else { "成功" },
+                    SURNAMES[rng.below(SURNAMES.len())],
+                    ["电话", "现场", "邮件"][rng.below(3)],
+                );
+                if left {
+                    let _ = writeln!(
+                        t,
+                        "遗留的问题描述: 客户要求导出审计日志为 Excel，当前版本不支持（第{}次提出）\n优先级: {}",
+                        i % 97 + 1,
+                        ["紧急", "重要", "一般", "一般"][rng.below(4)]
+                    );
+                }
+                t += "\n谢谢\n";
+                if rng.chance(40) {
+                    let _ = write!(
+                        t,
+                        "\n-----原始邮件-----\n发件人: {}\n发送时间: 2026年1月1日 9:00\n主题: 回复: 项目进展\n\n> 沟通结果: 成功\n> 上次的问题已处理\n",
+                        owner.name
+                    );
+                }
+                (
+                    who,
+                    vec![owner],
+                    format!("客户沟通-{project}项目-{}", who.name),
+                    t,
+                    rng.chance(15),
+                    rng.chance(25),
+                )
+            }
+            Plan::Improvement { by_manager } => (
+                if by_manager { manager } else { presales[0] },
+                vec![owner],
+                format!("产品改进申请-{project}项目"),
+                format!(
+                    "需求描述: 审计日志支持导出为 Excel（客户第{}次提出）\n",
+                    i % 89 + 1
+                ),
+                false,
+                false,
+            ),
+            Plan::Fault => (
+                presales[0],
+                vec![manager],
+                format!("故障处理-{project}项目"),
+                "环境: V5.2 双机\n操作过程: 主机断电后切换\n现象: 会话断开，审计日志丢失\n日志: 见附件\n严重: 是\n优先级: 重要\n".into(),
+                false,
+                false,
+            ),
+            Plan::Reply { to } => {
+                let (root, chain) = skewed_thread(seed, to);
+                b = b.in_reply_to(skewed_id(seed, to)).references(
+                    chain
+                        .iter()
+                        .map(|&k| skewed_id(seed, k))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+                // Who answers and what: the command the root's kind takes, now and then a
+                // plain thank-you (which the bot answers at most once a day per thread).
+                let thanks = rng.chance(15);
+                let (who, line, what) = match skewed_plan(seed, root) {
+                    _ if thanks => (owner, "谢谢，收到".to_string(), "客户沟通"),
+                    Plan::Report {
+                        engineer,
+                        left: true,
+                    } => (presales[engineer], "已解决".to_string(), "客户沟通"),
+                    Plan::Complaint { from, .. } => (sales[from], "撤销".to_string(), "投诉"),
+                    Plan::Improvement { .. } => (
+                        rd[rng.below(rd.len())],
+                        format!("研发工时: {}小时", 2 + rng.below(14)),
+                        "产品改进申请",
+                    ),
+                    Plan::Fault => (manager, "同意".to_string(), "故障处理"),
+                    _ => (owner, "谢谢，收到".to_string(), "立项"),
+                };
+                (
+                    who,
+                    vec![owner],
+                    format!("Re: [SB-{}] 已记录：{what}-{project}项目", root + 1),
+                    format!("{line}\n\n在 2026-01-01 写道：\n> 原文\n"),
+                    false,
+                    false,
+                )
+            }
+            Plan::Ordinary => (
+                presales[rng.below(presales.len())],
+                vec![owner],
+                "周五部门聚餐安排".to_string(),
+                "大家周五晚上六点楼下集合。\n".into(),
+                rng.chance(30),
+                false,
+            ),
+            Plan::Auto => {
+                b = b.raw_header(header("Auto-Submitted", "auto-replied".into()));
+                (
+                    presales[rng.below(presales.len())],
+                    vec![],
+                    format!("自动回复: 客户沟通-{project}项目"),
+                    "我正在休假，回来后回复您。\n".into(),
+                    false,
+                    false,
+                )
+            }
+            Plan::Malformed => {
+                let who = presales[0];
+                let mut raw = format!("From: {}\r\nTo: supportbot@corp.example\r\nSubject: 客户沟通-{project}项目-{}\r\nMessage-ID: {}\r\nContent-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\nContent-Type: text/plain; charset=gbk\r\nContent-Transfer-Encoding: base64\r\n\r\n", who.email, who.name, skewed_id(seed, i)).into_bytes();
+                raw.extend_from_slice(b"\xff\xfe\x80%%%%\r\n");
+                return raw;
+            }
+        };
+    let attach = matches!(plan, Plan::Fault) || rng.chance(3);
+    finish(b, from, &cc, subject, &text, html_only, gbk, attach)
+}
+
+/// Writes `n` mails of the corpus `shape` as files of a Maildir's `new/` under `dir/mail`, and
+/// `dir/config.toml`.
+pub fn write_shape(dir: &Path, n: usize, seed: u64, shape: Shape) -> std::io::Result<()> {
+    let company = match shape {
+        Shape::Even => Company::new(n),
+        Shape::Skewed => Company::skewed(),
+    };
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(dir.join("mail").join(sub))?;
     }
     std::fs::write(dir.join("config.toml"), company.config(dir))?;
     for i in 0..n {
+        let bytes = match shape {
+            Shape::Even => mail(&company, seed, i),
+            Shape::Skewed => skewed_mail(&company, seed, n, i),
+        };
         std::fs::write(
             dir.join("mail/new")
                 .join(format!("{:010}.M{i}.bench", 1_767_225_600 + i)),
-            mail(&company, seed, i),
+            bytes,
         )?;
     }
     Ok(())

@@ -43,6 +43,80 @@ pub fn local(tz: Tz, stored: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
+/// Column widths of a sheet.
+const WIDTHS: [f64; 8] = [16.0, 17.0, 10.0, 10.0, 12.0, 10.0, 60.0, 40.0];
+
+/// A row's cells, under [`HEADERS`].
+fn cells(tz: Tz, r: &TrackingRow) -> anyhow::Result<[String; 8]> {
+    Ok([
+        r.project_name.clone(),
+        local(tz, &r.date)?,
+        r.engineer.clone(),
+        r.result.clone(),
+        r.contact.clone(),
+        r.method.clone(),
+        r.content.clone(),
+        crate::store::cell_or_blank(r.leftover.clone()),
+    ])
+}
+
+/// The same workbook as [`workbook`], written a row at a time (`report tracking --format xlsx`):
+/// each sheet is in rust_xlsxwriter's constant-memory mode, which writes a row out to a
+/// temporary file once the next one starts, so the memory does not grow with the table.
+pub struct Streamed {
+    wb: Workbook,
+    bold: Format,
+    tz: Tz,
+    sheet: Option<(usize, u32)>,
+}
+
+impl Streamed {
+    /// An empty workbook.
+    pub fn new(tz: Tz) -> Streamed {
+        Streamed {
+            wb: Workbook::new(),
+            bold: Format::new().set_bold().set_background_color("#EAEEF2"),
+            tz,
+            sheet: None,
+        }
+    }
+
+    /// Starts `owner`'s sheet (after the ones before); the rows that follow go on it.
+    pub fn sheet(&mut self, owner: &str) -> anyhow::Result<()> {
+        let index = self.sheet.map_or(0, |(i, _)| i + 1);
+        let ws = self.wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name(owner))?;
+        for (c, w) in WIDTHS.iter().enumerate() {
+            ws.set_column_width(c as u16, *w)?;
+        }
+        for (c, h) in HEADERS.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &self.bold)?;
+        }
+        self.sheet = Some((index, 0));
+        Ok(())
+    }
+
+    /// Adds a row to the current sheet.
+    pub fn row(&mut self, r: &TrackingRow) -> anyhow::Result<()> {
+        let Some((index, last)) = self.sheet else {
+            anyhow::bail!("a tracking row before any sheet");
+        };
+        let row = last + 1;
+        let ws = self.wb.worksheet_from_index(index)?;
+        for (c, v) in cells(self.tz, r)?.iter().enumerate() {
+            ws.write_string(row, c as u16, v)?;
+        }
+        self.sheet = Some((index, row));
+        Ok(())
+    }
+
+    /// Writes the workbook to `path`.
+    pub fn save(mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        self.wb.save(path)?;
+        Ok(())
+    }
+}
+
 /// A workbook with a sheet for each of `owners` (in order) holding their rows of `rows`.
 pub fn workbook(owners: &[String], rows: &[TrackingRow], tz: Tz) -> anyhow::Result<Vec<u8>> {
     workbook_with_summary(owners, rows, tz, &[])
@@ -89,24 +163,11 @@ pub fn workbook_with_summary(
         let mine = rows.iter().filter(|r| &r.owner == owner);
         for (i, r) in mine.enumerate() {
             let row = i as u32 + 1;
-            let cells = [
-                r.project_name.clone(),
-                local(tz, &r.date)?,
-                r.engineer.clone(),
-                r.result.clone(),
-                r.contact.clone(),
-                r.method.clone(),
-                r.content.clone(),
-                crate::store::cell_or_blank(r.leftover.clone()),
-            ];
-            for (c, v) in cells.iter().enumerate() {
+            for (c, v) in cells(tz, r)?.iter().enumerate() {
                 ws.write_string(row, c as u16, v)?;
             }
         }
-        for (c, w) in [16.0, 17.0, 10.0, 10.0, 12.0, 10.0, 60.0, 40.0]
-            .iter()
-            .enumerate()
-        {
+        for (c, w) in WIDTHS.iter().enumerate() {
             ws.set_column_width(c as u16, *w)?;
         }
     }

@@ -3,6 +3,7 @@
 use super::ts;
 use crate::rules::ReportRow;
 use chrono::{DateTime, Utc};
+use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use sqlx::SqliteConnection;
 use sqlx::types::Json;
 
@@ -161,6 +162,46 @@ async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Ve
             leftover: r.10,
         })
         .collect())
+}
+
+/// Whose tables `report tracking` writes: `person` alone, or every 第一售前 of a project, by name.
+pub async fn owners(
+    conn: &mut SqliteConnection,
+    person: Option<&str>,
+) -> anyhow::Result<Vec<String>> {
+    if let Some(p) = person {
+        return Ok(vec![p.to_string()]);
+    }
+    Ok(sqlx::query_scalar!(
+        r#"SELECT DISTINCT first_presales AS "first_presales!" FROM projects
+           WHERE first_presales IS NOT NULL ORDER BY first_presales"#
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One presales' table as a stream, in report order (date, then report), for `report tracking`:
+/// rows are handed over as SQLite produces them, so memory does not grow with the table. No
+/// index can give this order (a presales' reports span their projects, and the 第一售前 is on
+/// the project, not the report), so SQLite sorts; its sorter spills to temporary files past
+/// the page cache (temp_store is left at its default, a file), so its memory is bounded too.
+pub fn rows_of<'c>(
+    conn: &'c mut SqliteConnection,
+    owner: &'c str,
+) -> BoxStream<'c, anyhow::Result<TrackingRow>> {
+    sqlx::query_as!(
+        TrackingRow,
+        r#"SELECT p.first_presales AS "owner!", p.key AS "project!", p.name AS project_name,
+                  m.event_at AS date, r.engineer, r.result, r.content,
+                  m.dedup_key AS message_id, r.contact, r.method, r.leftover
+           FROM projects p JOIN reports r ON r.project = p.key JOIN messages m ON m.id = r.message
+           WHERE p.first_presales = ?
+           ORDER BY m.event_at, r.id"#,
+        owner
+    )
+    .fetch(conn)
+    .map_err(anyhow::Error::from)
+    .boxed()
 }
 
 /// Every presales' tracking-table rows reported in `[from, to)` (the monthly digest's month).
