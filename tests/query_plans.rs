@@ -205,6 +205,18 @@ const ALLOWED: &[(&str, &str)] = &[
          the upsert never changes the key they check",
     ),
     (
+        "INSERT INTO outbox (message, kind, to_addrs, cc_addrs, subject, body, message_id, in_reply_to, references_, created_at, status) SELECT",
+        "a replay batch's held replies in one statement (store::batch): the sort is over the \
+         batch's JSON, at most a batch; the lookups are SQLite's foreign-key checks of the rows \
+         that reference an outbox row, each by its index",
+    ),
+    (
+        "INSERT INTO reports (message, project, engineer, result, contact, method, content, leftover, priority, communicated_at, reported_at) SELECT",
+        "a replay batch's held reports in one statement (store::batch): the sort is over the \
+         batch's JSON, at most a batch; the lookup is SQLite's foreign-key check of open items \
+         by their index on report",
+    ),
+    (
         "(SELECT json_group_array(json_object('id', id, 'thread', thread,",
         "a report's project with the sender's own open items and those the mail names (each \
          found by an index; the sender's own are what the ack lists)",
