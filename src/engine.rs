@@ -377,7 +377,7 @@ fn complaint_window(config: &Config, mail: &Inbound, facts: &Facts) -> (String, 
 }
 
 /// 第十四条 facts of a complaint mail: the running counts of `targets` for the window of the
-/// months it can change, and the notices in force for those months and the permanent level.
+/// months it can change, and which notices of the levels it can cross are in force.
 /// The complaints a notice lists are loaded later, and only when a level is crossed
 /// ([`decide_with_listing`]).
 async fn load_complaint_counts(
@@ -389,11 +389,14 @@ async fn load_complaint_counts(
 ) -> anyhow::Result<()> {
     let (first, _) = complaint_window(config, mail, facts);
     facts.complaint_months = complaints::month_counts_of(conn, targets, &first).await?;
-    let mut periods = complaint_periods(config, mail, facts);
-    periods.push("all".to_string());
-    periods.sort();
-    periods.dedup();
-    facts.notices = complaints::notices_of(conn, targets, &periods).await?;
+    let months = complaint_periods(config, mail, facts);
+    let keys = rules::complaint::notices_in_question(
+        &facts.complaint_months,
+        targets,
+        &months,
+        config.rules.complaint_cumulative_window_months,
+    );
+    facts.notices = complaints::notices_in_force(conn, &keys).await?;
     Ok(())
 }
 

@@ -185,11 +185,6 @@ const ALLOWED: &[(&str, &str)] = &[
         "the open items of one report (one per report: the report's 遗留问题)",
     ),
     (
-        "FROM threshold_notices WHERE engineer IN (SELECT value FROM json_each(?1)) AND period IN",
-        "the notices of a complaint's targets for its months and 'all': the levels of a month \
-         and the permanent ones, a handful",
-    ),
-    (
         "SELECT target, month, n FROM complaint_counts WHERE target IN",
         "a complaint's targets' counts: one row per month of the counting window",
     ),

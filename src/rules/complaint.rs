@@ -42,6 +42,43 @@ pub fn targets(config: &Config, fields: &ComplaintFields, facts: &Facts) -> Vec<
     all
 }
 
+/// The notices a complaint mail's crossings can look up ([`crossings`] checks the level
+/// `max(old, new)` of each scope, and a mail moves a count by one): for each target and each
+/// month the mail can change, the month's level now and the next one, and the same for the
+/// permanent level. The engine reads only these from the store.
+pub fn notices_in_question(
+    counts: &[(String, String, i64)],
+    targets: &[String],
+    months: &[String],
+    window: u32,
+) -> Vec<NoticeKey> {
+    let mut keys = Vec::new();
+    for target in targets {
+        for month in months {
+            let now = Tally::of(counts, target, month, window);
+            for level in [now.levels_docked(), now.levels_docked() + 1] {
+                keys.push((
+                    target.clone(),
+                    SCOPE_MONTH.to_string(),
+                    month.clone(),
+                    level,
+                ));
+            }
+            for level in [now.permanent_levels(), now.permanent_levels() + 1] {
+                keys.push((
+                    target.clone(),
+                    SCOPE_PERMANENT.to_string(),
+                    "all".to_string(),
+                    level,
+                ));
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// 第十三条: a sales files a complaint about a project's engineer.
 pub fn file(
     ctx: &Ctx<'_>,
@@ -370,6 +407,29 @@ fn end(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_notices_looked_up_are_the_levels_now_and_next_of_each_scope_only() {
+        // 张三 has 5 complaints in 2026-12 (month level 2) and 9 since 2026-10 (permanent 2).
+        let keys = notices_in_question(&rows(), &["张三".to_string()], &["2026-12".to_string()], 0);
+        let k = |scope: &str, period: &str, level| {
+            (
+                "张三".to_string(),
+                scope.to_string(),
+                period.to_string(),
+                level,
+            )
+        };
+        assert_eq!(
+            keys,
+            vec![
+                k(SCOPE_MONTH, "2026-12", 2),
+                k(SCOPE_MONTH, "2026-12", 3),
+                k(SCOPE_PERMANENT, "all", 2),
+                k(SCOPE_PERMANENT, "all", 3),
+            ]
+        );
+    }
 
     fn rows() -> Vec<(String, String, i64)> {
         [

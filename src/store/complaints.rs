@@ -113,22 +113,26 @@ pub async fn active_by_message(
     .await?)
 }
 
-/// Notices in force for `targets` in `periods` (months, and `all` for the permanent level):
-/// only the periods a mail's counts can cross. A handful of rows: the levels of one month and
-/// the permanent ones (one per 4 complaints).
-pub async fn notices_of(
+/// Which of `keys` are notices in force: the levels a complaint mail can cross
+/// ([`crate::rules::complaint::notices_in_question`]), each found by the primary key — an
+/// engineer's notices of earlier levels, which pile up with every complaint, are not read.
+pub async fn notices_in_force(
     conn: &mut SqliteConnection,
-    targets: &[String],
-    periods: &[String],
+    keys: &[NoticeKey],
 ) -> anyhow::Result<HashSet<NoticeKey>> {
-    let targets = Json(targets);
-    let periods = Json(periods);
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let keys = Json(keys);
+    // NOTE: CROSS JOIN keeps the key list outside (SQLite's documented join-order rule), so
+    // each key is one lookup of the primary key.
     let rows = sqlx::query!(
-        r#"SELECT engineer, scope, period, level FROM threshold_notices
-           WHERE engineer IN (SELECT value FROM json_each(?1))
-             AND period IN (SELECT value FROM json_each(?2)) AND active = 1"#,
-        targets,
-        periods
+        r#"SELECT n.engineer AS "engineer!", n.scope AS "scope!", n.period AS "period!",
+                  n.level AS "level!"
+           FROM json_each(?1) k CROSS JOIN threshold_notices n
+           WHERE n.engineer = k.value ->> 0 AND n.scope = k.value ->> 1
+             AND n.period = k.value ->> 2 AND n.level = k.value ->> 3 AND n.active = 1"#,
+        keys
     )
     .fetch_all(conn)
     .await?;
