@@ -424,11 +424,22 @@ async fn decide_with_listing(
     }
     targets.sort_unstable();
     targets.dedup();
-    let (first, last) = complaint_window(config, mail, facts);
-    let mut listed = Vec::new();
+    // What a notice can list: for each month the mail can change, the target's newest
+    // complaints of that month and of the counting window ending with it (the rules list at
+    // most NOTICE_LISTS of either).
+    let window = config.rules.complaint_cumulative_window_months;
+    let limit = i64::try_from(rules::complaint::NOTICE_LISTS).unwrap_or(i64::MAX);
+    let mut listed: Vec<rules::ComplaintEntry> = Vec::new();
     for target in targets {
-        listed.extend(complaints::active_of(conn, target, &first, &last).await?);
+        for month in complaint_periods(config, mail, facts) {
+            let first = rules::model::window_start(&month, window).unwrap_or_default();
+            for from in [first.as_str(), month.as_str()] {
+                listed.extend(complaints::active_of(conn, target, from, &month, limit).await?);
+            }
+        }
     }
+    listed.sort_by_key(|c| (c.filed_at, c.id));
+    listed.dedup_by_key(|c| c.id);
     facts.target_complaints = listed;
     Ok(rules::decide_read(config, mail, subject, fields, facts))
 }

@@ -189,11 +189,6 @@ const ALLOWED: &[(&str, &str)] = &[
         "a complaint's targets' counts: one row per month of the counting window",
     ),
     (
-        "AS \"filed_at: DateTime<Utc>\" FROM complaints WHERE status = 'active' AND target = ? AND month >= ?",
-        "the complaints a 第十四条 notice lists: read only when a level is crossed, the target's \
-         in the counting window (all of them with complaint_cumulative_window_months = 0)",
-    ),
-    (
         "INSERT INTO projects (key, name, status, responsible_sales, first_presales, second_presales",
         "立项 of an existing project: the foreign-key lookups SQLite plans for the rows that \
          reference projects (improvement requests, open items, reports, each by its index); \

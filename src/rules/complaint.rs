@@ -16,6 +16,10 @@ pub use super::model::{
 };
 
 const KIND: MailKind = MailKind::Workflow(SubjectKind::Complaint);
+
+/// How many of the counted complaints a 第十四条 notice lists (the newest; the notice gives the
+/// total). The engine reads no more than this many per month it can change.
+pub const NOTICE_LISTS: usize = 20;
 const WITHDRAWAL: MailKind = MailKind::Workflow(SubjectKind::ComplaintWithdrawal);
 
 /// The engineers whose complaint counts a 投诉 or 撤销投诉 on the project can change: the one
@@ -263,7 +267,7 @@ fn crossings(
     }
     let permanent = crossed.iter().any(|c| c.0 == SCOPE_PERMANENT);
     let first = window_start(month, ctx.config.rules.complaint_cumulative_window_months);
-    let listed: Vec<&ComplaintEntry> = counted
+    let mut listed: Vec<&ComplaintEntry> = counted
         .iter()
         .filter(|c| c.target == target && c.month.as_str() <= month)
         .filter(|c| {
@@ -274,6 +278,14 @@ fn crossings(
             }
         })
         .collect();
+    // The newest NOTICE_LISTS of them: a busy engineer's window can hold hundreds, which nobody
+    // reads in a mail (and which would be read from the store at every crossing).
+    let total = if permanent {
+        after.cumulative_count
+    } else {
+        after.month_count
+    };
+    listed.drain(..listed.len().saturating_sub(NOTICE_LISTS));
     let manager: Vec<String> = ctx
         .config
         .directory
@@ -293,6 +305,7 @@ fn crossings(
         raised,
         crossed: &crossed,
         listed: &listed,
+        total,
         manager: &manager.join("、"),
         timezone: ctx.config.timezone,
     };

@@ -39,27 +39,33 @@ pub async fn month_counts_of(
     Ok(rows.into_iter().map(|r| (r.target, r.month, r.n)).collect())
 }
 
-/// Active complaints against `target` in months `first..=last` (`first` `""`: from the start),
-/// oldest first: what a 第十四条 notice lists. Read only when a decision crosses a level.
+/// The newest `limit` active complaints against `target` in months `first..=last` (`first`
+/// `""`: from the start), oldest of them first: what a 第十四条 notice lists. Read only when a
+/// decision crosses a level.
 pub async fn active_of(
     conn: &mut SqliteConnection,
     target: &str,
     first: &str,
     last: &str,
+    limit: i64,
 ) -> anyhow::Result<Vec<ComplaintEntry>> {
+    // NOTE: `+month` keeps SQLite on the index by (target, status, filed_at): it walks the
+    // target's complaints newest first and stops at the LIMIT, where the index by month would
+    // hand the whole window to a sort.
     let mut rows = sqlx::query_as!(
         ComplaintEntry,
         r#"SELECT id, project, complainant, target, month, filed_at AS "filed_at: DateTime<Utc>"
            FROM complaints
-           WHERE status = 'active' AND target = ? AND month >= ? AND month <= ?"#,
+           WHERE target = ? AND status = 'active' AND +month >= ? AND +month <= ?
+           ORDER BY filed_at DESC, id DESC LIMIT ?"#,
         target,
         first,
-        last
+        last,
+        limit
     )
     .fetch_all(conn)
     .await?;
-    // Sorted here: the index gives them by month, and the notice lists them as filed.
-    rows.sort_by_key(|c| (c.filed_at, c.id));
+    rows.reverse();
     Ok(rows)
 }
 

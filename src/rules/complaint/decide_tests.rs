@@ -184,6 +184,37 @@ fn the_fourth_complaint_ever_lowers_pay_permanently() {
 }
 
 #[test]
+fn a_notice_over_many_complaints_lists_the_newest_twenty_and_says_how_many_there_are() {
+    // 第十四条 notice: 29 complaints in 2026-11 before this one (level 14), the 30th docks
+    // level 15; a mail listing 30 lines is not read, so the newest 20 with the total.
+    let earlier: Vec<ComplaintEntry> = (1..=29)
+        .map(|i| ComplaintEntry {
+            id: i,
+            project: "星河".into(),
+            complainant: "孙丽".into(),
+            target: "张三".into(),
+            month: "2026-11".into(),
+            filed_at: chrono::DateTime::from_timestamp(1_762_000_000 + i * 3_600, 0)
+                .unwrap_or_default(),
+        })
+        .collect();
+    let facts = Facts {
+        complaint_months: months(&[("张三", "2026-11", 29)]),
+        target_complaints: earlier,
+        ..initiated()
+    };
+    let d = run(&mail(SUNLI, COMPLAINT_SUBJECT, ""), &facts);
+    let notice = the_one(&d, OutgoingKind::ComplaintThreshold);
+    assert!(
+        notice.body.contains("计入的投诉共30起，以下是最近20起："),
+        "{}",
+        notice.body
+    );
+    assert!(notice.body.contains("\n20. "), "{}", notice.body);
+    assert!(!notice.body.contains("\n21. "), "{}", notice.body);
+}
+
+#[test]
 fn the_month_of_a_complaint_is_taken_in_shanghai_time() {
     // 第十四条 (当月); workflow.md §2: Asia/Shanghai time of the mail's Date
     let mut m = mail(SUNLI, COMPLAINT_SUBJECT, "");

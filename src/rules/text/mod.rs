@@ -361,8 +361,10 @@ pub struct Threshold<'a> {
     pub raised: bool,
     /// What was crossed: (scope, period, level).
     pub crossed: &'a [Crossing],
-    /// The complaints counted, oldest first.
+    /// The complaints counted, oldest first: the newest of them when there are many.
     pub listed: &'a [&'a super::ComplaintEntry],
+    /// How many were counted (more than `listed` holds when only the newest are listed).
+    pub total: i64,
     /// The presales manager's name, whom to ask.
     pub manager: &'a str,
     /// The department's time zone, for the complaints' dates.
@@ -448,8 +450,17 @@ impl Threshold<'_> {
         } else {
             format!("如有疑问，或认为投诉不实，请联系售前经理{}。", self.manager)
         };
+        let heading = if self.total > self.listed.len() as i64 {
+            format!(
+                "计入的投诉共{}起，以下是最近{}起：",
+                self.total,
+                self.listed.len()
+            )
+        } else {
+            "计入的投诉：".to_string()
+        };
         format!(
-            "{}：\n\n{head}\n\n计入的投诉：\n{list}\n第十四条规定：同一月内每被投诉2次，当月绩效工资扣发1级；累计每被投诉4次，绩效工资永久降1级。\n{ask}{SIGNATURE}",
+            "{}：\n\n{head}\n\n{heading}\n{list}\n第十四条规定：同一月内每被投诉2次，当月绩效工资扣发1级；累计每被投诉4次，绩效工资永久降1级。\n{ask}{SIGNATURE}",
             self.target
         )
     }
