@@ -363,19 +363,6 @@ fn complaint_periods(config: &Config, mail: &Inbound, facts: &Facts) -> Vec<Stri
     months
 }
 
-/// The months `first..=last` the counts and notices of a complaint mail are read for: the
-/// counting window (`complaint_cumulative_window_months`, 0 = from the start: `first` is `""`)
-/// of the earliest month it can change, up to the latest.
-fn complaint_window(config: &Config, mail: &Inbound, facts: &Facts) -> (String, String) {
-    let months = complaint_periods(config, mail, facts);
-    let window = config.rules.complaint_cumulative_window_months;
-    let first = months
-        .first()
-        .and_then(|m| rules::model::window_start(m, window))
-        .unwrap_or_default();
-    (first, months.last().cloned().unwrap_or_default())
-}
-
 /// 第十四条 facts of a complaint mail: the running counts of `targets` for the window of the
 /// months it can change, and which notices of the levels it can cross are in force.
 /// The complaints a notice lists are loaded later, and only when a level is crossed
@@ -387,15 +374,16 @@ async fn load_complaint_counts(
     targets: &[String],
     facts: &mut Facts,
 ) -> anyhow::Result<()> {
-    let (first, _) = complaint_window(config, mail, facts);
-    facts.complaint_months = complaints::month_counts_of(conn, targets, &first).await?;
     let months = complaint_periods(config, mail, facts);
-    let keys = rules::complaint::notices_in_question(
-        &facts.complaint_months,
-        targets,
-        &months,
-        config.rules.complaint_cumulative_window_months,
-    );
+    let window = config.rules.complaint_cumulative_window_months;
+    // The counting window of the earliest month it can change (`""`: from the start).
+    let first = months
+        .first()
+        .and_then(|m| rules::model::window_start(m, window))
+        .unwrap_or_default();
+    facts.complaint_months = complaints::month_counts_of(conn, targets, &first).await?;
+    let keys =
+        rules::complaint::notices_in_question(&facts.complaint_months, targets, &months, window);
     facts.notices = complaints::notices_in_force(conn, &keys).await?;
     Ok(())
 }
@@ -429,12 +417,13 @@ async fn decide_with_listing(
     // most NOTICE_LISTS of either).
     let window = config.rules.complaint_cumulative_window_months;
     let limit = i64::try_from(rules::complaint::NOTICE_LISTS).unwrap_or(i64::MAX);
+    let months = complaint_periods(config, mail, facts);
     let mut listed: Vec<rules::ComplaintEntry> = Vec::new();
     for target in targets {
-        for month in complaint_periods(config, mail, facts) {
-            let first = rules::model::window_start(&month, window).unwrap_or_default();
+        for month in &months {
+            let first = rules::model::window_start(month, window).unwrap_or_default();
             for from in [first.as_str(), month.as_str()] {
-                listed.extend(complaints::active_of(conn, target, from, &month, limit).await?);
+                listed.extend(complaints::active_of(conn, target, from, month, limit).await?);
             }
         }
     }
