@@ -2,7 +2,9 @@
 //! year of one busy project) and each N, in one run,
 //! - the floor: parse every mail with mail-parser and insert one row per mail into a fresh
 //!   SQLite file in batches (no rules, no replies);
-//! - `supportbot process` over the same mails in a Maildir (handles and sends the replies);
+//! - `supportbot process` over the same mails in a Maildir (handles and sends the replies), in
+//!   groups of 500 mails per transaction (its default) and one mail per transaction
+//!   (`--batch 1`, the daemon's contract);
 //! - `supportbot replay` of the same mails into a fresh database;
 //!
 //! and prints msgs/s, the ratios to the floor, and each one's peak RSS (every step runs as its
@@ -201,6 +203,19 @@ fn run(
             .arg("process")
             .env("SUPPORTBOT_LOG", "error"),
     );
+    // The daemon's contract, one transaction per mail (`process --batch 1`), on the same mails
+    // put back into new/ and a fresh database.
+    unprocess(d);
+    fresh_db(d);
+    let (single_s, _) = measure(
+        Command::new(bot)
+            .arg("--config")
+            .arg(&config)
+            .arg("process")
+            .arg("--batch")
+            .arg("1")
+            .env("SUPPORTBOT_LOG", "error"),
+    );
     fresh_db(d);
     let (replay_s, replay_rss) = measure(
         Command::new(bot)
@@ -225,5 +240,27 @@ fn run(
         floor2_s / replay_s,
         floor2_s / process_s,
     );
+    println!(
+        "           process --batch 1 (one transaction per mail, as the daemon) {:>8.0} msgs/s ({:.2}× floor)",
+        rate(single_s),
+        floor_s / single_s,
+    );
     (shape, n, floor_s, replay_s, process_s)
+}
+
+/// Puts the mails `process` filed into `cur/` and the dead-letter folder back into `new/` under
+/// their names, and empties the sent Maildir.
+fn unprocess(d: &Path) {
+    let cur = std::fs::read_dir(d.join("mail/cur"))
+        .expect("cur")
+        .flatten();
+    let dead = std::fs::read_dir(d.join("mail/.DeadLetter/new"))
+        .into_iter()
+        .flatten();
+    for e in cur.chain(dead.flatten()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let base = name.split(":2,").next().unwrap_or(&name).to_string();
+        std::fs::rename(e.path(), d.join("mail/new").join(base)).expect("back to new");
+    }
+    let _ = std::fs::remove_dir_all(d.join("sent"));
 }

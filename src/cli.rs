@@ -91,7 +91,12 @@ pub enum Command {
         poll_seconds: u64,
     },
     /// Process everything now in the mailbox, send what is queued, exit.
-    Process,
+    Process {
+        /// Mails per transaction (1: each mail commits before the next is read, as the daemon
+        /// does).
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
     /// Take .eml files, Maildir folders or mbox files as if they had arrived (in Date order).
     Replay {
         /// Files and folders.
@@ -263,7 +268,10 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     init_tracing();
-    if matches!(cli.command, Command::Process | Command::Replay { .. }) {
+    if matches!(
+        cli.command,
+        Command::Process { .. } | Command::Replay { .. }
+    ) {
         crate::cpu::keep_to_one_core();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -330,10 +338,10 @@ async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyh
             eprintln!("backup written to {}", file.display());
             Ok(())
         }
-        Command::Process => {
+        Command::Process { batch } => {
             let _lock = crate::daemon::InstanceLock::acquire(&config.database_path)?;
             let out = Outbound::from_config(config)?;
-            let t = crate::ingest::process(engine).await?;
+            let t = crate::ingest::process(engine, batch).await?;
             let s = jobs::send_pending(engine, &out, Utc::now()).await?;
             eprintln!(
                 "processed {} new, {} seen before, {} errors, {} dead-lettered; sent {}, failed {}, deferred {}",

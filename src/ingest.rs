@@ -9,6 +9,7 @@
 use crate::alerts;
 use crate::engine::{self, Engine, Handled};
 use crate::mail::Inbound;
+use crate::store::batch::Deferred;
 use crate::store::{imap_state, tries};
 use crate::transport::imap::ImapIn;
 use crate::transport::inbox::{Fetched, Inbox, Waiting};
@@ -71,12 +72,32 @@ pub async fn ingest_once(
     ingest_with_clock(engine, inbox, Utc::now, stop).await
 }
 
-/// [`ingest_once`] with the clock given (tests pin it).
+/// [`ingest_once`] with the clock given (tests pin it): one transaction per mail.
 pub async fn ingest_with_clock(
     engine: &Engine,
     inbox: &mut Inbox<'_>,
     clock: impl Fn() -> DateTime<Utc>,
     stop: impl Fn() -> bool,
+) -> anyhow::Result<Tally> {
+    ingest_grouped(engine, inbox, clock, stop, 1).await
+}
+
+/// [`ingest_with_clock`], committing up to `group` mails in one transaction (`process
+/// --batch`). Each mail is still handled alone by the engine, in arrival order; the group's
+/// rows commit together and only then are its mails filed away, so a crash before the commit
+/// leaves every mail of the group waiting (done again, nothing counted twice) and a crash after
+/// it leaves mails the database has seen (filed as seen before). A mail that is not plainly
+/// readable (gone, unreadable, over the size limit, not a mail, failed before) commits the group
+/// before it and takes the one-mail path; a group whose handling fails is rolled back whole and
+/// its mails done again one per transaction, so one bad mail loses only itself and a failing
+/// database stops the step at the first mail it cannot write, as with `group` 1. `group` 1 is the
+/// daemon's contract: every mail commits before the next is read.
+pub async fn ingest_grouped(
+    engine: &Engine,
+    inbox: &mut Inbox<'_>,
+    clock: impl Fn() -> DateTime<Utc>,
+    stop: impl Fn() -> bool,
+    group: usize,
 ) -> anyhow::Result<Tally> {
     let config = &engine.config;
     let key = config.mailbox.url.as_str();
@@ -99,12 +120,15 @@ pub async fn ingest_with_clock(
         tally: Tally::default(),
         conn: None,
     };
-    for w in waiting {
+    for chunk in waiting.chunks(group.max(1)) {
         if stop() {
             break;
         }
-        step.one(inbox, &w, clock()).await?;
-        left -= 1;
+        match chunk {
+            [w] => step.one(inbox, w, clock()).await?,
+            _ => step.group(inbox, chunk, &clock).await?,
+        }
+        left -= chunk.len() as u64;
     }
     if left != found {
         record_waiting(engine, left).await;
@@ -113,22 +137,24 @@ pub async fn ingest_with_clock(
 }
 
 /// `process`: the configured inbox (a Maildir, or an IMAP folder: connect, handle everything
-/// waiting, log out).
-pub async fn process(engine: &Engine) -> anyhow::Result<Tally> {
+/// waiting, log out), `group` mails per transaction ([`ingest_grouped`]).
+pub async fn process(engine: &Engine, group: usize) -> anyhow::Result<Tally> {
     match &engine.config.mailbox_url {
         crate::config::MailboxUrl::Maildir(path) => {
             let maildir = MaildirIn::create(path)?;
-            ingest_once(engine, &mut Inbox::Maildir(&maildir), || false).await
+            let inbox = &mut Inbox::Maildir(&maildir);
+            ingest_grouped(engine, inbox, Utc::now, || false, group).await
         }
-        crate::config::MailboxUrl::Imap(_) => process_imap(engine).await,
+        crate::config::MailboxUrl::Imap(_) => process_imap(engine, group).await,
     }
 }
 
 /// `process` on IMAP: connect, handle everything waiting, log out.
-pub async fn process_imap(engine: &Engine) -> anyhow::Result<Tally> {
+pub async fn process_imap(engine: &Engine, group: usize) -> anyhow::Result<Tally> {
     let ep = crate::transport::imap::endpoint(&engine.config)?;
     let mut imap = ImapIn::connect(&engine.config, &ep).await?;
-    let tally = ingest_once(engine, &mut Inbox::Imap(&mut imap), || false).await;
+    let inbox = &mut Inbox::Imap(&mut imap);
+    let tally = ingest_grouped(engine, inbox, Utc::now, || false, group).await;
     imap.logout().await;
     tally
 }
@@ -185,7 +211,103 @@ struct Step<'e> {
     conn: Option<PoolConnection<Sqlite>>,
 }
 
+/// A mail of a group: which, its name in the inbox, the mail, and the clock when it was read.
+type Held<'w> = (&'w Waiting, String, Inbound, DateTime<Utc>);
+
 impl Step<'_> {
+    /// The mails of `chunk` in arrival order, the plainly readable ones committed together
+    /// ([`ingest_grouped`]).
+    async fn group(
+        &mut self,
+        inbox: &mut Inbox<'_>,
+        chunk: &[Waiting],
+        clock: &impl Fn() -> DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let max = self.engine.config.mailbox.max_message_bytes;
+        let mut held: Vec<Held<'_>> = Vec::with_capacity(chunk.len());
+        for w in chunk {
+            let now = clock();
+            let mail_key = inbox.mail_key(w);
+            if !self.tried.contains_key(&mail_key)
+                && let Fetched::Whole(raw) = inbox.fetch(w, max, now).await?
+            {
+                let mail = Inbound::parse(&raw, now);
+                if unreadable_reason(&mail).is_none() {
+                    held.push((w, mail_key, mail, now));
+                    continue;
+                }
+            }
+            // Everything else is rare and has its own bookkeeping: the mails before it first.
+            self.commit_group(inbox, &mut held).await?;
+            self.one(inbox, w, now).await?;
+        }
+        self.commit_group(inbox, &mut held).await
+    }
+
+    /// Commits the mails `held` in one transaction and files them away; if that fails, does
+    /// them again one per transaction. Leaves `held` empty.
+    async fn commit_group(
+        &mut self,
+        inbox: &mut Inbox<'_>,
+        held: &mut Vec<Held<'_>>,
+    ) -> anyhow::Result<()> {
+        let batch = std::mem::take(held);
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let handled = self.commit_all(inbox, &batch).await;
+        let handled = match handled {
+            Ok(handled) => handled,
+            Err(e) => {
+                // A mail that fails, or a database that does (a full disk may still take a
+                // smaller transaction): one at a time, which stops at the first failed write.
+                self.conn = None;
+                tracing::warn!(error = %format!("{e:#}"), mails = batch.len(), "group rolled back; handling its mails one at a time");
+                for (w, _, _, now) in &batch {
+                    self.one(inbox, w, *now).await?;
+                }
+                return Ok(());
+            }
+        };
+        let folder = &self.engine.config.mailbox.processed_folder;
+        for ((w, _, mail, _), h) in batch.iter().zip(&handled) {
+            engine::log(&mail.key, h);
+            self.tally.add(h);
+            inbox.file_processed(w, folder).await?;
+        }
+        Ok(())
+    }
+
+    /// One transaction for `batch`: the engine's work on each mail (the rows no later mail
+    /// reads held to its end, as replay does) and the inbox position after the last.
+    async fn commit_all(
+        &mut self,
+        inbox: &Inbox<'_>,
+        batch: &[Held<'_>],
+    ) -> anyhow::Result<Vec<Handled>> {
+        let config = &self.engine.config;
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(self.engine.store.connection().await?),
+        };
+        let mut tx = crate::store::begin_on(conn).await?;
+        let mut later = Deferred::default();
+        let mut handled = Vec::with_capacity(batch.len());
+        for (_, _, mail, now) in batch {
+            let replies = engine::Replies::Queue;
+            let h = engine::handle_in_batch(config, &mut tx, mail, *now, replies, &mut later);
+            handled.push(h.await?);
+        }
+        later.flush(&mut tx).await?;
+        if let Some((w, _, _, now)) = batch.last()
+            && let Some(pos) = inbox.position(w)
+        {
+            imap_state::set(&mut tx, self.key, pos, *now).await?;
+        }
+        tx.commit().await?;
+        Ok(handled)
+    }
+
     /// One mail: handled and filed, or dead-lettered and filed, or left with an error.
     async fn one(
         &mut self,

@@ -28,6 +28,18 @@ pub async fn process_maildir(
     crate::ingest::ingest_with_clock(engine, &mut Inbox::Maildir(inbox), || now, || false).await
 }
 
+/// [`process_maildir`], `group` mails per transaction ([`crate::ingest::ingest_grouped`]; what
+/// `process --batch` does).
+pub async fn process_maildir_grouped(
+    engine: &Engine,
+    inbox: &MaildirIn,
+    group: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Tally> {
+    let inbox = &mut Inbox::Maildir(inbox);
+    crate::ingest::ingest_grouped(engine, inbox, || now, || false, group).await
+}
+
 /// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction. If
 /// a batch fails in the database, it is rolled back whole and done again one mail per
 /// transaction, so one bad mail loses only itself.

@@ -8,43 +8,6 @@ use std::path::{Path, PathBuf};
 use supportbot::engine::{Engine, Replies};
 use supportbot::jobs;
 
-/// Every row of every table the engine writes, as text, in id order (the FTS5 index's own
-/// tables and the migrations' install times left out: they record how, not what).
-async fn dump(bot: &Engine) -> Vec<String> {
-    let mut conn = bot.store.connection().await.expect("reader");
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table'
-           AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' AND name NOT LIKE 'kb_%'
-         ORDER BY name",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .expect("tables");
-    let mut out = Vec::new();
-    for t in tables {
-        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
-            .bind(&t)
-            .fetch_all(&mut *conn)
-            .await
-            .expect("columns");
-        let row = cols
-            .iter()
-            .map(|c| format!("quote(\"{c}\")"))
-            .collect::<Vec<_>>()
-            .join(" || ',' || ");
-        let order = if t == "kb" { "rowid" } else { "1" };
-        // Variable SQL (a test's dump of every table): plain sqlx::query.
-        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT {row} FROM \"{t}\" ORDER BY {order}"
-        )))
-        .fetch_all(&mut *conn)
-        .await
-        .expect("rows");
-        out.extend(rows.into_iter().map(|r| format!("{t}: {r}")));
-    }
-    out
-}
-
 fn golden(dir: &Path) -> PathBuf {
     let files = dir.join("archive");
     std::fs::create_dir_all(&files).expect("dir");
@@ -63,7 +26,7 @@ async fn replayed(files: &Path, batch: usize, replies: Replies) -> (Vec<String>,
     let t = jobs::replay_with(&bot, &[files.to_path_buf()], batch, replies, common::now())
         .await
         .expect("replay");
-    (dump(&bot).await, t)
+    (common::rows::dump(&bot).await, t)
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use supportbot::engine::Engine;
 
 pub mod browser;
 pub mod mail;
+pub mod rows;
 pub mod schedule;
 pub mod site;
 

@@ -1,0 +1,158 @@
+//! `process --batch N` commits up to N mails in one transaction and files them away after the
+//! commit (src/ingest.rs `ingest_grouped`). What it leaves must not depend on N: the same
+//! Maildir processed one mail per transaction and in groups leaves the same rows, ids included,
+//! with a mail the database refuses and bytes that are not a mail among them; and mails whose
+//! group committed but which were never filed away are seen before on the next run.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use supportbot::engine::Engine;
+use supportbot::jobs;
+use supportbot::transport::maildir::MaildirIn;
+
+/// Refuses the one report whose 沟通的具体问题 names the poison: a failure of that mail, not of
+/// the database, in whichever group it falls.
+const POISON: &str = "CREATE TRIGGER poison BEFORE INSERT ON reports \
+                      WHEN NEW.content LIKE '%毒药%' \
+                      BEGIN SELECT RAISE(ABORT, 'poisoned for the test'); END";
+
+const POISONED: &str = "From: =?UTF-8?B?5byg5LiJ?= <zhangsan@example.com>\r\n\
+To: supportbot@example.com\r\n\
+Subject: =?UTF-8?B?5a6i5oi35rKf6YCaLeaYn+ays+mhueebri3lvKDkuIk=?=\r\n\
+Date: Tue, 20 Oct 2026 09:00:00 +0800\r\n\
+Message-ID: <poisoned-report@example.com>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\n\
+沟通结果: 成功\r\n项目名称: 星河项目\r\n沟通人: 客户王工\r\n沟通方式: 电话\r\n\
+沟通的具体问题: 毒药服务器上解决远程桌面网络参数设置，确认客户防火墙放行 3389 端口\r\n沟通时间: 2026-10-20 08:30\r\n";
+
+/// A bot for the golden corpus (reply caps lifted, as in tests/replay_batches.rs) whose
+/// database refuses the poisoned report.
+async fn poisoned_bot(dir: &Path) -> Engine {
+    let mut config = common::config_in(dir);
+    config.limits.replies_per_recipient_hour = u32::MAX;
+    config.limits.replies_per_recipient_day = u32::MAX;
+    // Every golden mail is under 4 KB; the one written over this is dead-lettered unread.
+    config.mailbox.max_message_bytes = 16 * 1024;
+    let engine = Engine::open(Arc::new(config)).await.expect("engine opens");
+    let mut conn = engine.store.connection().await.expect("connection");
+    sqlx::query(POISON)
+        .execute(&mut *conn)
+        .await
+        .expect("trigger");
+    engine
+}
+
+/// A Maildir under `dir` holding the golden corpus in file-name order, with the poisoned
+/// report and a mail over the size limit in the middle of it.
+fn maildir(dir: &Path) -> MaildirIn {
+    let inbox = MaildirIn::create(&dir.join("mail")).expect("maildir");
+    let new = dir.join("mail/new");
+    let src = common::root().join("tests/fixtures/golden");
+    for e in std::fs::read_dir(&src).expect("golden") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "eml") {
+            std::fs::copy(&p, new.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    std::fs::write(new.join("30a-poisoned.eml"), POISONED).expect("poisoned");
+    let large = format!(
+        "From: zhangsan@example.com\r\nSubject: large\r\nMessage-ID: <large@example.com>\r\n\r\n{}",
+        "x".repeat(32 * 1024)
+    );
+    std::fs::write(new.join("30b-large.eml"), large).expect("large");
+    inbox
+}
+
+/// The Maildir processed `group` mails per transaction: its counts and every row.
+async fn processed(group: usize) -> (jobs::Tally, Vec<String>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bot = poisoned_bot(dir.path()).await;
+    let inbox = maildir(dir.path());
+    let t = jobs::process_maildir_grouped(&bot, &inbox, group, common::now())
+        .await
+        .expect("process");
+    assert!(
+        inbox.new_mail().expect("list").is_empty(),
+        "group {group}: every mail filed away"
+    );
+    // The dead-letter alert names the Maildir's folder, which is another temp dir each run.
+    let here = dir.path().display().to_string();
+    let rows = common::rows::dump(&bot).await;
+    let rows = rows.into_iter().map(|r| r.replace(&here, "DIR")).collect();
+    (t, rows, dir)
+}
+
+#[tokio::test]
+async fn a_maildir_processed_in_groups_leaves_the_rows_one_mail_per_transaction_leaves() {
+    let (t1, one_by_one, _d1) = processed(1).await;
+    assert!(t1.recorded > 50 && t1.queued > 50, "{t1:?}");
+    assert_eq!(
+        t1.dead_lettered, 2,
+        "the poisoned report and the large mail: {t1:?}"
+    );
+    for id in ["poisoned-report@example.com", "large@example.com"] {
+        assert!(
+            one_by_one
+                .iter()
+                .any(|r| r.starts_with("messages: ") && r.contains(id)),
+            "{id} is recorded as a dead letter"
+        );
+    }
+    for group in [7, 500] {
+        let (t, together, _d) = processed(group).await;
+        assert_eq!(t, t1, "group {group}");
+        let differ: Vec<_> = one_by_one
+            .iter()
+            .zip(&together)
+            .filter(|(a, b)| a != b)
+            .take(5)
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "group {group}: first rows that differ: {differ:#?}"
+        );
+        assert_eq!(one_by_one.len(), together.len(), "group {group}");
+    }
+}
+
+#[tokio::test]
+async fn mails_left_in_new_after_their_group_committed_are_seen_before_and_counted_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bot = poisoned_bot(dir.path()).await;
+    let inbox = maildir(dir.path());
+    let first = jobs::process_maildir_grouped(&bot, &inbox, 500, common::now())
+        .await
+        .expect("process");
+    let rows = common::rows::dump(&bot).await;
+    // The process committed its groups and died before filing them: put every handled mail
+    // back into new/ under its old name.
+    let cur = dir.path().join("mail/cur");
+    let mut back = 0;
+    for e in std::fs::read_dir(&cur).expect("cur") {
+        let p = e.expect("entry").path();
+        let name = p.file_name().expect("name").to_string_lossy().into_owned();
+        let base = name.split(":2,").next().unwrap_or(&name).to_string();
+        std::fs::rename(&p, dir.path().join("mail/new").join(base)).expect("back to new");
+        back += 1;
+    }
+    // Dead letters went to the dead-letter folder, not cur/; one golden mail is a duplicate of
+    // another and was filed too.
+    assert_eq!(
+        back,
+        first.recorded - first.dead_lettered + first.duplicates,
+        "{first:?}"
+    );
+    let again = jobs::process_maildir_grouped(&bot, &inbox, 500, common::now())
+        .await
+        .expect("process again");
+    assert_eq!((again.recorded, again.duplicates), (0, back), "{again:?}");
+    assert!(inbox.new_mail().expect("list").is_empty(), "filed away now");
+    assert_eq!(
+        common::rows::dump(&bot).await,
+        rows,
+        "nothing written twice"
+    );
+}
