@@ -100,6 +100,21 @@ proptest! {
         let _ = parse_subject(&raw);
     }
 
+    /// `parse::nfkc` skips the work when the quick check says the text is already NFKC; it
+    /// must still be NFKC, for any text and for the full-width, compatibility and combining
+    /// characters staff type.
+    #[test]
+    fn the_quick_nfkc_is_the_full_nfkc(
+        any_text in any::<String>(),
+        typed in "[a-zA-Z0-9:：ＡＺａｚ０９－—（）①②ｶﾞ\u{F900}\u{2F00}\u{0301}\u{00E9}e星河沟通 ]{0,40}",
+    ) {
+        use unicode_normalization::UnicodeNormalization;
+        for s in [&any_text, &typed] {
+            let full: String = s.nfkc().collect();
+            prop_assert_eq!(supportbot::parse::nfkc(s), full, "{:?}", s);
+        }
+    }
+
     #[test]
     fn subject_parsing_never_panics_on_near_workflow_noise(
         raw in "[客户沟通立项投诉撤销故障处理bugBUG反馈\\-—–_~:：\\[\\]【】 SBRe回复0-9ＡＺ①\r\n\t项目]{0,40}"
