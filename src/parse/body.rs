@@ -114,8 +114,14 @@ static WROTE_END: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)(?:写道|寫�
 pub fn parse_fields(text: &str, schema: &FieldSchema) -> Fields {
     let mut fields = Fields::default();
     let mut current: Option<(String, Vec<String>)> = None;
-    for raw_line in strip_quoted(text).lines() {
-        let line = normalise_line(raw_line);
+    for (raw_line, folded) in own_lines(text) {
+        let first = raw_line.trim_start().chars().next();
+        let circled = first.is_some_and(|c| ('\u{2460}'..='\u{2473}').contains(&c));
+        let line = if circled {
+            normalise_line(raw_line)
+        } else {
+            folded
+        };
         if let Some((name, _)) = field_line(schema, &line) {
             push_field(&mut fields, current.take());
             current = Some((name.to_owned(), vec![raw_value(raw_line).to_owned()]));
@@ -201,19 +207,31 @@ fn field_line<'s, 'l>(schema: &'s FieldSchema, line: &'l str) -> Option<(&'s str
 /// separator, Outlook underscores, a `发件人:`/`From:` header block, `在 … 写道：`/`On … wrote:`)
 /// is cut. Lines are returned as written, joined with LF, trailing whitespace trimmed.
 pub fn strip_quoted(text: &str) -> String {
+    let kept: Vec<&str> = own_lines(text).into_iter().map(|(line, _)| line).collect();
+    kept.join("\n").trim_end().to_owned()
+}
+
+/// The lines [`strip_quoted`] keeps, each as written and [`fold`]ed. Only the lines up to the
+/// history marker and the four after it (what [`history_starts_at`] reads) are folded: quoted
+/// history is often the longer part of a reply, and nothing reads it.
+fn own_lines(text: &str) -> Vec<(&str, String)> {
     let lines: Vec<&str> = text.lines().collect();
-    let normalised: Vec<String> = lines.iter().map(|line| fold(line)).collect();
-    let cut = (0..normalised.len())
-        .find(|&i| history_starts_at(&normalised, i))
-        .unwrap_or(normalised.len());
-    let kept: Vec<&str> = lines
-        .iter()
-        .zip(&normalised)
+    let mut folded: Vec<String> = Vec::with_capacity(lines.len());
+    let mut cut = lines.len();
+    for i in 0..lines.len() {
+        let needed = (i + 5).min(lines.len());
+        folded.extend(lines[folded.len()..needed].iter().map(|l| fold(l)));
+        if history_starts_at(&folded, i) {
+            cut = i;
+            break;
+        }
+    }
+    lines
+        .into_iter()
+        .zip(folded)
         .take(cut)
         .filter(|(_, norm)| !norm.trim_start().starts_with('>'))
-        .map(|(line, _)| *line)
-        .collect();
-    kept.join("\n").trim_end().to_owned()
+        .collect()
 }
 
 /// Whether line `i` of the NFKC-normalised lines begins quoted history.
@@ -408,5 +426,36 @@ mod tests {
             parse_fields("结果: 成功", &schema).get("沟通结果"),
             Some("成功")
         );
+    }
+
+    /// [`strip_quoted`] written the plain way: every line folded, then the first marker.
+    fn strip_quoted_by_every_line(text: &str) -> String {
+        let lines: Vec<&str> = text.lines().collect();
+        let normalised: Vec<String> = lines.iter().map(|l| fold(l)).collect();
+        let cut = (0..normalised.len())
+            .find(|&i| history_starts_at(&normalised, i))
+            .unwrap_or(normalised.len());
+        let kept: Vec<&str> = lines
+            .iter()
+            .zip(&normalised)
+            .take(cut)
+            .filter(|(_, n)| !n.trim_start().starts_with('>'))
+            .map(|(l, _)| *l)
+            .collect();
+        kept.join("\n").trim_end().to_owned()
+    }
+
+    proptest::proptest! {
+        /// Folding only up to the history marker keeps what folding every line kept.
+        #[test]
+        fn the_lines_kept_do_not_depend_on_folding_the_history(
+            lines in proptest::collection::vec(
+                "(>|-----原始邮件-----|_{10}|发件人:|From: a|Sent: x|主题: y|在 2026年 a@b.c 写道：|On Mon wrote:|沟通结果：成功|ｏｋ|①问题|谢谢| )*",
+                0..12,
+            ),
+        ) {
+            let text = lines.join("\n");
+            proptest::prop_assert_eq!(strip_quoted(&text), strip_quoted_by_every_line(&text));
+        }
     }
 }
