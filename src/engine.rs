@@ -973,7 +973,8 @@ async fn queue(
             continue;
         }
         if !out.kind.is_capped_reply() {
-            outbox::enqueue(conn, out, &env).await?;
+            // Held, as every reply is: read back only by a reply to it, which flushes first.
+            later.outbox_row(out, &env, "pending")?;
             continue;
         }
         let cap = outbox::ReplyCap {
@@ -981,8 +982,10 @@ async fn queue(
             per_day: config.limits.replies_per_recipient_day,
         };
         if let outbox::ReplyQueued::Suppressed(over) =
-            outbox::enqueue_reply(conn, out, &env, cap).await?
+            outbox::enqueue_reply(conn, later, out, &env, cap).await?
         {
+            // The alert is written now, after the replies held before it.
+            later.flush_outbox(conn).await?;
             for recipient in &over {
                 tracing::warn!(
                     recipient,

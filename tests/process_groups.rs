@@ -156,3 +156,64 @@ async fn mails_left_in_new_after_their_group_committed_are_seen_before_and_count
         "nothing written twice"
     );
 }
+
+/// A bot whose per-recipient cap is 2 replies an hour and 3 a day.
+async fn capped_bot(dir: &Path) -> Engine {
+    let mut config = common::config_in(dir);
+    config.limits.replies_per_recipient_hour = 2;
+    config.limits.replies_per_recipient_day = 3;
+    Engine::open(Arc::new(config)).await.expect("engine opens")
+}
+
+/// Eight reports by 张三 too vague to record, minutes apart: each earns a rejection, which the
+/// cap counts.
+fn vague_reports(dir: &Path) -> MaildirIn {
+    let inbox = MaildirIn::create(&dir.join("mail")).expect("maildir");
+    for i in 0..8 {
+        let mail = POISONED
+            .replace("poisoned-report@", &format!("vague-{i}@"))
+            .replace(
+                "沟通的具体问题: 毒药服务器上解决远程桌面网络参数设置，确认客户防火墙放行 3389 端口",
+                "沟通的具体问题: 解决了技术问题",
+            );
+        std::fs::write(dir.join(format!("mail/new/{i}.eml")), mail).expect("write");
+    }
+    inbox
+}
+
+#[tokio::test]
+async fn the_reply_cap_counts_the_replies_of_the_same_group_as_it_counts_committed_ones() {
+    let mut runs = Vec::new();
+    for group in [1, 500] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bot = capped_bot(dir.path()).await;
+        let inbox = vague_reports(dir.path());
+        let t = jobs::process_maildir_grouped(&bot, &inbox, group, common::now())
+            .await
+            .expect("process");
+        assert_eq!(t.recorded, 8, "{t:?}");
+        let rows = common::rows::dump(&bot).await;
+        let status = |s: &str| {
+            rows.iter()
+                .filter(|r| r.starts_with("outbox: ") && r.contains("'rejection'") && r.contains(s))
+                .count()
+        };
+        // All eight are handled at the same `now`: two fit the hour, the rest are suppressed.
+        assert_eq!(
+            (status("'pending'"), status("'suppressed'")),
+            (2, 6),
+            "group {group}"
+        );
+        assert_eq!(
+            rows.iter().filter(|r| r.starts_with("reply_log: ")).count(),
+            2,
+            "group {group}: only the replies sent are counted"
+        );
+        assert!(
+            rows.iter().any(|r| r.contains("回复已达上限")),
+            "group {group}: the admins are told"
+        );
+        runs.push(rows);
+    }
+    assert_eq!(runs[0], runs[1], "the same rows, ids included");
+}

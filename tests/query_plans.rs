@@ -172,9 +172,9 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     // --- Per mail, over a set that is bounded.
     (
-        "SELECT count(*) AS \"n!: i64\" FROM reply_log WHERE recipient = ? AND queued_at > ?",
-        "the per-recipient reply cap: one recipient's replies inside the cap's window, at most \
-         the cap plus what was suppressed",
+        "SELECT coalesce(sum(queued_at > ?), 0) AS \"hour!: i64\", count(*) AS \"day!: i64\" FROM reply_log WHERE recipient = ?",
+        "the per-recipient reply cap: one recipient's replies inside the cap's 24 hours, at most \
+         the daily cap (suppressed replies are not logged)",
     ),
     (
         "SELECT filename, content_type, content FROM outbox_attachments WHERE outbox = ?",

@@ -8,8 +8,9 @@
 //! held.
 //!
 //! What is held: `reports` rows whose id nobody needs (no open item hangs on them), their
-//! 知识库 lines, `not_sent` outbox rows (`replay` without `--send`), item history lines and
-//! audit lines. The engine flushes (all of it, or the tables concerned) before anything in the same
+//! 知识库 lines, the replies (outbox rows: `pending`, `suppressed` past the per-recipient cap,
+//! or `not_sent` for `replay` without `--send`) with their cap lines (`reply_log`, counted in
+//! memory until written), item history lines and audit lines. The engine flushes (all of it, or the tables concerned) before anything in the same
 //! transaction reads or writes those tables directly: a reply looked up by the bot's
 //! Message-ID reads the outbox, a query answer reads reports and the 知识库, an open item's
 //! report must have its id, a closed item's 知识库 line reads its closing report. The caller
@@ -32,6 +33,10 @@ pub struct Deferred {
     outbox: Vec<Value>,
     /// The Message-IDs of the held outbox rows.
     outbox_ids: std::collections::HashSet<String>,
+    /// The per-recipient cap's lines of held replies, as [`Deferred::count_reply`] took them.
+    reply_log: Vec<Value>,
+    /// The same lines, to count: recipient (lowercase) and when it was queued.
+    reply_times: Vec<(String, DateTime<Utc>)>,
     history: Vec<Value>,
     audit: Vec<Value>,
 }
@@ -42,6 +47,7 @@ impl Deferred {
         self.reports.is_empty()
             && self.kb_reports.is_empty()
             && self.outbox.is_empty()
+            && self.reply_log.is_empty()
             && self.history.is_empty()
             && self.audit.is_empty()
     }
@@ -69,8 +75,22 @@ impl Deferred {
         self.kb_reports.push(message);
     }
 
-    /// Holds a reply recorded `not_sent` (as `outbox::record_not_sent` writes it).
+    /// Holds a reply recorded `not_sent` (`replay` without `--send`), which no sender ever
+    /// claims.
     pub fn not_sent(&mut self, mail: &Outgoing, env: &Envelope<'_>) -> anyhow::Result<()> {
+        self.outbox_row(mail, env, "not_sent")
+    }
+
+    /// Holds an outbox row with `status` (`pending`, `suppressed`, `not_sent`), as
+    /// `outbox::enqueue` writes it. Its id is given at the flush, in the order held; a
+    /// Message-ID queued before is skipped there as it is by `enqueue` (the engine derives reply
+    /// Message-IDs from the key of a mail recorded once, so that does not happen on its path).
+    pub fn outbox_row(
+        &mut self,
+        mail: &Outgoing,
+        env: &Envelope<'_>,
+        status: &str,
+    ) -> anyhow::Result<()> {
         self.outbox_ids.insert(env.message_id.to_string());
         self.outbox.push(json!({
             "message": env.message,
@@ -84,8 +104,33 @@ impl Deferred {
             "in_reply_to": env.in_reply_to,
             "references": env.references,
             "created_at": ts(env.created_at),
+            "status": status,
         }));
         Ok(())
+    }
+
+    /// Counts the held reply with Message-ID `message_id` against `recipient` (lowercase) at
+    /// `at`: a `reply_log` line, written after its outbox row.
+    pub fn count_reply(&mut self, message_id: &str, recipient: &str, at: DateTime<Utc>) {
+        self.reply_log.push(json!({
+            "message_id": message_id,
+            "recipient": recipient,
+            "queued_at": ts(at),
+        }));
+        self.reply_times.push((recipient.to_string(), at));
+    }
+
+    /// Held replies counted against `recipient` (lowercase) in `(since, until]`: what the
+    /// `reply_log` would show once they are written.
+    pub fn replies_since(
+        &self,
+        recipient: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> i64 {
+        let held = self.reply_times.iter();
+        let n = held.filter(|(r, at)| r == recipient && *at > since && *at <= until);
+        i64::try_from(n.count()).unwrap_or(i64::MAX)
     }
 
     /// Holds an item history line (as `items::history` writes it).
@@ -129,7 +174,8 @@ impl Deferred {
             })
     }
 
-    /// Writes the held outbox rows only (before a statement that reads or writes the outbox).
+    /// Writes the held outbox rows and their reply-cap lines only (before a statement that
+    /// reads or writes the outbox).
     pub async fn flush_outbox(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
         if self.outbox.is_empty() {
             return Ok(());
@@ -142,7 +188,7 @@ impl Deferred {
              SELECT value ->> 'message', value ->> 'kind', value ->> 'to', value ->> 'cc',
                     value ->> 'subject', value ->> 'body', value ->> 'message_id',
                     value ->> 'in_reply_to', value ->> 'references', value ->> 'created_at',
-                    'not_sent'
+                    value ->> 'status'
              FROM json_each(?) WHERE true ORDER BY key
              ON CONFLICT (message_id) DO NOTHING",
             rows
@@ -151,6 +197,20 @@ impl Deferred {
         .await?;
         self.outbox.clear();
         self.outbox_ids.clear();
+        if !self.reply_log.is_empty() {
+            let lines = serde_json::to_string(&self.reply_log)?;
+            sqlx::query!(
+                "INSERT INTO reply_log (outbox, recipient, queued_at)
+                 SELECT o.id, value ->> 'recipient', value ->> 'queued_at'
+                 FROM json_each(?) JOIN outbox o ON o.message_id = value ->> 'message_id'
+                 ORDER BY key",
+                lines
+            )
+            .execute(&mut *conn)
+            .await?;
+            self.reply_log.clear();
+            self.reply_times.clear();
+        }
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! `outbox`: mail queued in the transaction that caused it, marked sent only once delivered.
 
+use super::batch::Deferred;
 use super::ts;
 use crate::mail::Outgoing;
 use crate::mail::outbound::{Attachment, Queued};
@@ -31,17 +32,6 @@ pub async fn enqueue(
     env: &Envelope<'_>,
 ) -> anyhow::Result<()> {
     insert(conn, mail, env, "pending").await?;
-    Ok(())
-}
-
-/// Records a reply that `replay` without `--send` would have sent: status `not_sent`, which no
-/// sender ever claims.
-pub async fn record_not_sent(
-    conn: &mut SqliteConnection,
-    mail: &Outgoing,
-    env: &Envelope<'_>,
-) -> anyhow::Result<()> {
-    insert(conn, mail, env, "not_sent").await?;
     Ok(())
 }
 
@@ -94,16 +84,17 @@ pub enum ReplyQueued {
     Pending,
     /// Recorded with status `suppressed`, never to be sent: these recipients were at the cap.
     Suppressed(Vec<String>),
-    /// That Message-ID was queued before: nothing changed.
-    Duplicate,
 }
 
 /// Queues a reply to incoming mail under the per-recipient cap: when any `to` address already
 /// had `per_hour` replies in the hour before `env.created_at` (the handling time), or `per_day`
 /// in the 24 hours before it, the row is recorded `suppressed`. Counted through the
-/// `reply_log (recipient, queued_at)` index; suppressed replies are not counted.
+/// `reply_log (recipient, queued_at)` index and the replies `later` holds; suppressed replies
+/// are not counted. The row and its cap lines are held in `later` ([`Deferred`]), written at
+/// its flush.
 pub async fn enqueue_reply(
     conn: &mut SqliteConnection,
+    later: &mut Deferred,
     mail: &Outgoing,
     env: &Envelope<'_>,
     cap: ReplyCap,
@@ -113,56 +104,50 @@ pub async fn enqueue_reply(
     recipients.sort();
     recipients.dedup();
     let mut over = Vec::new();
+    let (hour_ago, day_ago) = (
+        now - chrono::Duration::hours(1),
+        now - chrono::Duration::days(1),
+    );
     for r in &recipients {
-        let hour = replies_since(conn, r, now - chrono::Duration::hours(1), now).await?;
-        let day = replies_since(conn, r, now - chrono::Duration::days(1), now).await?;
+        let (mut hour, mut day) = replies_in_hour_and_day(conn, r, now).await?;
+        hour += later.replies_since(r, hour_ago, now);
+        day += later.replies_since(r, day_ago, now);
         if hour >= i64::from(cap.per_hour) || day >= i64::from(cap.per_day) {
             over.push(r.clone());
         }
     }
-    let status = if over.is_empty() {
-        "pending"
-    } else {
-        "suppressed"
-    };
-    let Some(id) = insert(conn, mail, env, status).await? else {
-        return Ok(ReplyQueued::Duplicate);
-    };
     if !over.is_empty() {
+        later.outbox_row(mail, env, "suppressed")?;
         return Ok(ReplyQueued::Suppressed(over));
     }
-    let queued_at = ts(now);
+    later.outbox_row(mail, env, "pending")?;
     for r in &recipients {
-        sqlx::query!(
-            "INSERT INTO reply_log (outbox, recipient, queued_at) VALUES (?, ?, ?)",
-            id,
-            r,
-            queued_at
-        )
-        .execute(&mut *conn)
-        .await?;
+        later.count_reply(env.message_id, r, now);
     }
     Ok(ReplyQueued::Pending)
 }
 
-/// Replies counted against `recipient` (lowercase) queued in `(since, until]`.
-pub async fn replies_since(
+/// Replies counted against `recipient` (lowercase) queued in the hour and in the 24 hours up to
+/// `until`: one statement for both.
+async fn replies_in_hour_and_day(
     conn: &mut SqliteConnection,
     recipient: &str,
-    since: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> anyhow::Result<i64> {
-    let (since, until) = (ts(since), ts(until));
-    let n = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!: i64" FROM reply_log
-           WHERE recipient = ? AND queued_at > ? AND queued_at <= ?"#,
+) -> anyhow::Result<(i64, i64)> {
+    let hour_ago = ts(until - chrono::Duration::hours(1));
+    let day_ago = ts(until - chrono::Duration::days(1));
+    let until = ts(until);
+    let counts = sqlx::query!(
+        r#"SELECT coalesce(sum(queued_at > ?), 0) AS "hour!: i64", count(*) AS "day!: i64"
+           FROM reply_log WHERE recipient = ? AND queued_at > ? AND queued_at <= ?"#,
+        hour_ago,
         recipient,
-        since,
+        day_ago,
         until
     )
     .fetch_one(conn)
     .await?;
-    Ok(n)
+    Ok((counts.hour, counts.day))
 }
 
 /// A row of `outbox` (interface.md `outbox`).
