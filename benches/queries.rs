@@ -2,7 +2,9 @@
 //! the shape replay would leave: messages, 项目跟踪表 rows, open items, complaints), then
 //! `report tally`, `report tracking` and the monthly digest timed on it, beside a floor: one
 //! full scan of the messages table. Run: `cargo bench --bench queries`; size from
-//! `SUPPORTBOT_BENCH_MAILS` (default 1000000).
+//! `SUPPORTBOT_BENCH_MAILS` (default 1000000). `SUPPORTBOT_BENCH_ONLY=digest` times only the
+//! floor and the monthly digest; `SUPPORTBOT_BENCH_DIR=<dir>` keeps the database in `<dir>` and
+//! reuses it when it is there (the same size and shape are then the caller's business).
 
 use chrono::{TimeZone, Utc};
 use std::sync::Arc;
@@ -95,9 +97,12 @@ fn main() {
         .replace("{complaints}", &shape.complaints.to_string())
         .replace("{open}", &shape.open.to_string())
         .replace("{engineer}", shape.engineer);
+    let only_digest = std::env::var("SUPPORTBOT_BENCH_ONLY").is_ok_and(|v| v == "digest");
+    let kept = std::env::var_os("SUPPORTBOT_BENCH_DIR").map(std::path::PathBuf::from);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::from_toml(PEOPLE).expect("config");
-    config.database_path = dir.path().join("bench.db");
+    config.database_path = kept.as_deref().unwrap_or(dir.path()).join("bench.db");
+    let reuse = config.database_path.exists();
     config.limits.replies_per_recipient_hour = u32::MAX;
     config.limits.replies_per_recipient_day = u32::MAX;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -107,31 +112,35 @@ fn main() {
     rt.block_on(async {
         let engine = Engine::open(Arc::new(config)).await.expect("open");
         let t = Instant::now();
-        let mut tx = engine.store.begin().await.expect("tx");
-        for stmt in fill.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-            sqlx::query(sqlx::AssertSqlSafe(stmt.to_string()))
-                .bind(n)
-                .execute(&mut *tx)
+        if reuse {
+            println!("queries benchmark: reusing {}", engine.config.database_path.display());
+        } else {
+            let mut tx = engine.store.begin().await.expect("tx");
+            for stmt in fill.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+                sqlx::query(sqlx::AssertSqlSafe(stmt.to_string()))
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await
+                    .expect("fill");
+            }
+            tx.commit().await.expect("commit");
+            // A year of mail reaches the database over many small transactions, each checkpointed
+            // into the main file in due course; the fill is one transaction, so checkpoint it here
+            // or every read below would search a 350 MB write-ahead log.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut *engine.store.connection().await.expect("reader"))
                 .await
-                .expect("fill");
+                .expect("checkpoint");
+            println!(
+                "queries benchmark: {n} mails ({}) generated in {:.1} s",
+                if skewed {
+                    "skewed: one project, 3 engineers, 20 % complaints, an open item every other report"
+                } else {
+                    "2,000 projects, 5 % complaints, an open item every seventh report"
+                },
+                t.elapsed().as_secs_f64()
+            );
         }
-        tx.commit().await.expect("commit");
-        // A year of mail reaches the database over many small transactions, each checkpointed
-        // into the main file in due course; the fill is one transaction, so checkpoint it here
-        // or every read below would search a 350 MB write-ahead log.
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *engine.store.connection().await.expect("reader"))
-            .await
-            .expect("checkpoint");
-        println!(
-            "queries benchmark: {n} mails ({}) generated in {:.1} s",
-            if skewed {
-                "skewed: one project, 3 engineers, 20 % complaints, an open item every other report"
-            } else {
-                "2,000 projects, 5 % complaints, an open item every seventh report"
-            },
-            t.elapsed().as_secs_f64()
-        );
         let mut conn = engine.store.connection().await.expect("reader");
 
         let time = |label: &str, secs: f64, floor: f64| {
@@ -151,25 +160,27 @@ fn main() {
             "floor: full scan of messages"
         );
 
-        let t = Instant::now();
-        let tally = supportbot::report::tally(&engine.config, &mut conn, "2026-06")
-            .await
-            .expect("tally");
-        time(
-            &format!("report tally ({} engineers)", tally.len()),
-            t.elapsed().as_secs_f64(),
-            floor,
-        );
+        if !only_digest {
+            let t = Instant::now();
+            let tally = supportbot::report::tally(&engine.config, &mut conn, "2026-06")
+                .await
+                .expect("tally");
+            time(
+                &format!("report tally ({} engineers)", tally.len()),
+                t.elapsed().as_secs_f64(),
+                floor,
+            );
 
-        let t = Instant::now();
-        let tracking = supportbot::report::tracking(&mut conn, Some("张三"))
-            .await
-            .expect("tracking");
-        time(
-            &format!("report tracking 张三 ({} rows)", tracking.len()),
-            t.elapsed().as_secs_f64(),
-            floor,
-        );
+            let t = Instant::now();
+            let tracking = supportbot::report::tracking(&mut conn, Some("张三"))
+                .await
+                .expect("tracking");
+            time(
+                &format!("report tracking 张三 ({} rows)", tracking.len()),
+                t.elapsed().as_secs_f64(),
+                floor,
+            );
+        }
 
         let now = Utc
             .with_ymd_and_hms(2026, 7, 1, 2, 0, 0)
@@ -196,6 +207,9 @@ fn main() {
             None => println!("monthly digest: no occurrence at {now} (calendar has no such year)"),
         }
         drop(conn);
+        if only_digest {
+            return;
+        }
 
         // Queries by mail (queries.md §1, issue 14: answered ≤ 100 ms after the mail is read):
         // the bot's part — reading the mail, the access check, the data, rendering, queuing the

@@ -65,6 +65,16 @@ const ALLOWED: &[(&str, &str)] = &[
         "monthly digest: per-engineer open-item figures",
     ),
     (
+        "coalesce(sum(outcome = 'accepted'), 0) AS \"accepted!: i64\"",
+        "monthly digest: a month's report mails counted per sender, one range of the covering \
+         index messages_report_month",
+    ),
+    (
+        "SELECT target, count(*) AS \"n!: i64\" FROM complaints WHERE status = 'active' AND filed_at >= ?1",
+        "monthly digest: a month's complaints counted per target, one range of the covering \
+         index complaints_filed_month",
+    ),
+    (
         "SELECT owner, count(CASE WHEN requested_at >= ?1",
         "monthly digest: per-owner 满意度 figures",
     ),

@@ -6,7 +6,7 @@ use super::activity::start_of;
 use super::chart::{self, Series};
 use crate::config::Config;
 use crate::directory::Role;
-use crate::store::{review, schedule as store};
+use crate::store::review;
 use chrono::{Months, NaiveDate};
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
@@ -73,21 +73,51 @@ fn name_of(config: &Config, address: &str) -> String {
         .map_or_else(|| address.to_string(), |p| p.name.clone())
 }
 
+/// One month's report mails and complaints, counted per person (name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Counts {
+    /// Report mails per sender: (accepted, rejected).
+    reports: BTreeMap<String, (i64, i64)>,
+    /// Active complaints filed, per target.
+    complaints: BTreeMap<String, i64>,
+}
+
+/// The month starting `first`, counted once for the review and the chart (each a grouped
+/// statement: the month's mails are never read one by one).
+async fn counts_of(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    first: NaiveDate,
+) -> anyhow::Result<Counts> {
+    let (from, to) = (
+        start_of(config, first),
+        start_of(config, first + Months::new(1)),
+    );
+    let mut out = Counts::default();
+    for (sender, accepted, rejected) in review::report_counts(conn, from, to).await? {
+        let e = out.reports.entry(name_of(config, &sender)).or_default();
+        e.0 += accepted;
+        e.1 += rejected;
+    }
+    for (target, n) in review::complaint_counts(conn, from, to).await? {
+        *out.complaints.entry(target).or_default() += n;
+    }
+    Ok(out)
+}
+
 async fn month_of(
     config: &Config,
     conn: &mut SqliteConnection,
     first: NaiveDate,
+    counts: &Counts,
 ) -> anyhow::Result<BTreeMap<String, Month>> {
     let next = first + Months::new(1);
     let (from, to) = (start_of(config, first), start_of(config, next));
     let mut out: BTreeMap<String, Month> = BTreeMap::new();
-    for m in store::report_mails(conn, from, to).await? {
-        let e = out.entry(name_of(config, &m.sender)).or_default();
-        if m.outcome == "accepted" {
-            e.accepted += 1;
-        } else {
-            e.rejected += 1;
-        }
+    for (name, (accepted, rejected)) in &counts.reports {
+        let e = out.entry(name.clone()).or_default();
+        e.accepted += accepted;
+        e.rejected += rejected;
     }
     for (engineer, items) in review::items_by_engineer(conn, from, to).await? {
         out.entry(engineer).or_default().items = items;
@@ -108,8 +138,16 @@ pub async fn review(
     first: NaiveDate,
 ) -> anyhow::Result<Review> {
     let before = first - Months::new(1);
-    let this = month_of(config, conn, first).await?;
-    let last = month_of(config, conn, before).await?;
+    // The chart's months, oldest first; the review's two are among them.
+    let mut months = Vec::new();
+    for back in (0..CHART_MONTHS).rev() {
+        let m = first - Months::new(back);
+        months.push((m, counts_of(config, conn, m).await?));
+    }
+    let this_c = counted(config, conn, &months, first).await?;
+    let last_c = counted(config, conn, &months, before).await?;
+    let this = month_of(config, conn, first, &this_c).await?;
+    let last = month_of(config, conn, before, &last_c).await?;
     let mut people: Vec<String> = config
         .directory
         .with_role(Role::Presales)
@@ -181,7 +219,7 @@ pub async fn review(
         &["项目", "报告", "遗留问题", "故障处理工作单"],
         project_rows,
     );
-    let (png, chart_html) = chart_of(config, conn, first, &people).await?;
+    let (png, chart_html) = chart_of(&months, &people)?;
     Ok(Review {
         tables: vec![presales, projects],
         chart: png,
@@ -189,10 +227,21 @@ pub async fn review(
     })
 }
 
-async fn chart_of(
+/// The counts of the month starting `m`: from `months` when it is there, else read.
+async fn counted(
     config: &Config,
     conn: &mut SqliteConnection,
-    first: NaiveDate,
+    months: &[(NaiveDate, Counts)],
+    m: NaiveDate,
+) -> anyhow::Result<Counts> {
+    match months.iter().find(|(d, _)| *d == m) {
+        Some((_, c)) => Ok(c.clone()),
+        None => counts_of(config, conn, m).await,
+    }
+}
+
+fn chart_of(
+    months: &[(NaiveDate, Counts)],
     people: &[String],
 ) -> anyhow::Result<(Vec<u8>, String)> {
     let mut series: Vec<Series> = people
@@ -203,23 +252,18 @@ async fn chart_of(
             complaints: Vec::new(),
         })
         .collect();
-    let mut months = Vec::new();
-    for back in (0..CHART_MONTHS).rev() {
-        let m = first - Months::new(back);
-        let (from, to) = (start_of(config, m), start_of(config, m + Months::new(1)));
-        let mails = store::report_mails(conn, from, to).await?;
-        let complaints = store::complaints_filed(conn, from, to).await?;
+    for (_, c) in months {
         for s in &mut series {
-            let reports = mails
-                .iter()
-                .filter(|r| r.outcome == "accepted" && name_of(config, &r.sender) == s.name)
-                .count();
-            let filed = complaints.iter().filter(|c| c.0 == s.name).count();
-            s.reports.push(reports as u32);
-            s.complaints.push(filed as u32);
+            let reports = c.reports.get(&s.name).map_or(0, |r| r.0);
+            let filed = c.complaints.get(&s.name).copied().unwrap_or(0);
+            s.reports.push(u32::try_from(reports).unwrap_or(u32::MAX));
+            s.complaints.push(u32::try_from(filed).unwrap_or(u32::MAX));
         }
-        months.push(m.format("%-m月").to_string());
     }
+    let months: Vec<String> = months
+        .iter()
+        .map(|(m, _)| m.format("%-m月").to_string())
+        .collect();
     let png = chart::png(months.len(), &series)?;
     let key: String = series
         .iter()
