@@ -2,9 +2,14 @@
 //! the shape replay would leave: messages, 项目跟踪表 rows, open items, complaints), then
 //! `report tally`, `report tracking` and the monthly digest timed on it, beside a floor: one
 //! full scan of the messages table. Run: `cargo bench --bench queries`; size from
-//! `SUPPORTBOT_BENCH_MAILS` (default 1000000). `SUPPORTBOT_BENCH_ONLY=digest` times only the
-//! floor and the monthly digest; `SUPPORTBOT_BENCH_DIR=<dir>` keeps the database in `<dir>` and
-//! reuses it when it is there (the same size and shape are then the caller's business).
+//! `SUPPORTBOT_BENCH_MAILS` (default 1000000).
+//!
+//! `report tracking` is timed twice: the read of one presales' rows into memory, and the whole
+//! command's output path (the streamed JSON, CSV and xlsx writers into files). Two switches for
+//! working on it: `SUPPORTBOT_BENCH_ONLY=tracking` times the floor and the tracking part only
+//! (`SUPPORTBOT_BENCH_ONLY=digest`: the floor and the monthly digest only);
+//! `SUPPORTBOT_BENCH_DIR=DIR` keeps the generated database in DIR and reuses it when the size
+//! and shape match (the files written go there too).
 
 use chrono::{TimeZone, Utc};
 use std::sync::Arc;
@@ -97,12 +102,26 @@ fn main() {
         .replace("{complaints}", &shape.complaints.to_string())
         .replace("{open}", &shape.open.to_string())
         .replace("{engineer}", shape.engineer);
-    let only_digest = std::env::var("SUPPORTBOT_BENCH_ONLY").is_ok_and(|v| v == "digest");
-    let kept = std::env::var_os("SUPPORTBOT_BENCH_DIR").map(std::path::PathBuf::from);
-    let dir = tempfile::tempdir().expect("temp dir");
+    let only = std::env::var("SUPPORTBOT_BENCH_ONLY").unwrap_or_default();
+    let (only_tracking, only_digest) = (only.trim() == "tracking", only.trim() == "digest");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = match std::env::var_os("SUPPORTBOT_BENCH_DIR") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => temp.path().to_path_buf(),
+    };
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    // A kept database is reused only when it was generated with the same size and shape.
+    let made = format!("{n} {}\n", if skewed { "skewed" } else { "spread" });
+    let marker = dir.join("bench.shape");
+    let reuse = std::fs::read_to_string(&marker).is_ok_and(|m| m == made);
+    if !reuse {
+        let _ = std::fs::remove_file(&marker);
+        for f in ["bench.db", "bench.db-wal", "bench.db-shm"] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+    }
     let mut config = Config::from_toml(PEOPLE).expect("config");
-    config.database_path = kept.as_deref().unwrap_or(dir.path()).join("bench.db");
-    let reuse = config.database_path.exists();
+    config.database_path = dir.join("bench.db");
     config.limits.replies_per_recipient_hour = u32::MAX;
     config.limits.replies_per_recipient_day = u32::MAX;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -113,33 +132,34 @@ fn main() {
         let engine = Engine::open(Arc::new(config)).await.expect("open");
         let t = Instant::now();
         if reuse {
-            println!("queries benchmark: reusing {}", engine.config.database_path.display());
+            println!("queries benchmark: {n} mails ({made_}) reused from {}", dir.display(), made_ = made.trim());
         } else {
-            let mut tx = engine.store.begin().await.expect("tx");
-            for stmt in fill.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-                sqlx::query(sqlx::AssertSqlSafe(stmt.to_string()))
-                    .bind(n)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("fill");
-            }
-            tx.commit().await.expect("commit");
-            // A year of mail reaches the database over many small transactions, each checkpointed
-            // into the main file in due course; the fill is one transaction, so checkpoint it here
-            // or every read below would search a 350 MB write-ahead log.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&mut *engine.store.connection().await.expect("reader"))
+        let mut tx = engine.store.begin().await.expect("tx");
+        for stmt in fill.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::query(sqlx::AssertSqlSafe(stmt.to_string()))
+                .bind(n)
+                .execute(&mut *tx)
                 .await
-                .expect("checkpoint");
-            println!(
-                "queries benchmark: {n} mails ({}) generated in {:.1} s",
-                if skewed {
-                    "skewed: one project, 3 engineers, 20 % complaints, an open item every other report"
-                } else {
-                    "2,000 projects, 5 % complaints, an open item every seventh report"
-                },
-                t.elapsed().as_secs_f64()
-            );
+                .expect("fill");
+        }
+        tx.commit().await.expect("commit");
+        // A year of mail reaches the database over many small transactions, each checkpointed
+        // into the main file in due course; the fill is one transaction, so checkpoint it here
+        // or every read below would search a 350 MB write-ahead log.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *engine.store.connection().await.expect("reader"))
+            .await
+            .expect("checkpoint");
+        println!(
+            "queries benchmark: {n} mails ({}) generated in {:.1} s",
+            if skewed {
+                "skewed: one project, 3 engineers, 20 % complaints, an open item every other report"
+            } else {
+                "2,000 projects, 5 % complaints, an open item every seventh report"
+            },
+            t.elapsed().as_secs_f64()
+        );
+        std::fs::write(&marker, &made).expect("marker");
         }
         let mut conn = engine.store.connection().await.expect("reader");
 
@@ -160,26 +180,69 @@ fn main() {
             "floor: full scan of messages"
         );
 
-        if !only_digest {
-            let t = Instant::now();
-            let tally = supportbot::report::tally(&engine.config, &mut conn, "2026-06")
-                .await
-                .expect("tally");
-            time(
-                &format!("report tally ({} engineers)", tally.len()),
-                t.elapsed().as_secs_f64(),
-                floor,
-            );
+        if !only_tracking && !only_digest {
+        let t = Instant::now();
+        let tally = supportbot::report::tally(&engine.config, &mut conn, "2026-06")
+            .await
+            .expect("tally");
+        time(
+            &format!("report tally ({} engineers)", tally.len()),
+            t.elapsed().as_secs_f64(),
+            floor,
+        );
+        }
 
+        if !only_digest {
+        let t = Instant::now();
+        let tracking = supportbot::report::tracking(&mut conn, Some("张三"))
+            .await
+            .expect("tracking");
+        time(
+            &format!("report tracking 张三 ({} rows)", tracking.len()),
+            t.elapsed().as_secs_f64(),
+            floor,
+        );
+        drop(tracking);
+        // The whole command (`report tracking --person 张三 --format F --output FILE`): the rows
+        // streamed from SQLite through the writer into a file, as src/cli.rs does it.
+        for (name, format) in [
+            ("json", supportbot::report::TrackingText::Json),
+            ("csv", supportbot::report::TrackingText::Csv),
+        ] {
+            let path = dir.join(format!("tracking.{name}"));
             let t = Instant::now();
-            let tracking = supportbot::report::tracking(&mut conn, Some("张三"))
+            let file = std::fs::File::create(&path).expect("output file");
+            let mut out = std::io::BufWriter::new(file);
+            let rows = supportbot::report::write_tracking(&mut conn, Some("张三"), format, &mut out)
                 .await
-                .expect("tracking");
+                .expect("write");
+            drop(out);
+            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
             time(
-                &format!("report tracking 张三 ({} rows)", tracking.len()),
+                &format!("  whole command, {name} ({rows} rows, {} MB)", size / 1_000_000),
                 t.elapsed().as_secs_f64(),
                 floor,
             );
+        }
+        let path = dir.join("tracking.xlsx");
+        let t = Instant::now();
+        let rows = supportbot::report::write_tracking_xlsx(
+            &mut conn,
+            &["张三".to_string()],
+            engine.config.timezone,
+            &path,
+        )
+        .await
+        .expect("xlsx");
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        time(
+            &format!("  whole command, xlsx ({rows} rows, {} MB)", size / 1_000_000),
+            t.elapsed().as_secs_f64(),
+            floor,
+        );
+        }
+        if only_tracking {
+            return;
         }
 
         let now = Utc
@@ -206,10 +269,10 @@ fn main() {
             }
             None => println!("monthly digest: no occurrence at {now} (calendar has no such year)"),
         }
-        drop(conn);
         if only_digest {
             return;
         }
+        drop(conn);
 
         // Queries by mail (queries.md §1, issue 14: answered ≤ 100 ms after the mail is read):
         // the bot's part — reading the mail, the access check, the data, rendering, queuing the

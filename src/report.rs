@@ -99,8 +99,9 @@ const TRACKING_CSV: [&str; 11] = [
     "leftover",
 ];
 
-/// One CSV record of a tracking row, every cell made inert.
-fn tracking_record(r: &tracking::TrackingRow) -> [String; 11] {
+/// One CSV record of a tracking row, every cell made inert (borrowed: a row is written as it
+/// comes, with no copy of its cells).
+fn tracking_record(r: &tracking::TrackingRow) -> [std::borrow::Cow<'_, str>; 11] {
     [
         &r.owner,
         &r.project,
@@ -114,7 +115,7 @@ fn tracking_record(r: &tracking::TrackingRow) -> [String; 11] {
         &r.method,
         r.leftover.as_deref().unwrap_or_default(),
     ]
-    .map(|c| csv_cell(c).into_owned())
+    .map(csv_cell)
 }
 
 /// `report tracking --format csv`: a header line, then one line per row, every cell made inert.
@@ -122,7 +123,7 @@ pub fn tracking_csv(rows: &[tracking::TrackingRow]) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(TRACKING_CSV)?;
     for r in rows {
-        w.write_record(tracking_record(r))?;
+        w.write_record(tracking_record(r).iter().map(|c| c.as_bytes()))?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }
@@ -173,23 +174,20 @@ pub async fn write_tracking(
     let mut count = 0u64;
     match format {
         TrackingText::Json => {
+            // serde_json's pretty printer fed one element at a time writes the same text as
+            // serde_json::to_string_pretty of the whole array, straight into `out`.
+            use serde::ser::{SerializeSeq as _, Serializer as _};
+            let mut json = serde_json::Serializer::pretty(&mut *out);
+            let mut array = json.serialize_seq(None)?;
             for owner in &owners {
                 let mut rows = tracking::rows_of(conn, owner);
                 while let Some(r) = rows.try_next().await? {
-                    // The same text serde_json::to_string_pretty gives for the whole array.
-                    out.write_all(if count == 0 { b"[\n" } else { b",\n" })?;
-                    let one = serde_json::to_string_pretty(&r)?;
-                    for (i, line) in one.lines().enumerate() {
-                        if i > 0 {
-                            out.write_all(b"\n")?;
-                        }
-                        out.write_all(b"  ")?;
-                        out.write_all(line.as_bytes())?;
-                    }
+                    array.serialize_element(&r)?;
                     count += 1;
                 }
             }
-            out.write_all(if count == 0 { b"[]\n" } else { b"\n]\n" })?;
+            array.end()?;
+            out.write_all(b"\n")?;
         }
         TrackingText::Csv => {
             let mut w = csv::Writer::from_writer(&mut *out);
@@ -197,7 +195,7 @@ pub async fn write_tracking(
             for owner in &owners {
                 let mut rows = tracking::rows_of(conn, owner);
                 while let Some(r) = rows.try_next().await? {
-                    w.write_record(tracking_record(&r))?;
+                    w.write_record(tracking_record(&r).iter().map(|c| c.as_bytes()))?;
                     count += 1;
                 }
             }

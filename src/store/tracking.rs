@@ -114,26 +114,50 @@ pub async fn tracking(
     Ok(rows)
 }
 
+/// A tracking row as SQLite's `json_array` hands it over: project key, date, engineer, result,
+/// content, message_id, report id, project name, contact, method, leftover.
+#[derive(serde::Deserialize)]
+struct Row(
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+impl Row {
+    /// Puts rows in report order: by date, then report. `json_group_array` promises no order.
+    fn order(rows: &mut [Row]) {
+        rows.sort_by(|a, b| (&a.1, a.6).cmp(&(&b.1, b.6)));
+    }
+
+    fn into_row(self, owner: &str) -> TrackingRow {
+        TrackingRow {
+            owner: owner.to_string(),
+            project: self.0,
+            project_name: self.7,
+            date: self.1,
+            engineer: self.2,
+            result: self.3,
+            content: self.4,
+            message_id: self.5,
+            contact: self.8,
+            method: self.9,
+            leftover: self.10,
+        }
+    }
+}
+
 /// One presales' table, in report order. Read as one JSON row: sqlx hands every row of a result
 /// over from SQLite's thread on its own, and a table can hold hundreds of thousands of rows
 /// (200,000 rows of a 1,000,000-mail archive: 1.0 s row by row, 0.48 s as JSON).
 async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Vec<TrackingRow>> {
-    /// project key, date, engineer, result, content, message_id, report id, project name,
-    /// contact, method, leftover.
-    #[derive(serde::Deserialize)]
-    struct Row(
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        String,
-        Option<String>,
-    );
     let Json(mut rows) = sqlx::query_scalar!(
         r#"SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content,
                                               m.dedup_key, r.id, p.name, r.contact, r.method,
@@ -144,24 +168,8 @@ async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Ve
     )
     .fetch_one(conn)
     .await?;
-    // json_group_array promises no order, so the order is made here: by date, then report.
-    rows.sort_by(|a, b| (&a.1, a.6).cmp(&(&b.1, b.6)));
-    Ok(rows
-        .into_iter()
-        .map(|r| TrackingRow {
-            owner: owner.to_string(),
-            project: r.0,
-            project_name: r.7,
-            date: r.1,
-            engineer: r.2,
-            result: r.3,
-            content: r.4,
-            message_id: r.5,
-            contact: r.8,
-            method: r.9,
-            leftover: r.10,
-        })
-        .collect())
+    Row::order(&mut rows);
+    Ok(rows.into_iter().map(|r| r.into_row(owner)).collect())
 }
 
 /// Whose tables `report tracking` writes: `person` alone, or every 第一售前 of a project, by name.
@@ -181,26 +189,36 @@ pub async fn owners(
 }
 
 /// One presales' table as a stream, in report order (date, then report), for `report tracking`:
-/// rows are handed over as SQLite produces them, so memory does not grow with the table. No
-/// index can give this order (a presales' reports span their projects, and the 第一售前 is on
-/// the project, not the report), so SQLite sorts; its sorter spills to temporary files past
-/// the page cache (temp_store is left at its default, a file), so its memory is bounded too.
+/// its memory does not grow with the table. The rows come from SQLite a day at a time, each day
+/// as one JSON row put in order here: handed over one by one, sqlx's per-row cost (a row copied
+/// and sent to this thread) was as large as SQLite's reading (perf on the skewed 1M benchmark,
+/// 600,000 rows). No index can give the order (a presales' reports
+/// span their projects, and the 第一售前 is on the project, not the report), so SQLite sorts
+/// for the GROUP BY; its sorter spills to temporary files past the page cache (temp_store is
+/// left at its default, a file), so its memory is bounded too, and a day is the most held here.
+/// A day's prefix of the stored RFC 3339 text groups rows that the text's order keeps
+/// together, so days in order and each day in order is the table in order.
 pub fn rows_of<'c>(
     conn: &'c mut SqliteConnection,
     owner: &'c str,
 ) -> BoxStream<'c, anyhow::Result<TrackingRow>> {
-    sqlx::query_as!(
-        TrackingRow,
-        r#"SELECT p.first_presales AS "owner!", p.key AS "project!", p.name AS project_name,
-                  m.event_at AS date, r.engineer, r.result, r.content,
-                  m.dedup_key AS message_id, r.contact, r.method, r.leftover
+    sqlx::query_scalar!(
+        r#"SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content,
+                                              m.dedup_key, r.id, p.name, r.contact, r.method,
+                                              r.leftover)) AS "rows!: Json<Vec<Row>>"
            FROM projects p JOIN reports r ON r.project = p.key JOIN messages m ON m.id = r.message
            WHERE p.first_presales = ?
-           ORDER BY m.event_at, r.id"#,
+           GROUP BY substr(m.event_at, 1, 10)
+           ORDER BY substr(m.event_at, 1, 10)"#,
         owner
     )
     .fetch(conn)
     .map_err(anyhow::Error::from)
+    .map_ok(move |Json(mut day)| {
+        Row::order(&mut day);
+        futures_util::stream::iter(day.into_iter().map(move |r| Ok(r.into_row(owner))))
+    })
+    .try_flatten()
     .boxed()
 }
 
