@@ -56,8 +56,10 @@ pub async fn get_with_open_items(
     let own = i64::try_from(own).unwrap_or(i64::MAX);
     let named = Json(named);
     // The sender's oldest come from the (project, engineer, status) index in rowid order, so
-    // LIMIT stops the walk. CROSS JOIN keeps the named items' lookup on the reports' message
-    // index (a report's thread is its message), not on the project's open items.
+    // LIMIT stops the walk. The named items are found from the reports' message index (a
+    // report's thread is its message) and then by their report: CROSS JOIN fixes that order,
+    // and INDEXED BY keeps the planner from searching the project's open items by
+    // (project, status) for each named report, which it chose without it.
     let row = sqlx::query!(
         r#"SELECT name, status = 'initiated' AS "initiated!: bool", responsible_sales,
                   first_presales, second_presales,
@@ -70,7 +72,7 @@ pub async fn get_with_open_items(
                                         ORDER BY o.id LIMIT ?4)
                          UNION
                          SELECT o.id, r.message AS thread, o.engineer
-                         FROM reports r CROSS JOIN open_items o
+                         FROM reports r CROSS JOIN open_items o INDEXED BY open_items_report
                          WHERE r.message IN (SELECT value FROM json_each(?3))
                            AND o.report = r.id AND o.project = p.key AND o.status = 'open'))
                   AS "open_items!: String",
