@@ -291,13 +291,17 @@ async fn load_facts(
         facts.item = load_item(conn, thread.message, Some(thread.mail_kind())).await?;
         facts.satisfaction = satisfaction::by_thread(conn, thread.message).await?;
         // 「已解决」 on a report's thread that opened no item (the ack of a 成功 report asks so):
-        // the sender's open items of the project, to find their one.
+        // the sender's open items of the project, to find their one — two are enough to tell
+        // one from several.
         if facts.item.is_none()
             && thread.is_report()
             && let Some(key) = thread.project.as_deref().and_then(ProjectKey::new)
         {
             let me = sender_name(config, mail).unwrap_or_default();
-            facts.open_items = projects::get_with_open_items(conn, &key, me, &[]).await?.1;
+            let open = projects::get_with_open_items(conn, &key, me, &[], 2)
+                .await?
+                .1;
+            (facts.open_items, facts.own_open_items) = (open.items, open.own_open);
         }
         if let Some(ThreadItem::Complaint(c)) = &facts.item {
             let targets = [c.target.clone()];
@@ -312,8 +316,12 @@ async fn load_facts(
     if is_report {
         let me = sender_name(config, mail).unwrap_or_default();
         let named = rules::threads_named(mail);
-        (facts.project, facts.open_items) =
-            projects::get_with_open_items(conn, &key, me, &named).await?;
+        // The ack lists the sender's oldest OWN_OPEN_LISTED still open after the report, which
+        // closes at most the items it names: that many more keep the list full.
+        let own = rules::OWN_OPEN_LISTED.saturating_add(named.len());
+        let (project, open) = projects::get_with_open_items(conn, &key, me, &named, own).await?;
+        (facts.project, facts.open_items, facts.own_open_items) =
+            (project, open.items, open.own_open);
     } else {
         facts.project = projects::get(conn, &key).await?;
     }

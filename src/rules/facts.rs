@@ -187,9 +187,13 @@ pub struct Facts {
     pub item: Option<ThreadItem>,
     /// Improvement requests the subject's project has so far (第二十一条).
     pub improvement_count: i64,
-    /// Open items of the subject's project a report can act on (第十七条): the sender's own
+    /// Open items of the subject's project a report can act on (第十七条): the sender's oldest
+    /// (at most [`super::OWN_OPEN_LISTED`] and as many more as the mail names items)
     /// and those the mail names.
     pub open_items: Vec<OpenItemRef>,
+    /// How many open items the sender has on the subject's project in all; `open_items` may
+    /// hold fewer of theirs.
+    pub own_open_items: i64,
     /// The 满意度回访 of the thread's item, once it has closed.
     pub satisfaction: Option<super::satisfaction::SatisfactionRef>,
 }

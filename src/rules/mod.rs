@@ -14,7 +14,7 @@ mod thread;
 pub use decision::{Decision, Effect};
 pub use facts::*;
 pub use model::{ProjectSheet, ReportRow};
-pub use report::threads_named;
+pub use report::{OWN_OPEN_LISTED, threads_named};
 pub use text::fault_state_name;
 mod report;
 pub mod satisfaction;

@@ -12,6 +12,10 @@ const SUCCESS: &str = "成功";
 const OPEN: &str = "问题遗留";
 /// workflow.md §3 priorities; 一般 when none is given.
 pub const PRIORITIES: [&str; 3] = ["紧急", "重要", "一般"];
+/// How many of the sender's open items a report's ack lists, oldest first, beside how many
+/// there are (as a 第十四条 notice lists the newest 20 complaints): a busy engineer can leave
+/// hundreds, which nobody reads in a mail and which the store would read at every report.
+pub const OWN_OPEN_LISTED: usize = 20;
 
 pub use super::model::ReportRow;
 
@@ -198,12 +202,20 @@ pub fn decide(
                 .filter_map(|i| ctx.address_of(&i.engineer))
                 .collect();
             let closed: Vec<i64> = named.iter().map(|i| i.thread).collect();
-            // The sender's items still open after this report: the ack asks about them.
-            let still_open: Vec<i64> = open
-                .iter()
-                .filter(|i| i.engineer == ctx.sender.name && !closed.contains(&i.thread))
+            // The sender's items still open after this report: the ack asks about the oldest
+            // OWN_OPEN_LISTED and says how many there are. The facts hold the sender's oldest
+            // (at least that many more than this report can close) and their count.
+            let mine = open.iter().filter(|i| i.engineer == ctx.sender.name);
+            let own_before = usize::try_from(facts.own_open_items)
+                .unwrap_or(0)
+                .max(mine.clone().count());
+            let closed_own = mine.clone().filter(|i| closed.contains(&i.thread)).count();
+            let still_open: Vec<i64> = mine
+                .filter(|i| !closed.contains(&i.thread))
                 .map(|i| i.thread)
+                .take(OWN_OPEN_LISTED)
                 .collect();
+            let still_open_total = own_before.saturating_sub(closed_own);
             if is_late(ctx, row.communicated_at.as_deref()) {
                 d.flags.push("late".into());
             }
@@ -223,7 +235,13 @@ pub fn decide(
                             .iter()
                             .any(|e| ctx.mail.recipients().any(|r| r.eq_ignore_ascii_case(e)))
                 });
-            let mut body = text::report_ack(&row, first, &project.name, &closed, &still_open);
+            let mut body = text::report_ack(
+                &row,
+                first,
+                &project.name,
+                &closed,
+                (&still_open, still_open_total),
+            );
             let mut forward = None;
             if let Some(p) = sales {
                 body = text::with_forward_note(&body, &p.name);

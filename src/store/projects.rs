@@ -28,46 +28,68 @@ pub async fn get(conn: &mut SqliteConnection, key: &ProjectKey) -> anyhow::Resul
     }))
 }
 
+/// What a report can act on of its project's open items (第十七条).
+#[derive(Debug, Default)]
+pub struct ReportOpenItems {
+    /// The sender's oldest open items (at most the `own` bound asked for) and every open item
+    /// whose thread the mail names, oldest first.
+    pub items: Vec<OpenItemRef>,
+    /// How many open items the sender has on the project in all (the running count).
+    pub own_open: i64,
+}
+
 /// The project with this key and those of its open items (第十七条) a report can act on, in one
-/// statement: `engineer`'s own (the ack asks about them; 「已解决」 on a report's thread closes
-/// the sender's one) and those whose threads are `named` (a 成功 report closes the items it
-/// names, [`crate::rules::threads_named`]). Never the project's whole list, which
-/// grows to hundreds on a busy project: each part is found by an index.
+/// statement: `engineer`'s `own` oldest (the ack lists them; 「已解决」 on a report's thread
+/// closes the sender's only one) with how many they have in all, and those whose threads are
+/// `named` (a 成功 report closes the items it names, [`crate::rules::threads_named`]). Never
+/// the project's whole list nor the sender's, which grow to hundreds on a busy project: each
+/// part is found by an index, and the total is the running count `open_item_counts` (kept by
+/// triggers in the transaction that opens or closes an item).
 pub async fn get_with_open_items(
     conn: &mut SqliteConnection,
     key: &ProjectKey,
     engineer: &str,
     named: &[i64],
-) -> anyhow::Result<(Option<Project>, Vec<OpenItemRef>)> {
+    own: usize,
+) -> anyhow::Result<(Option<Project>, ReportOpenItems)> {
     let k = key.as_str();
+    let own = i64::try_from(own).unwrap_or(i64::MAX);
     let named = Json(named);
-    // CROSS JOIN keeps the named items' lookup on the reports' message index (a report's thread
-    // is its message), not on the project's open items.
+    // The sender's oldest come from the (project, engineer, status) index in rowid order, so
+    // LIMIT stops the walk. The named items are found from the reports' message index (a
+    // report's thread is its message) and then by their report: CROSS JOIN fixes that order,
+    // and INDEXED BY keeps the planner from searching the project's open items by
+    // (project, status) for each named report, which it chose without it.
     let row = sqlx::query!(
         r#"SELECT name, status = 'initiated' AS "initiated!: bool", responsible_sales,
                   first_presales, second_presales,
                   (SELECT json_group_array(json_object('id', id, 'thread', thread,
                                                        'engineer', engineer))
-                   FROM (SELECT o.id, r.message AS thread, o.engineer
-                         FROM open_items o JOIN reports r ON r.id = o.report
-                         WHERE o.project = p.key AND o.engineer = ?2 AND o.status = 'open'
+                   FROM (SELECT * FROM (SELECT o.id, r.message AS thread, o.engineer
+                                        FROM open_items o JOIN reports r ON r.id = o.report
+                                        WHERE o.project = p.key AND o.engineer = ?2
+                                          AND o.status = 'open'
+                                        ORDER BY o.id LIMIT ?4)
                          UNION
                          SELECT o.id, r.message AS thread, o.engineer
-                         FROM reports r CROSS JOIN open_items o
+                         FROM reports r CROSS JOIN open_items o INDEXED BY open_items_report
                          WHERE r.message IN (SELECT value FROM json_each(?3))
                            AND o.report = r.id AND o.project = p.key AND o.status = 'open'))
-                  AS "open_items!: String"
+                  AS "open_items!: String",
+                  coalesce((SELECT c.n FROM open_item_counts c
+                            WHERE c.project = p.key AND c.engineer = ?2), 0) AS "own_open!: i64"
            FROM projects p WHERE key = ?1"#,
         k,
         engineer,
-        named
+        named,
+        own
     )
     .fetch_optional(conn)
     .await?;
     let Some(r) = row else {
-        return Ok((None, Vec::new()));
+        return Ok((None, ReportOpenItems::default()));
     };
-    let open = items::open_items_from_json(k, &r.open_items)?;
+    let items = items::open_items_from_json(k, &r.open_items)?;
     let project = Project {
         key: key.clone(),
         name: r.name,
@@ -76,7 +98,13 @@ pub async fn get_with_open_items(
         first_presales: r.first_presales,
         second_presales: r.second_presales,
     };
-    Ok((Some(project), open))
+    Ok((
+        Some(project),
+        ReportOpenItems {
+            items,
+            own_open: r.own_open,
+        },
+    ))
 }
 
 /// 第十一条: a report names a project with no 立项.
@@ -194,19 +222,84 @@ mod tests {
             .await
             .expect("item");
         }
-        let (project, open) = get_with_open_items(&mut conn, &key, "张三", &[11, 12, 99])
+        let (project, open) = get_with_open_items(&mut conn, &key, "张三", &[11, 12, 99], 20)
             .await
             .expect("read");
         assert!(project.is_some());
-        let threads: Vec<i64> = open.iter().map(|o| o.thread).collect();
+        let threads: Vec<i64> = open.items.iter().map(|o| o.thread).collect();
         assert_eq!(
             threads,
             vec![10, 11, 14],
             "own (10, 14) and named open (11)"
         );
-        let (_, none) = get_with_open_items(&mut conn, &key, "赵六", &[])
+        assert_eq!(open.own_open, 2);
+        let (_, none) = get_with_open_items(&mut conn, &key, "赵六", &[], 20)
             .await
             .expect("read");
-        assert!(none.is_empty());
+        assert!(none.items.is_empty());
+        assert_eq!(none.own_open, 0);
+    }
+
+    #[tokio::test]
+    async fn a_report_loads_the_senders_oldest_open_items_up_to_the_bound_and_counts_them_all() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).await.expect("open");
+        let mut conn = store.connection().await.expect("connection");
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await
+            .expect("pragma");
+        let key = ProjectKey::new("星河").expect("key");
+        let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        create_uninitiated(&mut conn, &key, "星河", None, 1, at)
+            .await
+            .expect("project");
+        // 张三 leaves 25 open items (threads 101..=125, item ids 1..=25); 李四 one.
+        for (thread, engineer) in (101..=125).map(|t| (t, "张三")).chain([(200, "李四")]) {
+            sqlx::query(
+                "INSERT INTO reports (id, message, project, engineer, result, contact, method,
+                                      content, priority, reported_at)
+                 VALUES (?1, ?1, '星河', ?2, '问题遗留', '王工', '电话', 'x', '一般', '2026-11-02')",
+            )
+            .bind(thread)
+            .bind(engineer)
+            .execute(&mut *conn)
+            .await
+            .expect("report");
+            sqlx::query(
+                "INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
+                 VALUES (?1, '星河', ?2, 'x', '一般', '2026-11-02')",
+            )
+            .bind(thread)
+            .bind(engineer)
+            .execute(&mut *conn)
+            .await
+            .expect("item");
+        }
+        let (_, open) = get_with_open_items(&mut conn, &key, "张三", &[124], 20)
+            .await
+            .expect("read");
+        let threads: Vec<i64> = open.items.iter().map(|o| o.thread).collect();
+        let mut expected: Vec<i64> = (101..=120).collect();
+        expected.push(124);
+        assert_eq!(threads, expected, "the oldest 20 and the one named");
+        assert_eq!(open.own_open, 25);
+        // Closing one (however it is closed) counts it out in the same transaction.
+        items::close_open_item(&mut conn, 3, 2, at)
+            .await
+            .expect("close");
+        items::close_open_item(&mut conn, 3, 2, at)
+            .await
+            .expect("closing twice");
+        let (_, open) = get_with_open_items(&mut conn, &key, "张三", &[], 20)
+            .await
+            .expect("read");
+        assert_eq!(open.own_open, 24);
+        assert_eq!(open.items.len(), 20);
+        assert_eq!(open.items.last().map(|o| o.thread), Some(121));
+        let (_, theirs) = get_with_open_items(&mut conn, &key, "李四", &[], 20)
+            .await
+            .expect("read");
+        assert_eq!(theirs.own_open, 1);
     }
 }

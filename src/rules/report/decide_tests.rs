@@ -490,6 +490,66 @@ fn a_success_report_naming_no_item_closes_nothing_and_asks_about_the_engineers_o
 }
 
 #[test]
+fn the_ack_lists_the_oldest_twenty_of_the_senders_open_items_and_says_how_many_there_are() {
+    // 25 open items of 张三 (threads 101..=125): the store gives the oldest (and how many).
+    let facts = Facts {
+        open_items: (1..=25).map(|i| open_item(i, 100 + i, "张三")).collect(),
+        own_open_items: 25,
+        ..initiated()
+    };
+    let d = run(
+        &mail(ZHANGSAN, "客户沟通-星河项目-张三", &report_with(&[])),
+        &facts,
+    );
+    let ack = the_one(&d, OutgoingKind::Ack);
+    let listed: Vec<String> = (101..=120).map(|t| format!("#{t}")).collect();
+    assert!(
+        ack.body.contains(&format!(
+            "该项目您名下共有25个遗留问题未关闭，以下是最早的20个：{}。",
+            listed.join("、")
+        )),
+        "{}",
+        ack.body
+    );
+    assert!(!ack.body.contains("#121"), "{}", ack.body);
+}
+
+#[test]
+fn the_ack_counts_out_the_senders_items_the_report_closes_and_still_lists_twenty() {
+    // 30 open in all; the store gives the oldest 21 (20 and one more for the one item named).
+    let facts = Facts {
+        open_items: (1..=21).map(|i| open_item(i, 100 + i, "张三")).collect(),
+        own_open_items: 30,
+        ..initiated()
+    };
+    let d = run(
+        &mail(
+            ZHANGSAN,
+            "客户沟通-星河项目-张三",
+            &report_with(&[(
+                "沟通的具体问题",
+                "#103 审计日志导出 Excel 已由补丁解决，客户验证通过",
+            )]),
+        ),
+        &facts,
+    );
+    assert_eq!(closed_items(&d), vec![3]);
+    let ack = the_one(&d, OutgoingKind::Ack);
+    let listed: Vec<String> = (101..=121)
+        .filter(|t| *t != 103)
+        .map(|t| format!("#{t}"))
+        .collect();
+    assert!(
+        ack.body.contains(&format!(
+            "该项目您名下共有29个遗留问题未关闭，以下是最早的20个：{}。",
+            listed.join("、")
+        )),
+        "{}",
+        ack.body
+    );
+}
+
+#[test]
 fn a_success_report_naming_another_engineers_item_closes_it_and_copies_that_engineer() {
     let facts = Facts {
         open_items: vec![open_item(1, 5, "李四"), open_item(2, 6, "张三")],

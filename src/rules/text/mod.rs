@@ -109,13 +109,14 @@ pub fn initiation_template(subject: &WorkflowSubject, fields: &Fields) -> String
     )
 }
 
-/// Report recorded.
+/// Report recorded. `still_open` is the sender's open items after it (the oldest of them when
+/// there are more) and how many there are in all.
 pub fn report_ack(
     row: &ReportRow,
     first: Option<&str>,
     project: &str,
     closed: &[i64],
-    still_open: &[i64],
+    (still_open, still_open_total): (&[i64], usize),
 ) -> String {
     let owner = first.map_or(String::new(), |f| {
         format!("，已记入第一售前{f}的项目跟踪表（第十六条）")
@@ -146,11 +147,19 @@ pub fn report_ack(
             numbers(closed)
         )
     };
+    // `still_open` is the oldest of them when there are more than it lists.
     let asked = match still_open {
         [] => String::new(),
-        [n] => format!("\n该项目还有遗留问题 #{n} 未关闭，已解决请回复「已解决」（第十七条）。"),
-        ns => format!(
+        [n] if still_open_total <= 1 => {
+            format!("\n该项目还有遗留问题 #{n} 未关闭，已解决请回复「已解决」（第十七条）。")
+        }
+        ns if still_open_total <= ns.len() => format!(
             "\n该项目还有您的遗留问题 {} 未关闭；已解决的，请在该问题的邮件上回复「已解决」，或在下次汇报中写明编号（第十七条）。",
+            numbers(ns)
+        ),
+        ns => format!(
+            "\n该项目您名下共有{still_open_total}个遗留问题未关闭，以下是最早的{}个：{}。已解决的，请在该问题的邮件上回复「已解决」，或在下次汇报中写明编号（第十七条）。",
+            ns.len(),
             numbers(ns)
         ),
     };
