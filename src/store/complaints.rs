@@ -51,13 +51,15 @@ pub async fn active_of(
 ) -> anyhow::Result<Vec<ComplaintEntry>> {
     // NOTE: `+month` keeps SQLite on the index by (target, status, filed_at): it walks the
     // target's complaints newest first and stops at the LIMIT, where the index by month would
-    // hand the whole window to a sort.
+    // hand the whole window to a sort. The LIMIT's value is behind a subquery: a bare `LIMIT ?`
+    // has SQLite plan with the value bound and prepare the statement again at every call
+    // (src/store/projects.rs `get_with_open_items`).
     let mut rows = sqlx::query_as!(
         ComplaintEntry,
         r#"SELECT id, project, complainant, target, month, filed_at AS "filed_at: DateTime<Utc>"
            FROM complaints
            WHERE target = ? AND status = 'active' AND +month >= ? AND +month <= ?
-           ORDER BY filed_at DESC, id DESC LIMIT ?"#,
+           ORDER BY filed_at DESC, id DESC LIMIT (SELECT ?)"#,
         target,
         first,
         last,

@@ -56,7 +56,10 @@ pub async fn get_with_open_items(
     let own = i64::try_from(own).unwrap_or(i64::MAX);
     let named = Json(named);
     // The sender's oldest come from the (project, engineer, status) index in rowid order, so
-    // LIMIT stops the walk. The named items are found from the reports' message index (a
+    // LIMIT stops the walk. The bound is behind a subquery: with a bare `LIMIT ?4` SQLite plans
+    // with the value bound, and the statement was prepared again at every call (replay of 10k
+    // mails: 132 µs a call instead of 19; the same statement run on the bundled SQLite with the
+    // bound hidden takes 30 µs). The named items are found from the reports' message index (a
     // report's thread is its message) and then by their report: CROSS JOIN fixes that order,
     // and INDEXED BY keeps the planner from searching the project's open items by
     // (project, status) for each named report, which it chose without it.
@@ -69,7 +72,7 @@ pub async fn get_with_open_items(
                                         FROM open_items o JOIN reports r ON r.id = o.report
                                         WHERE o.project = p.key AND o.engineer = ?2
                                           AND o.status = 'open'
-                                        ORDER BY o.id LIMIT ?4)
+                                        ORDER BY o.id LIMIT (SELECT ?4))
                          UNION
                          SELECT o.id, r.message AS thread, o.engineer
                          FROM reports r CROSS JOIN open_items o INDEXED BY open_items_report
