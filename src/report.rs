@@ -728,6 +728,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_monthly_digests_rows_come_by_presales_then_in_report_order() {
+        let (_dir, store) = tables().await;
+        let mut conn = store.connection().await.expect("connection");
+        use chrono::TimeZone;
+        let from = chrono::Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+        let to = chrono::Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+        let rows = crate::store::tracking::tracking_between(&mut conn, from, to)
+            .await
+            .expect("rows");
+        let got: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.owner.as_str(), r.message_id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("李四", "m5@example.com"),
+                ("李四", "m2@example.com"),
+                ("李四", "m1@example.com"),
+                ("李四", "m4@example.com"),
+                ("王五", "m3@example.com"),
+            ]
+        );
+    }
+
+    #[tokio::test]
     async fn report_tracking_xlsx_written_row_by_row_holds_the_workbook_built_in_memory() {
         use calamine::{Reader, Xlsx};
         let (dir, store) = tables().await;

@@ -123,8 +123,8 @@ const ALLOWED: &[(&str, &str)] = &[
         "`report tracking` / export: the reports of the projects asked for",
     ),
     (
-        "SELECT p.first_presales AS \"owner!\", p.key AS \"project!\"",
-        "weekly digest: the reports of the week",
+        "SELECT json_group_array(json_array(p.first_presales, json_array(p.key, m.event_at,",
+        "monthly digest: the month's tracking rows of every presales, one JSON row",
     ),
     (
         "SELECT DISTINCT first_presales AS \"first_presales!\" FROM projects",
