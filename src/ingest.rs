@@ -211,8 +211,8 @@ struct Step<'e> {
     conn: Option<PoolConnection<Sqlite>>,
 }
 
-/// A mail of a group: which, its name in the inbox, the mail, and the clock when it was read.
-type Held<'w> = (&'w Waiting, String, Inbound, DateTime<Utc>);
+/// A mail of a group: which, the mail, and the clock when it was read.
+type Held<'w> = (&'w Waiting, Inbound, DateTime<Utc>);
 
 impl Step<'_> {
     /// The mails of `chunk` in arrival order, the plainly readable ones committed together
@@ -227,13 +227,12 @@ impl Step<'_> {
         let mut held: Vec<Held<'_>> = Vec::with_capacity(chunk.len());
         for w in chunk {
             let now = clock();
-            let mail_key = inbox.mail_key(w);
-            if !self.tried.contains_key(&mail_key)
+            if !self.tried.contains_key(&inbox.mail_key(w))
                 && let Fetched::Whole(raw) = inbox.fetch(w, max, now).await?
             {
                 let mail = Inbound::parse(&raw, now);
                 if unreadable_reason(&mail).is_none() {
-                    held.push((w, mail_key, mail, now));
+                    held.push((w, mail, now));
                     continue;
                 }
             }
@@ -263,14 +262,14 @@ impl Step<'_> {
                 // smaller transaction): one at a time, which stops at the first failed write.
                 self.conn = None;
                 tracing::warn!(error = %format!("{e:#}"), mails = batch.len(), "group rolled back; handling its mails one at a time");
-                for (w, _, _, now) in &batch {
+                for (w, _, now) in &batch {
                     self.one(inbox, w, *now).await?;
                 }
                 return Ok(());
             }
         };
         let folder = &self.engine.config.mailbox.processed_folder;
-        for ((w, _, mail, _), h) in batch.iter().zip(&handled) {
+        for ((w, mail, _), h) in batch.iter().zip(&handled) {
             engine::log(&mail.key, h);
             self.tally.add(h);
             inbox.file_processed(w, folder).await?;
@@ -293,13 +292,13 @@ impl Step<'_> {
         let mut tx = crate::store::begin_on(conn).await?;
         let mut later = Deferred::default();
         let mut handled = Vec::with_capacity(batch.len());
-        for (_, _, mail, now) in batch {
+        for (_, mail, now) in batch {
             let replies = engine::Replies::Queue;
             let h = engine::handle_in_batch(config, &mut tx, mail, *now, replies, &mut later);
             handled.push(h.await?);
         }
         later.flush(&mut tx).await?;
-        if let Some((w, _, _, now)) = batch.last()
+        if let Some((w, _, now)) = batch.last()
             && let Some(pos) = inbox.position(w)
         {
             imap_state::set(&mut tx, self.key, pos, *now).await?;

@@ -104,17 +104,7 @@ async fn a_maildir_processed_in_groups_leaves_the_rows_one_mail_per_transaction_
     for group in [7, 500] {
         let (t, together, _d) = processed(group).await;
         assert_eq!(t, t1, "group {group}");
-        let differ: Vec<_> = one_by_one
-            .iter()
-            .zip(&together)
-            .filter(|(a, b)| a != b)
-            .take(5)
-            .collect();
-        assert!(
-            differ.is_empty(),
-            "group {group}: first rows that differ: {differ:#?}"
-        );
-        assert_eq!(one_by_one.len(), together.len(), "group {group}");
+        common::rows::assert_same(&one_by_one, &together, &format!("group {group}"));
     }
 }
 

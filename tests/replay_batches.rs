@@ -42,17 +42,7 @@ async fn the_golden_corpus_replayed_in_one_batch_leaves_the_rows_one_mail_per_ba
         assert!(one_by_one.iter().any(|r| r.starts_with("item_history: ")));
         assert!(one_by_one.iter().any(|r| r.starts_with("audit_log: ")));
         assert!(one_by_one.iter().any(|r| r.starts_with("kb: ")));
-        let differ: Vec<_> = one_by_one
-            .iter()
-            .zip(&together)
-            .filter(|(a, b)| a != b)
-            .take(5)
-            .collect();
-        assert!(
-            differ.is_empty(),
-            "{replies:?}: first rows that differ: {differ:#?}"
-        );
-        assert_eq!(one_by_one.len(), together.len(), "{replies:?}");
+        common::rows::assert_same(&one_by_one, &together, &format!("{replies:?}"));
     }
 }
 

@@ -10,11 +10,12 @@
 //! What is held: `reports` rows whose id nobody needs (no open item hangs on them), their
 //! 知识库 lines, the replies (outbox rows: `pending`, `suppressed` past the per-recipient cap,
 //! or `not_sent` for `replay` without `--send`) with their cap lines (`reply_log`, counted in
-//! memory until written), item history lines and audit lines. The engine flushes (all of it, or the tables concerned) before anything in the same
-//! transaction reads or writes those tables directly: a reply looked up by the bot's
-//! Message-ID reads the outbox, a query answer reads reports and the 知识库, an open item's
-//! report must have its id, a closed item's 知识库 line reads its closing report. The caller
-//! flushes before its commit, so a batch still commits whole or not at all.
+//! memory until written), item history lines and audit lines. The engine flushes (all of it,
+//! or the tables concerned) before anything in the same transaction reads or writes those
+//! tables directly: a reply looked up by the bot's Message-ID reads the outbox, a query
+//! answer reads reports and the 知识库, an open item's report must have its id, a closed
+//! item's 知识库 line reads its closing report. The caller flushes before its commit, so a
+//! batch still commits whole or not at all.
 
 use super::ts;
 use crate::mail::Outgoing;

@@ -39,3 +39,14 @@ pub async fn dump(bot: &Engine) -> Vec<String> {
     }
     out
 }
+
+/// Fails, naming the first rows that differ, unless `a` and `b` hold the same rows in the same
+/// order (`what` says which runs are compared).
+pub fn assert_same(a: &[String], b: &[String], what: &str) {
+    let differ: Vec<_> = a.iter().zip(b).filter(|(x, y)| x != y).take(5).collect();
+    assert!(
+        differ.is_empty(),
+        "{what}: first rows that differ: {differ:#?}"
+    );
+    assert_eq!(a.len(), b.len(), "{what}: as many rows");
+}
