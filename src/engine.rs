@@ -990,7 +990,7 @@ async fn queue(
             per_day: config.limits.replies_per_recipient_day,
         };
         if let outbox::ReplyQueued::Suppressed(over) =
-            outbox::enqueue_reply(conn, later, out, &env, cap).await?
+            later.queue_reply(conn, out, &env, cap).await?
         {
             // The alert is written now, after the replies held before it.
             later.flush_outbox(conn).await?;

@@ -21,7 +21,7 @@ use super::ts;
 use crate::mail::Outgoing;
 use crate::rules::ReportRow;
 use crate::store::items::HistoryLine;
-use crate::store::outbox::Envelope;
+use crate::store::outbox::{self, Envelope, ReplyCap, ReplyQueued};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
@@ -34,10 +34,9 @@ pub struct Deferred {
     outbox: Vec<Value>,
     /// The Message-IDs of the held outbox rows.
     outbox_ids: std::collections::HashSet<String>,
-    /// The per-recipient cap's lines of held replies, as [`Deferred::count_reply`] took them.
-    reply_log: Vec<Value>,
-    /// The same lines, to count: recipient (lowercase) and when it was queued.
-    reply_times: Vec<(String, DateTime<Utc>)>,
+    /// The per-recipient cap's lines of held replies: the reply's Message-ID, the recipient
+    /// (lowercase) and when it was queued.
+    reply_log: Vec<(String, String, DateTime<Utc>)>,
     history: Vec<Value>,
     audit: Vec<Value>,
 }
@@ -110,27 +109,47 @@ impl Deferred {
         Ok(())
     }
 
-    /// Counts the held reply with Message-ID `message_id` against `recipient` (lowercase) at
-    /// `at`: a `reply_log` line, written after its outbox row.
-    pub fn count_reply(&mut self, message_id: &str, recipient: &str, at: DateTime<Utc>) {
-        self.reply_log.push(json!({
-            "message_id": message_id,
-            "recipient": recipient,
-            "queued_at": ts(at),
-        }));
-        self.reply_times.push((recipient.to_string(), at));
+    /// Queues a reply to incoming mail under the per-recipient cap: when any `to` address
+    /// already had `per_hour` replies in the hour before `env.created_at` (the handling time),
+    /// or `per_day` in the 24 hours before it, the row is recorded `suppressed`. Counted
+    /// through the `reply_log` and the cap lines held here; suppressed replies are not
+    /// counted. The row and its cap lines are held, written at the flush.
+    pub async fn queue_reply(
+        &mut self,
+        conn: &mut SqliteConnection,
+        mail: &Outgoing,
+        env: &Envelope<'_>,
+        cap: ReplyCap,
+    ) -> anyhow::Result<ReplyQueued> {
+        let now = env.created_at;
+        let mut recipients: Vec<String> = mail.to.iter().map(|a| a.trim().to_lowercase()).collect();
+        recipients.sort();
+        recipients.dedup();
+        let mut over = Vec::new();
+        for r in &recipients {
+            let (hour, day) = outbox::replies_in_hour_and_day(conn, r, now).await?;
+            let hour = hour + self.replies_since(r, now - chrono::Duration::hours(1), now);
+            let day = day + self.replies_since(r, now - chrono::Duration::days(1), now);
+            if hour >= i64::from(cap.per_hour) || day >= i64::from(cap.per_day) {
+                over.push(r.clone());
+            }
+        }
+        if !over.is_empty() {
+            self.outbox_row(mail, env, "suppressed")?;
+            return Ok(ReplyQueued::Suppressed(over));
+        }
+        self.outbox_row(mail, env, "pending")?;
+        for r in recipients {
+            self.reply_log.push((env.message_id.to_string(), r, now));
+        }
+        Ok(ReplyQueued::Pending)
     }
 
     /// Held replies counted against `recipient` (lowercase) in `(since, until]`: what the
     /// `reply_log` would show once they are written.
-    pub fn replies_since(
-        &self,
-        recipient: &str,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> i64 {
-        let held = self.reply_times.iter();
-        let n = held.filter(|(r, at)| r == recipient && *at > since && *at <= until);
+    fn replies_since(&self, recipient: &str, since: DateTime<Utc>, until: DateTime<Utc>) -> i64 {
+        let held = self.reply_log.iter();
+        let n = held.filter(|(_, r, at)| r == recipient && *at > since && *at <= until);
         i64::try_from(n.count()).unwrap_or(i64::MAX)
     }
 
@@ -199,7 +218,10 @@ impl Deferred {
         self.outbox.clear();
         self.outbox_ids.clear();
         if !self.reply_log.is_empty() {
-            let lines = serde_json::to_string(&self.reply_log)?;
+            let lines: Vec<Value> = (self.reply_log.iter())
+                .map(|(id, r, at)| json!({"message_id": id, "recipient": r, "queued_at": ts(*at)}))
+                .collect();
+            let lines = serde_json::to_string(&lines)?;
             sqlx::query!(
                 "INSERT INTO reply_log (outbox, recipient, queued_at)
                  SELECT o.id, value ->> 'recipient', value ->> 'queued_at'
@@ -210,7 +232,6 @@ impl Deferred {
             .execute(&mut *conn)
             .await?;
             self.reply_log.clear();
-            self.reply_times.clear();
         }
         Ok(())
     }

@@ -1,6 +1,5 @@
 //! `outbox`: mail queued in the transaction that caused it, marked sent only once delivered.
 
-use super::batch::Deferred;
 use super::ts;
 use crate::mail::Outgoing;
 use crate::mail::outbound::{Attachment, Queued};
@@ -77,7 +76,7 @@ pub struct ReplyCap {
     pub per_day: u32,
 }
 
-/// What [`enqueue_reply`] did.
+/// What queueing a reply under the cap did (`batch::Deferred::queue_reply`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplyQueued {
     /// Queued to be sent, and counted against each recipient.
@@ -86,50 +85,9 @@ pub enum ReplyQueued {
     Suppressed(Vec<String>),
 }
 
-/// Queues a reply to incoming mail under the per-recipient cap: when any `to` address already
-/// had `per_hour` replies in the hour before `env.created_at` (the handling time), or `per_day`
-/// in the 24 hours before it, the row is recorded `suppressed`. Counted through the
-/// `reply_log (recipient, queued_at)` index and the replies `later` holds; suppressed replies
-/// are not counted. The row and its cap lines are held in `later` ([`Deferred`]), written at
-/// its flush.
-pub async fn enqueue_reply(
-    conn: &mut SqliteConnection,
-    later: &mut Deferred,
-    mail: &Outgoing,
-    env: &Envelope<'_>,
-    cap: ReplyCap,
-) -> anyhow::Result<ReplyQueued> {
-    let now = env.created_at;
-    let mut recipients: Vec<String> = mail.to.iter().map(|a| a.trim().to_lowercase()).collect();
-    recipients.sort();
-    recipients.dedup();
-    let mut over = Vec::new();
-    let (hour_ago, day_ago) = (
-        now - chrono::Duration::hours(1),
-        now - chrono::Duration::days(1),
-    );
-    for r in &recipients {
-        let (mut hour, mut day) = replies_in_hour_and_day(conn, r, now).await?;
-        hour += later.replies_since(r, hour_ago, now);
-        day += later.replies_since(r, day_ago, now);
-        if hour >= i64::from(cap.per_hour) || day >= i64::from(cap.per_day) {
-            over.push(r.clone());
-        }
-    }
-    if !over.is_empty() {
-        later.outbox_row(mail, env, "suppressed")?;
-        return Ok(ReplyQueued::Suppressed(over));
-    }
-    later.outbox_row(mail, env, "pending")?;
-    for r in &recipients {
-        later.count_reply(env.message_id, r, now);
-    }
-    Ok(ReplyQueued::Pending)
-}
-
 /// Replies counted against `recipient` (lowercase) queued in the hour and in the 24 hours up to
-/// `until`: one statement for both.
-async fn replies_in_hour_and_day(
+/// `until`: one statement for both, through the `reply_log (recipient, queued_at)` index.
+pub async fn replies_in_hour_and_day(
     conn: &mut SqliteConnection,
     recipient: &str,
     until: DateTime<Utc>,
