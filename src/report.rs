@@ -700,6 +700,15 @@ mod tests {
         }
     }
 
+    /// The rows of [`tables`] in table order: by presales, then by date, then by report.
+    const IN_ORDER: [(&str, &str); 5] = [
+        ("李四", "m5@example.com"),
+        ("李四", "m2@example.com"),
+        ("李四", "m1@example.com"),
+        ("李四", "m4@example.com"),
+        ("王五", "m3@example.com"),
+    ];
+
     #[tokio::test]
     async fn report_tracking_streams_each_table_in_date_order_across_its_projects() {
         let (_dir, store) = tables().await;
@@ -715,16 +724,7 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(
-            got,
-            [
-                ("李四", "m5@example.com"),
-                ("李四", "m2@example.com"),
-                ("李四", "m1@example.com"),
-                ("李四", "m4@example.com"),
-                ("王五", "m3@example.com"),
-            ]
-        );
+        assert_eq!(got, IN_ORDER);
     }
 
     #[tokio::test]
@@ -741,16 +741,7 @@ mod tests {
             .iter()
             .map(|r| (r.owner.as_str(), r.message_id.as_str()))
             .collect();
-        assert_eq!(
-            got,
-            [
-                ("李四", "m5@example.com"),
-                ("李四", "m2@example.com"),
-                ("李四", "m1@example.com"),
-                ("李四", "m4@example.com"),
-                ("王五", "m3@example.com"),
-            ]
-        );
+        assert_eq!(got, IN_ORDER);
     }
 
     #[tokio::test]

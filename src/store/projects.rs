@@ -180,8 +180,14 @@ mod tests {
     use crate::store::Store;
     use chrono::TimeZone;
 
-    #[tokio::test]
-    async fn a_report_loads_the_senders_open_items_and_the_ones_it_names_only() {
+    /// A connection to a new store with the project 星河 (foreign keys off on it, so reports need
+    /// no mail rows), and a time.
+    async fn xinghe() -> (
+        tempfile::TempDir,
+        sqlx::pool::PoolConnection<sqlx::Sqlite>,
+        ProjectKey,
+        DateTime<Utc>,
+    ) {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("t.db")).await.expect("open");
         let mut conn = store.connection().await.expect("connection");
@@ -194,6 +200,37 @@ mod tests {
         create_uninitiated(&mut conn, &key, "星河", None, 1, at)
             .await
             .expect("project");
+        (dir, conn, key, at)
+    }
+
+    /// A 问题遗留 report of `engineer` on 星河 (its message and id are `thread`) and its item.
+    async fn item(conn: &mut SqliteConnection, thread: i64, engineer: &str, status: &str) {
+        sqlx::query(
+            "INSERT INTO reports (id, message, project, engineer, result, contact, method,
+                                  content, priority, reported_at)
+             VALUES (?1, ?1, '星河', ?2, '问题遗留', '王工', '电话', 'x', '一般', '2026-11-02')",
+        )
+        .bind(thread)
+        .bind(engineer)
+        .execute(&mut *conn)
+        .await
+        .expect("report");
+        sqlx::query(
+            "INSERT INTO open_items (report, project, engineer, description, priority, opened_at,
+                                     status)
+             VALUES (?1, '星河', ?2, 'x', '一般', '2026-11-02', ?3)",
+        )
+        .bind(thread)
+        .bind(engineer)
+        .bind(status)
+        .execute(&mut *conn)
+        .await
+        .expect("item");
+    }
+
+    #[tokio::test]
+    async fn a_report_loads_the_senders_open_items_and_the_ones_it_names_only() {
+        let (_dir, mut conn, key, _) = xinghe().await;
         // Reports 10..=15 (their message = their thread), each with an open item; 12 closed.
         for (thread, engineer) in [
             (10, "张三"),
@@ -203,27 +240,8 @@ mod tests {
             (14, "张三"),
             (15, "王五"),
         ] {
-            sqlx::query(
-                "INSERT INTO reports (id, message, project, engineer, result, contact, method,
-                                      content, priority, reported_at)
-                 VALUES (?1, ?1, '星河', ?2, '问题遗留', '王工', '电话', 'x', '一般', '2026-11-02')",
-            )
-            .bind(thread)
-            .bind(engineer)
-            .execute(&mut *conn)
-            .await
-            .expect("report");
-            sqlx::query(
-                "INSERT INTO open_items (report, project, engineer, description, priority, opened_at,
-                                         status)
-                 VALUES (?1, '星河', ?2, 'x', '一般', '2026-11-02',
-                         CASE ?1 WHEN 12 THEN 'closed' ELSE 'open' END)",
-            )
-            .bind(thread)
-            .bind(engineer)
-            .execute(&mut *conn)
-            .await
-            .expect("item");
+            let status = if thread == 12 { "closed" } else { "open" };
+            item(&mut conn, thread, engineer, status).await;
         }
         let (project, open) = get_with_open_items(&mut conn, &key, "张三", &[11, 12, 99], 20)
             .await
@@ -245,39 +263,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_report_loads_the_senders_oldest_open_items_up_to_the_bound_and_counts_them_all() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("t.db")).await.expect("open");
-        let mut conn = store.connection().await.expect("connection");
-        sqlx::query("PRAGMA foreign_keys = OFF")
-            .execute(&mut *conn)
-            .await
-            .expect("pragma");
-        let key = ProjectKey::new("星河").expect("key");
-        let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
-        create_uninitiated(&mut conn, &key, "星河", None, 1, at)
-            .await
-            .expect("project");
+        let (_dir, mut conn, key, at) = xinghe().await;
         // 张三 leaves 25 open items (threads 101..=125, item ids 1..=25); 李四 one.
         for (thread, engineer) in (101..=125).map(|t| (t, "张三")).chain([(200, "李四")]) {
-            sqlx::query(
-                "INSERT INTO reports (id, message, project, engineer, result, contact, method,
-                                      content, priority, reported_at)
-                 VALUES (?1, ?1, '星河', ?2, '问题遗留', '王工', '电话', 'x', '一般', '2026-11-02')",
-            )
-            .bind(thread)
-            .bind(engineer)
-            .execute(&mut *conn)
-            .await
-            .expect("report");
-            sqlx::query(
-                "INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
-                 VALUES (?1, '星河', ?2, 'x', '一般', '2026-11-02')",
-            )
-            .bind(thread)
-            .bind(engineer)
-            .execute(&mut *conn)
-            .await
-            .expect("item");
+            item(&mut conn, thread, engineer, "open").await;
         }
         let (_, open) = get_with_open_items(&mut conn, &key, "张三", &[124], 20)
             .await
