@@ -216,7 +216,7 @@ pub async fn pending(
         r#"SELECT id, to_addrs AS "to_addrs: Json<Vec<String>>",
                   cc_addrs AS "cc_addrs: Json<Vec<String>>", subject, body, message_id,
                   in_reply_to, references_, created_at AS "created_at: DateTime<Utc>", html
-           FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?"#,
+           FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT (SELECT ?)"#,
         after,
         limit
     )
@@ -254,7 +254,7 @@ pub async fn claim(
            WHERE id IN (SELECT id FROM outbox
                         WHERE status = 'pending' AND id > ?3
                           AND (claimed_until IS NULL OR claimed_until <= ?4)
-                        ORDER BY id LIMIT ?5)
+                        ORDER BY id LIMIT (SELECT ?5))
            RETURNING id AS "id!", to_addrs AS "to_addrs!: Json<Vec<String>>",
                      cc_addrs AS "cc_addrs!: Json<Vec<String>>", subject AS "subject!",
                      body AS "body!", message_id AS "message_id!", in_reply_to, references_,

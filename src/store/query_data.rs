@@ -117,7 +117,7 @@ pub async fn open_items(
                FROM open_items o JOIN reports r ON r.id = o.report
                JOIN projects p ON p.key = o.project
                WHERE o.project = ? AND o.status = 'open'
-               ORDER BY o.opened_at, o.id LIMIT ?"#,
+               ORDER BY o.opened_at, o.id LIMIT (SELECT ?)"#,
             key,
             limit
         )
@@ -137,7 +137,7 @@ pub async fn open_items(
            FROM open_items o JOIN reports r ON r.id = o.report JOIN projects p ON p.key = o.project
            WHERE o.status = 'open'
              AND (?1 IS NULL OR o.engineer = ?1 OR (?2 AND p.first_presales = ?1))
-           ORDER BY o.opened_at, o.id LIMIT ?3"#,
+           ORDER BY o.opened_at, o.id LIMIT (SELECT ?3)"#,
         person,
         or_first_presales,
         limit
@@ -167,7 +167,7 @@ pub async fn tracking_latest(
                   r.contact, r.method, r.leftover
            FROM reports r CROSS JOIN projects p CROSS JOIN messages m
            WHERE p.key = r.project AND m.id = r.message AND p.first_presales = ?
-           ORDER BY r.id DESC LIMIT ?"#,
+           ORDER BY r.id DESC LIMIT (SELECT ?)"#,
         owner,
         limit
     )
@@ -206,7 +206,7 @@ pub async fn reports_latest(
         super::queries::ReportLine,
         "SELECT m.event_at AS date, r.engineer, r.result, r.content, r.message AS thread
          FROM reports r JOIN messages m ON m.id = r.message WHERE r.project = ?
-         ORDER BY r.reported_at DESC, r.id DESC LIMIT ?",
+         ORDER BY r.reported_at DESC, r.id DESC LIMIT (SELECT ?)",
         key,
         limit
     )
@@ -228,7 +228,7 @@ pub async fn complaints_latest(
     let mut rows = sqlx::query_as!(
         super::queries::ComplaintLine,
         "SELECT filed_at, complainant, target, month, status FROM complaints
-         WHERE project = ? ORDER BY id DESC LIMIT ?",
+         WHERE project = ? ORDER BY id DESC LIMIT (SELECT ?)",
         key,
         limit
     )

@@ -151,7 +151,7 @@ impl Sorted {
             .unwrap_or((i64::MIN, Vec::new(), i64::MIN));
         let rows: Vec<Listed> = sqlx::query_as(
             "SELECT date, path, seq, bytes FROM mails WHERE (date, path, seq) > (?, ?, ?)
-             ORDER BY date, path, seq LIMIT ?",
+             ORDER BY date, path, seq LIMIT (SELECT ?)",
         )
         .bind(date)
         .bind(path)
