@@ -14,6 +14,7 @@ use crate::store::{imap_state, tries};
 use crate::transport::imap::ImapIn;
 use crate::transport::inbox::{Fetched, Inbox, Waiting};
 use crate::transport::maildir::MaildirIn;
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
@@ -119,6 +120,7 @@ pub async fn ingest_grouped(
         tried,
         tally: Tally::default(),
         conn: None,
+        bulk: group > 1,
     };
     for chunk in waiting.chunks(group.max(1)) {
         if stop() {
@@ -129,6 +131,9 @@ pub async fn ingest_grouped(
             _ => step.group(inbox, chunk, &clock).await?,
         }
         left -= chunk.len() as u64;
+    }
+    if let (true, Some(conn)) = (step.bulk, step.conn.as_mut()) {
+        crate::store::bulk_checkpoints(conn, false).await?;
     }
     if left != found {
         record_waiting(engine, left).await;
@@ -209,12 +214,29 @@ struct Step<'e> {
     /// taking turns on the pool's connections would each start cold. Given back to the pool
     /// after a failed transaction (the pool closes one left inside a transaction).
     conn: Option<PoolConnection<Sqlite>>,
+    /// Mails are committed in groups: a bulk job, whose connection checkpoints rarely
+    /// ([`crate::store::bulk_checkpoints`]).
+    bulk: bool,
 }
 
 /// A mail of a group: which, the mail, and the clock when it was read.
 type Held<'w> = (&'w Waiting, Inbound, DateTime<Utc>);
 
 impl Step<'_> {
+    /// The step's connection, taken from the pool when it has none. A connection given back
+    /// after a failed transaction keeps a bulk step's checkpoint interval: `process` in groups
+    /// is a command that ends, and the daemon's one-mail step is never bulk.
+    async fn ensure_connection(&mut self) -> anyhow::Result<()> {
+        if self.conn.is_none() {
+            let mut conn = self.engine.store.connection().await?;
+            if self.bulk {
+                crate::store::bulk_checkpoints(&mut conn, true).await?;
+            }
+            self.conn = Some(conn);
+        }
+        Ok(())
+    }
+
     /// The mails of `chunk` in arrival order, the plainly readable ones committed together
     /// ([`ingest_grouped`]).
     async fn group(
@@ -285,10 +307,8 @@ impl Step<'_> {
         batch: &[Held<'_>],
     ) -> anyhow::Result<Vec<Handled>> {
         let config = &self.engine.config;
-        let conn = match &mut self.conn {
-            Some(conn) => conn,
-            None => self.conn.insert(self.engine.store.connection().await?),
-        };
+        self.ensure_connection().await?;
+        let conn = self.conn.as_mut().context("the step has no connection")?;
         let mut tx = crate::store::begin_on(conn).await?;
         let mut later = Deferred::default();
         let mut handled = Vec::with_capacity(batch.len());
@@ -446,10 +466,8 @@ impl Step<'_> {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Handled> {
         let config = &self.engine.config;
-        let conn = match &mut self.conn {
-            Some(conn) => conn,
-            None => self.conn.insert(self.engine.store.connection().await?),
-        };
+        self.ensure_connection().await?;
+        let conn = self.conn.as_mut().context("the step has no connection")?;
         let mut tx = crate::store::begin_on(conn).await?;
         let h = match dead {
             Some((Dead::TooLarge(size), place)) => {
