@@ -174,12 +174,13 @@ impl Sorted {
 
 /// The first bytes of a file, enough for its header block: a 200 MB file is not read whole to
 /// be sorted by its Date.
-fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_head(f: fs::File) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut head = Vec::new();
-    fs::File::open(path)?
-        .take(crate::mail::oversize::HEAD_BYTES as u64)
-        .read_to_end(&mut head)?;
+    let limit = crate::mail::oversize::HEAD_BYTES as u64;
+    // Sized from the file's length, so a small mail is read in one call.
+    let size = f.metadata().map_or(0, |m| m.len()).min(limit);
+    let mut head = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
+    f.take(limit).read_to_end(&mut head)?;
     Ok(head)
 }
 
@@ -220,8 +221,12 @@ impl Rows {
     /// Lists one file: itself, or each mail of an mbox with its bytes.
     async fn file(&mut self, conn: &mut SqliteConnection, path: &Path) -> anyhow::Result<()> {
         let key = path.as_os_str().as_bytes().to_vec();
-        if !is_mbox(path)? {
-            let date = read_head(path).map_or(self.now.timestamp(), |b| date_of(&b, self.now));
+        // One open for both questions: is it an mbox, and what is its Date. A file that opens
+        // but cannot be read is listed at `now`; reading it again fails for that mail alone.
+        let f = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let head = read_head(f).unwrap_or_default();
+        if !head.starts_with(b"From ") {
+            let date = date_of(&head, self.now);
             let row = Listed {
                 date,
                 path: key,
@@ -271,12 +276,4 @@ impl Rows {
         self.written += q.build().execute(conn).await?.rows_affected();
         Ok(())
     }
-}
-
-fn is_mbox(path: &Path) -> anyhow::Result<bool> {
-    use std::io::Read;
-    let mut head = [0u8; 5];
-    let mut f = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let n = f.read(&mut head).unwrap_or(0);
-    Ok(n == 5 && &head == b"From ")
 }
