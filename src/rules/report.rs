@@ -397,7 +397,7 @@ pub fn is_vague(content: &str, rules: &RulesConfig) -> bool {
         .iter()
         .chain(&rules.generic_words)
         .collect();
-    cut.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+    cut.sort_by_cached_key(|p| std::cmp::Reverse(p.chars().count()));
     // Longest first, one after the other; a phrase not in the text is only searched for
     // (`replace` builds a new string either way: 5 % of replay's main thread was these copies).
     for p in cut.into_iter().filter(|p| !p.is_empty()) {
