@@ -47,7 +47,13 @@ fn after<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
 impl Query {
     /// Reads a decoded subject; None when it is not a query or help subject.
     pub fn parse(subject: &str) -> Option<Query> {
-        let text = simplified(&stripped(subject));
+        Query::from_stripped(&stripped(subject))
+    }
+
+    /// [`Query::parse`] of a subject already [`stripped`] (what
+    /// [`crate::parse::ParsedSubject::stripped`] keeps).
+    pub fn from_stripped(text: &str) -> Option<Query> {
+        let text = simplified(text);
         let text = text.trim();
         if ["帮助", "使用说明", "查询"].contains(&text) || text.eq_ignore_ascii_case("help")
         {

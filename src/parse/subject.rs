@@ -153,6 +153,8 @@ pub struct ParsedSubject {
     pub is_reply: bool,
     /// What the subject is.
     pub class: SubjectClass,
+    /// The subject as [`stripped`] gives it, kept so a query subject is not read twice.
+    pub stripped: String,
 }
 
 /// Words the bot itself puts after its tag, e.g. "[SB-12] 已退回：客户沟通-星河项目-张三"; stripped like prefixes.
@@ -260,10 +262,12 @@ pub fn parse_subject(raw: &str) -> ParsedSubject {
     } else {
         classify(rest)
     };
+    let stripped = rest.to_owned();
     ParsedSubject {
         tag,
         is_reply,
         class,
+        stripped,
     }
 }
 

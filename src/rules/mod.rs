@@ -203,7 +203,7 @@ pub fn kind_of(
     if mail.auto_signal.is_some() || subject.class == SubjectClass::AutoReply {
         return MailKind::AutoReply;
     }
-    if let Some(q) = crate::parse::query::Query::parse(&mail.subject) {
+    if let Some(q) = crate::parse::query::Query::from_stripped(&subject.stripped) {
         return match q {
             crate::parse::query::Query::Help => MailKind::Help,
             _ => MailKind::Query,
