@@ -133,11 +133,12 @@ pub async fn notices_in_force(
     }
     let keys = Json(keys);
     // NOTE: CROSS JOIN keeps the key list outside (SQLite's documented join-order rule), so
-    // each key is one lookup of the primary key.
+    // each key is one lookup of the primary key. `jsonb_each`: each key reaches the four `->>`
+    // in binary form, not as text parsed four times (src/store/batch.rs).
     let rows = sqlx::query!(
         r#"SELECT n.engineer AS "engineer!", n.scope AS "scope!", n.period AS "period!",
                   n.level AS "level!"
-           FROM json_each(?1) k CROSS JOIN threshold_notices n
+           FROM jsonb_each(?1) k CROSS JOIN threshold_notices n
            WHERE n.engineer = k.value ->> 0 AND n.scope = k.value ->> 1
              AND n.period = k.value ->> 2 AND n.level = k.value ->> 3 AND n.active = 1"#,
         keys
