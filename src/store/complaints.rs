@@ -53,7 +53,7 @@ pub async fn active_of(
         Some(months) => newest_of_months(conn, target, &months, limit).await?,
         None => newest_up_to(conn, target, first, last, limit).await?,
     };
-    rows.sort_by(|a, b| (b.filed_at, b.id).cmp(&(a.filed_at, a.id)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.filed_at, r.id)));
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     rows.reverse();
     Ok(rows)
