@@ -134,7 +134,12 @@ struct Row(
 impl Row {
     /// Puts rows in report order: by date, then report. `json_group_array` promises no order.
     fn order(rows: &mut [Row]) {
-        rows.sort_by(|a, b| (&a.1, a.6).cmp(&(&b.1, b.6)));
+        rows.sort_by(|a, b| a.key().cmp(&b.key()));
+    }
+
+    /// Where the row stands in report order: its date, then its report.
+    fn key(&self) -> (&str, i64) {
+        (&self.1, self.6)
     }
 
     fn into_row(self, owner: &str) -> TrackingRow {
@@ -244,7 +249,7 @@ pub async fn tracking_between(
     )
     .fetch_one(conn)
     .await?;
-    rows.sort_by(|(a, x), (b, y)| (a, &x.1, x.6).cmp(&(b, &y.1, y.6)));
+    rows.sort_by(|(a, x), (b, y)| (a, x.key()).cmp(&(b, y.key())));
     Ok(rows
         .into_iter()
         .map(|(owner, r)| r.into_row(&owner))
