@@ -430,9 +430,7 @@ async fn decide_with_listing(
     for target in targets {
         for month in &months {
             let first = rules::model::window_start(month, window).unwrap_or_default();
-            for from in [first.as_str(), month.as_str()] {
-                listed.extend(complaints::active_of(conn, target, from, month, limit).await?);
-            }
+            listed.extend(complaints::listable(conn, target, &first, month, limit).await?);
         }
     }
     listed.sort_by_key(|c| (c.filed_at, c.id));

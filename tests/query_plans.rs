@@ -24,14 +24,15 @@ const BOUNDED_TABLES: &[&str] = &[
 /// and why. An entry that matches no statement fails the test, so the list stays true.
 const ALLOWED: &[(&str, &str)] = &[
     (
-        "FROM (SELECT id, project, complainant, target, month, filed_at FROM complaints WHERE target = ? AND status = 'active' AND +month",
-        "what a 第十四条 notice lists when the window is all time (store::complaints::active_of), \
+        "FROM (SELECT * FROM (SELECT id, project, complainant, target, month, filed_at FROM complaints WHERE target = ?1 AND status = 'active' AND +month",
+        "what a 第十四条 notice lists when the window is all time (store::complaints::listable), \
          as one JSON row: the target's complaints newest first by the index (target, status, \
-         filed_at, id), stopped at the LIMIT",
+         filed_at, id), stopped at the LIMIT, and the month's newest by the index (target, \
+         status, month, filed_at, id), stopped at the LIMIT",
     ),
     (
         "FROM json_each(?2) m CROSS JOIN complaints c WHERE c.id IN (SELECT id FROM complaints INDEXED BY complaints_target_month_newest",
-        "what a 第十四条 notice lists (store::complaints::active_of), as one JSON row: for each \
+        "what a 第十四条 notice lists (store::complaints::listable), as one JSON row: for each \
          month of one counting window, at most its LIMIT of the target's complaints, walked \
          newest first by the index (target, status, month, filed_at, id)",
     ),

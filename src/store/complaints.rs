@@ -39,24 +39,54 @@ pub async fn month_counts_of(
     Ok(rows.into_iter().map(|r| (r.target, r.month, r.n)).collect())
 }
 
-/// The newest `limit` active complaints against `target` in months `first..=last` (`first`
-/// `""`: from the start), oldest of them first: what a 第十四条 notice lists. Read only when a
-/// decision crosses a level.
-pub async fn active_of(
+/// What a 第十四条 notice against `target` for month `last` can list: the newest `limit` active
+/// complaints of its counting window `first..=last` (`first` `""`: from the start) and the
+/// newest `limit` of `last` alone, each once, oldest first. Read only when a decision crosses a
+/// level, in one statement for both lists (they were two, and the window's walk already went
+/// through the month's complaints).
+pub async fn listable(
     conn: &mut SqliteConnection,
     target: &str,
     first: &str,
     last: &str,
     limit: i64,
 ) -> anyhow::Result<Vec<ComplaintEntry>> {
-    let mut rows = match months_between(first, last) {
+    let rows = match months_between(first, last) {
+        // Each month's newest `limit` hold both lists: the window's are the newest of them all,
+        // the month's are its own month's.
         Some(months) => newest_of_months(conn, target, &months, limit).await?,
-        None => newest_up_to(conn, target, first, last, limit).await?,
+        None => newest_up_to_and_of(conn, target, first, last, limit).await?,
     };
+    Ok(window_and_month(
+        rows,
+        last,
+        usize::try_from(limit).unwrap_or(0),
+    ))
+}
+
+/// Of complaints in a window ending with month `last`, those among the newest `limit` of all or
+/// among the newest `limit` of `last`, oldest first, each once.
+fn window_and_month(
+    mut rows: Vec<ComplaintEntry>,
+    last: &str,
+    limit: usize,
+) -> Vec<ComplaintEntry> {
     rows.sort_by_key(|r| std::cmp::Reverse((r.filed_at, r.id)));
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    rows.reverse();
-    Ok(rows)
+    rows.dedup_by_key(|r| r.id);
+    let mut of_last = 0;
+    let mut kept: Vec<ComplaintEntry> = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            if r.month == last {
+                of_last += 1;
+            }
+            *i < limit || (r.month == last && of_last <= limit)
+        })
+        .map(|(_, r)| r)
+        .collect();
+    kept.reverse();
+    kept
 }
 
 /// The months `first..=last` (`YYYY-MM`), when both are months and the window is at most ten
@@ -105,8 +135,9 @@ async fn newest_of_months(
 }
 
 /// The newest `limit` active complaints against `target` in months up to `last` (from `first`,
-/// when it is not a month [`months_between`] can list).
-async fn newest_up_to(
+/// when it is not a month [`months_between`] can list), and the newest `limit` of `last`: one
+/// statement, so one round trip, for what took two ([`listable`] keeps each once).
+async fn newest_up_to_and_of(
     conn: &mut SqliteConnection,
     target: &str,
     first: &str,
@@ -114,16 +145,25 @@ async fn newest_up_to(
     limit: i64,
 ) -> anyhow::Result<Vec<ComplaintEntry>> {
     // NOTE: `+month` keeps SQLite on the index by (target, status, filed_at): it walks the
-    // target's complaints newest first and stops at the LIMIT. The LIMIT's value is behind a
+    // target's complaints newest first and stops at the LIMIT; the month's own are walked by
+    // the index on (target, status, month, filed_at, id). The LIMIT's value is behind a
     // subquery: a bare `LIMIT ?` has SQLite plan with the value bound and prepare the statement
     // again at every call (src/store/projects.rs `get_with_open_items`). One JSON row, as
-    // [`newest_of_months`].
+    // [`newest_of_months`]; UNION ALL, not UNION: the duplicates go in Rust, without a temporary
+    // b-tree.
     let Json(rows) = sqlx::query_scalar!(
         r#"SELECT json_group_array(json_array(id, project, complainant, target, month, filed_at))
                   AS "rows!: Json<Vec<(i64, String, String, String, String, String)>>"
-           FROM (SELECT id, project, complainant, target, month, filed_at FROM complaints
-                 WHERE target = ? AND status = 'active' AND +month >= ? AND +month <= ?
-                 ORDER BY filed_at DESC, id DESC LIMIT (SELECT ?))"#,
+           FROM (SELECT * FROM (SELECT id, project, complainant, target, month, filed_at
+                                FROM complaints
+                                WHERE target = ?1 AND status = 'active' AND +month >= ?2
+                                  AND +month <= ?3
+                                ORDER BY filed_at DESC, id DESC LIMIT (SELECT ?4))
+                 UNION ALL
+                 SELECT * FROM (SELECT id, project, complainant, target, month, filed_at
+                                FROM complaints INDEXED BY complaints_target_month_newest
+                                WHERE target = ?1 AND status = 'active' AND month = ?3
+                                ORDER BY filed_at DESC, id DESC LIMIT (SELECT ?4)))"#,
         target,
         first,
         last,
@@ -547,7 +587,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_notice_lists_the_newest_of_its_window_oldest_first_whatever_the_history() {
+    async fn a_notice_lists_the_newest_of_its_window_and_of_its_month_whatever_the_history() {
         let (_dir, store) = store().await;
         let mut conn = store.connection().await.expect("conn");
         history_and_window(&mut conn).await;
@@ -555,27 +595,32 @@ mod tests {
             .fetch_all(&mut *conn)
             .await
             .expect("ids");
-        // The three newest of September–November by when they were filed, across months.
-        let three = active_of(&mut conn, "张三", "2026-09", "2026-11", 3)
+        // The two newest of September–November by when they were filed, across months (10-20,
+        // 11-02), and November's two (10-01, 11-02): each once, oldest first.
+        let two = listable(&mut conn, "张三", "2026-09", "2026-11", 2)
             .await
             .expect("read");
-        assert_eq!(messages_of(&three, &ids), vec![2, 3, 4]);
+        assert_eq!(messages_of(&two, &ids), vec![1, 3, 4]);
         // November alone: the one filed in October first, the withdrawn one left out.
-        let november = active_of(&mut conn, "张三", "2026-11", "2026-11", 5)
+        let november = listable(&mut conn, "张三", "2026-11", "2026-11", 5)
             .await
             .expect("read");
         assert_eq!(messages_of(&november, &ids), vec![1, 4]);
         // A whole window longer than the list: the newest five, no month of 2025 among them.
-        let five = active_of(&mut conn, "张三", "2025-12", "2026-11", 5)
+        let five = listable(&mut conn, "张三", "2025-12", "2026-11", 5)
             .await
             .expect("read");
         assert_eq!(five.len(), 5);
         assert_eq!(messages_of(&five[1..], &ids), vec![1, 2, 3, 4]);
         assert_eq!(five[0].month, "2025-12");
-        // From the start (no first month): the same newest, through the other statement.
-        let from_start = active_of(&mut conn, "张三", "", "2026-11", 5)
+        // From the start (no first month): the same, through the other statement.
+        let from_start = listable(&mut conn, "张三", "", "2026-11", 5)
             .await
             .expect("read");
         assert_eq!(from_start, five);
+        let two_from_start = listable(&mut conn, "张三", "", "2026-11", 2)
+            .await
+            .expect("read");
+        assert_eq!(two_from_start, two);
     }
 }
