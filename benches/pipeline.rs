@@ -194,9 +194,9 @@ fn run(
     let d = dir.path();
     corpus::write_shape(d, n, 42, shape).expect("write corpus");
     // The floor runs as replay and process do, on one core; unpinned, for reference. The floor
-    // and replay run `runs` times each and their medians are taken: on a shared machine one run
-    // of a 10k replay varies by ±15 %, which alone moves the 10k→100k scaling by more than the
-    // target's margin (11× against 10×).
+    // and replay run `runs` times each and their medians are taken: on a shared machine runs of
+    // a 10k replay differed by up to 1.4×, which alone moves the 10k→100k scaling by more than
+    // the target's margin (11× against 10×).
     let runs = runs();
     let (floor_s, floor_rss, floor_spread) = median_of(runs, || {
         measure(Command::new(me).arg("--floor").arg(d).arg("--one-core"))
