@@ -267,7 +267,8 @@ fn run(
     (shape, n, floor_s, replay_s, process_s)
 }
 
-/// How many times the floor, process and replay run at each size (`SUPPORTBOT_BENCH_RUNS`, default 3).
+/// How many times the floor, process and replay run at each size (`SUPPORTBOT_BENCH_RUNS`,
+/// default 3).
 fn runs() -> usize {
     std::env::var("SUPPORTBOT_BENCH_RUNS")
         .ok()
