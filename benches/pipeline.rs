@@ -9,11 +9,17 @@
 //!
 //! and prints msgs/s, the ratios to the floor, and each one's peak RSS (every step runs as its
 //! own process, measured with wait4). `process` and `replay` keep to one core (src/cpu.rs), so
-//! the floor does too; it is also run unpinned and printed for reference. Then, per corpus, how
-//! the time scales from the smallest N to each larger one, and replay's msgs/s on the skewed
-//! corpus as a share of the even corpus's at the same N (figures only: time is never asserted).
-//! The floor, `process` and replay run three times at each size and their medians are used
-//! (`SUPPORTBOT_BENCH_RUNS`); `process --batch 1` and the unpinned floor run once.
+//! the floor does too; it is also run unpinned and printed for reference.
+//!
+//! Every corpus is written first, then the run goes in rounds (`SUPPORTBOT_BENCH_RUNS`, default
+//! 3): each round runs the floor, `process` and replay of every (corpus, N) beside each other,
+//! in turn, forward in one round and backward in the next. A shared machine drifts by more than
+//! the targets' margins during a run (the fifth round of BENCHMARKS.md: the floor's own
+//! 10k→100k scaling moved from 8.25× to 12.39×); interleaved, the drift moves both sides of a
+//! ratio alike. Each ratio (how the time scales from the smallest N to each larger one, skewed
+//! against even at the same N, replay against the floor run beside it) is taken within a round,
+//! and the median of the rounds is printed with every round's figure (figures only: time is
+//! never asserted). `process --batch 1` and the unpinned floor run once, in the first round.
 //! Run: `cargo bench --bench pipeline`; sizes from `SUPPORTBOT_BENCH_N` (comma separated, default
 //! `10000,100000`), corpora from `SUPPORTBOT_BENCH_CORPUS` (`even,skewed` by default).
 
@@ -144,131 +150,250 @@ fn main() {
             _ => None,
         })
         .collect();
-    // (corpus, n, floor, replay, process), seconds.
-    let mut rows: Vec<(corpus::Shape, usize, f64, f64, f64)> = Vec::new();
+    // Every corpus is written first; then each round runs every (corpus, N) in turn, the floor,
+    // replay and process of one beside each other, forward in one round and backward in the
+    // next. A machine that drifts during the run then moves both sides of each ratio alike, and
+    // each ratio is taken within a round (median over the rounds).
+    let mut cases: Vec<Case> = Vec::new();
     for &shape in &shapes {
-        println!("corpus {}:", shape.name());
         for &n in &sizes {
-            rows.push(run(shape, n, bot, &me));
+            cases.push(Case::write(shape, n));
         }
     }
-    for &shape in &shapes {
-        let of: Vec<_> = rows.iter().filter(|r| r.0 == shape).collect();
-        for pair in of.windows(2) {
-            let [(_, n1, f1, r1, p1), (_, n2, f2, r2, p2)] = pair else {
-                continue;
+    // The corpora (up to ~1 GB at 100k) go to disk before anything is timed, so their
+    // writeback does not fall inside the first round's runs.
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+    let rounds = runs();
+    let mut samples: Vec<Vec<Sample>> = Vec::new();
+    for round in 0..rounds {
+        println!("round {} of {rounds}:", round + 1);
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..cases.len()).collect()
+        } else {
+            (0..cases.len()).rev().collect()
+        };
+        let mut this = vec![Sample::default(); cases.len()];
+        for i in order {
+            this[i] = cases[i].run(bot, &me, round == 0);
+        }
+        samples.push(this);
+    }
+    if rounds > 1 {
+        println!("medians of {rounds} rounds:");
+        for (i, case) in cases.iter().enumerate() {
+            let of = |f: fn(&Sample) -> f64| median(samples.iter().map(|r| f(&r[i])).collect());
+            let most = |f: fn(&Sample) -> f64| samples.iter().map(|r| f(&r[i])).fold(0.0, f64::max);
+            Sample {
+                floor: of(|s| s.floor),
+                replay: of(|s| s.replay),
+                process: of(|s| s.process),
+                floor_rss: most(|s| s.floor_rss),
+                replay_rss: most(|s| s.replay_rss),
+                process_rss: most(|s| s.process_rss),
+                ..Sample::default()
+            }
+            .print(case, false);
+            let spread = |f: fn(&Sample) -> f64| {
+                let all: Vec<f64> = samples.iter().map(|r| f(&r[i])).collect();
+                all.iter().copied().fold(0.0, f64::max)
+                    / all.iter().copied().fold(f64::MAX, f64::min)
             };
-            let k = *n2 as f64 / *n1 as f64;
             println!(
-                "scaling {} {n1}→{n2} ({k:.0}× the mail): floor {:.2}×, replay {:.2}×, process {:.2}× the time",
-                shape.name(),
-                f2 / f1,
-                r2 / r1,
-                p2 / p1
+                "           slowest/fastest round: floor {:.2}×, replay {:.2}×, process {:.2}×",
+                spread(|s| s.floor),
+                spread(|s| s.replay),
+                spread(|s| s.process),
             );
         }
     }
-    for &n in &sizes {
-        let at = |shape| rows.iter().find(|r| r.0 == shape && r.1 == n);
-        if let (Some(even), Some(skewed)) = (at(corpus::Shape::Even), at(corpus::Shape::Skewed)) {
-            // Same N, so the ratio of msgs/s is the inverse ratio of the times.
+    // Each ratio within one round, then the median over the rounds; every round's figure is
+    // printed beside it so the spread shows.
+    let ratio = |a: usize, b: usize, f: fn(&Sample) -> f64| -> (f64, String) {
+        let each: Vec<f64> = samples.iter().map(|r| f(&r[b]) / f(&r[a])).collect();
+        let shown = each
+            .iter()
+            .map(|x| format!("{x:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        (median(each), shown)
+    };
+    for (a, small) in cases.iter().enumerate() {
+        for (b, large) in cases.iter().enumerate().skip(a + 1) {
+            if small.shape != large.shape || large.n <= small.n {
+                continue;
+            }
+            let k = large.n as f64 / small.n as f64;
+            let (f, fs) = ratio(a, b, |s| s.floor);
+            let (r, rs) = ratio(a, b, |s| s.replay);
+            let (p, ps) = ratio(a, b, |s| s.process);
             println!(
-                "skewed/even N={n}: replay {:.0} %, process {:.0} %, floor {:.0} % of the even corpus's msgs/s",
-                100.0 * even.3 / skewed.3,
-                100.0 * even.4 / skewed.4,
-                100.0 * even.2 / skewed.2,
+                "scaling {} {}→{} ({k:.0}× the mail), median of the rounds' ratios: floor {f:.2}× ({fs}), replay {r:.2}× ({rs}), process {p:.2}× ({ps}) the time",
+                small.shape.name(),
+                small.n,
+                large.n,
             );
         }
+    }
+    for (e, even) in cases.iter().enumerate() {
+        let Some(s) = cases
+            .iter()
+            .position(|c| c.shape == corpus::Shape::Skewed && c.n == even.n)
+            .filter(|_| even.shape == corpus::Shape::Even)
+        else {
+            continue;
+        };
+        // Same N, so the ratio of msgs/s is the inverse ratio of the times.
+        let (r, rs) = ratio(s, e, |x| x.replay);
+        let (p, ps) = ratio(s, e, |x| x.process);
+        let (f, fs) = ratio(s, e, |x| x.floor);
+        println!(
+            "skewed/even N={}, median of the rounds: replay {:.0} % ({rs}), process {:.0} % ({ps}), floor {:.0} % ({fs}) of the even corpus's msgs/s",
+            even.n,
+            100.0 * r,
+            100.0 * p,
+            100.0 * f,
+        );
+    }
+    for (i, case) in cases.iter().enumerate() {
+        let each: Vec<f64> = samples.iter().map(|x| x[i].floor / x[i].replay).collect();
+        let shown = each
+            .iter()
+            .map(|x| format!("{x:.3}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!(
+            "replay/floor {} N={}, each against the floor run beside it: median {:.3}× ({shown})",
+            case.shape.name(),
+            case.n,
+            median(each),
+        );
     }
 }
 
-/// One corpus at one size: writes it, runs the floor (one core, then unpinned), `process` and
-/// `replay`, prints a line each; returns (corpus, n, floor, replay, process) in seconds.
-fn run(
+/// One corpus at one size, written once into a temporary directory.
+struct Case {
     shape: corpus::Shape,
     n: usize,
-    bot: &str,
-    me: &Path,
-) -> (corpus::Shape, usize, f64, f64, f64) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
-    corpus::write_shape(d, n, 42, shape).expect("write corpus");
-    // The floor runs as replay and process do, on one core; unpinned, for reference. The floor,
-    // process and replay run `runs` times each and their medians are taken: on a shared machine
-    // runs of a 10k replay differed by up to 1.4×, which alone moves the 10k→100k scaling by
-    // more than the target's margin (11× against 10×).
-    let runs = runs();
-    let (floor_s, floor_rss, floor_spread) = median_of(runs, || {
-        measure(Command::new(me).arg("--floor").arg(d).arg("--one-core"))
-    });
-    let (floor2_s, _) = measure(Command::new(me).arg("--floor").arg(d));
-    let config = d.join("config.toml");
-    // Each run of `process` on the same mails, put back into new/, and a fresh database.
-    let (process_s, process_rss, process_spread) = median_of(runs, || {
+    dir: tempfile::TempDir,
+}
+
+/// One round's times of a [`Case`], in seconds, and peak RSS in MiB.
+#[derive(Clone, Copy, Default)]
+struct Sample {
+    floor: f64,
+    floor_rss: f64,
+    floor_unpinned: Option<f64>,
+    replay: f64,
+    replay_rss: f64,
+    process: f64,
+    process_rss: f64,
+    single: Option<f64>,
+}
+
+impl Case {
+    fn write(shape: corpus::Shape, n: usize) -> Case {
+        let dir = tempfile::tempdir().expect("temp dir");
+        corpus::write_shape(dir.path(), n, 42, shape).expect("write corpus");
+        Case { shape, n, dir }
+    }
+
+    /// The floor on one core, `process` and `replay`, one after the other; in the first round
+    /// also the unpinned floor and `process --batch 1` (for reference, once).
+    fn run(&self, bot: &str, me: &Path, first: bool) -> Sample {
+        let d = self.dir.path();
+        // The floor reads new/: the mails an earlier round's `process` filed go back there.
         unprocess(d);
+        let (floor, floor_rss) = measure(Command::new(me).arg("--floor").arg(d).arg("--one-core"));
+        let floor_unpinned = first.then(|| measure(Command::new(me).arg("--floor").arg(d)).0);
+        let config = d.join("config.toml");
+        // `process` on the mails in new/, into a fresh database.
         fresh_db(d);
-        measure(
+        let (process, process_rss) = measure(
             Command::new(bot)
                 .arg("--config")
                 .arg(&config)
                 .arg("process")
                 .env("SUPPORTBOT_LOG", "error"),
-        )
-    });
-    // The daemon's contract, one transaction per mail (`process --batch 1`), on the same mails
-    // put back into new/ and a fresh database.
-    unprocess(d);
-    fresh_db(d);
-    let (single_s, _) = measure(
-        Command::new(bot)
-            .arg("--config")
-            .arg(&config)
-            .arg("process")
-            .arg("--batch")
-            .arg("1")
-            .env("SUPPORTBOT_LOG", "error"),
-    );
-    let (replay_s, replay_rss, replay_spread) = median_of(runs, || {
+        );
+        // The daemon's contract, one transaction per mail (`process --batch 1`).
+        let single = first.then(|| {
+            unprocess(d);
+            fresh_db(d);
+            measure(
+                Command::new(bot)
+                    .arg("--config")
+                    .arg(&config)
+                    .arg("process")
+                    .arg("--batch")
+                    .arg("1")
+                    .env("SUPPORTBOT_LOG", "error"),
+            )
+            .0
+        });
         fresh_db(d);
-        measure(
+        let (replay, replay_rss) = measure(
             Command::new(bot)
                 .arg("--config")
                 .arg(&config)
                 .arg("replay")
                 .arg(d.join("mail"))
                 .env("SUPPORTBOT_LOG", "error"),
-        )
-    });
-    let rate = |s: f64| n as f64 / s;
-    println!(
-        "N={n:>7}  floor {:>8.0} msgs/s ({floor_rss:>5.1} MiB)  replay {:>8.0} msgs/s ({replay_rss:>5.1} MiB, {:.2}× floor)  process {:>8.0} msgs/s ({process_rss:>5.1} MiB, {:.2}× floor)",
-        rate(floor_s),
-        rate(replay_s),
-        floor_s / replay_s,
-        rate(process_s),
-        floor_s / process_s,
-    );
-    println!(
-        "           floor unpinned {:>8.0} msgs/s: replay {:.2}×, process {:.2}× of it",
-        rate(floor2_s),
-        floor2_s / replay_s,
-        floor2_s / process_s,
-    );
-    println!(
-        "           process --batch 1 (one transaction per mail, as the daemon) {:>8.0} msgs/s ({:.2}× floor)",
-        rate(single_s),
-        floor_s / single_s,
-    );
-    if runs > 1 {
-        println!(
-            "           medians of {runs} runs; slowest/fastest run: floor {floor_spread:.2}×, replay {replay_spread:.2}×, process {process_spread:.2}× (--batch 1 and the unpinned floor: one run)"
         );
+        let sample = Sample {
+            floor,
+            floor_rss,
+            floor_unpinned,
+            replay,
+            replay_rss,
+            process,
+            process_rss,
+            single,
+        };
+        sample.print(self, true);
+        sample
     }
-    (shape, n, floor_s, replay_s, process_s)
 }
 
-/// How many times the floor, process and replay run at each size (`SUPPORTBOT_BENCH_RUNS`,
-/// default 3).
+impl Sample {
+    fn print(&self, case: &Case, with_once: bool) {
+        let rate = |s: f64| case.n as f64 / s;
+        println!(
+            "{:<6} N={:>7}  floor {:>8.0} msgs/s ({:>5.1} MiB)  replay {:>8.0} msgs/s ({:>5.1} MiB, {:.2}× floor)  process {:>8.0} msgs/s ({:>5.1} MiB, {:.2}× floor)",
+            case.shape.name(),
+            case.n,
+            rate(self.floor),
+            self.floor_rss,
+            rate(self.replay),
+            self.replay_rss,
+            self.floor / self.replay,
+            rate(self.process),
+            self.process_rss,
+            self.floor / self.process,
+        );
+        if !with_once {
+            return;
+        }
+        if let Some(u) = self.floor_unpinned {
+            println!(
+                "           floor unpinned {:>8.0} msgs/s: replay {:.2}×, process {:.2}× of it",
+                rate(u),
+                u / self.replay,
+                u / self.process,
+            );
+        }
+        if let Some(s) = self.single {
+            println!(
+                "           process --batch 1 (one transaction per mail, as the daemon) {:>8.0} msgs/s ({:.2}× floor)",
+                rate(s),
+                self.floor / s,
+            );
+        }
+    }
+}
+
+/// How many rounds: how many times the floor, process and replay run at each size
+/// (`SUPPORTBOT_BENCH_RUNS`, default 3).
 fn runs() -> usize {
     std::env::var("SUPPORTBOT_BENCH_RUNS")
         .ok()
@@ -277,14 +402,10 @@ fn runs() -> usize {
         .unwrap_or(3)
 }
 
-/// Runs `one` `runs` times; returns the median time, the largest peak RSS, and the slowest
-/// run's time over the fastest's.
-fn median_of(runs: usize, mut one: impl FnMut() -> (f64, f64)) -> (f64, f64, f64) {
-    let mut all: Vec<(f64, f64)> = (0..runs).map(|_| one()).collect();
-    all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let rss = all.iter().map(|r| r.1).fold(0.0, f64::max);
-    let spread = all[all.len() - 1].0 / all[0].0;
-    (all[all.len() / 2].0, rss, spread)
+/// The median of `all` (the upper one of an even count).
+fn median(mut all: Vec<f64>) -> f64 {
+    all.sort_by(f64::total_cmp);
+    all.get(all.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// Puts the mails `process` filed into `cur/` and the dead-letter folder back into `new/` under
