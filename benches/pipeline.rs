@@ -19,7 +19,9 @@
 //! ratio alike. Each ratio (how the time scales from the smallest N to each larger one, skewed
 //! against even at the same N, replay against the floor run beside it) is taken within a round,
 //! and the median of the rounds is printed with every round's figure (figures only: time is
-//! never asserted). `process --batch 1` and the unpinned floor run once, in the first round.
+//! never asserted), by the wall clock and by CPU time (user + system of the command, from
+//! wait4), which on a shared machine leaves out the time other work held the core.
+//! `process --batch 1` and the unpinned floor run once, in the first round.
 //! Run: `cargo bench --bench pipeline`; sizes from `SUPPORTBOT_BENCH_N` (comma separated, default
 //! `10000,100000`), corpora from `SUPPORTBOT_BENCH_CORPUS` (`even,skewed` by default).
 
@@ -30,8 +32,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// Runs `cmd`, returning (seconds, peak RSS in MiB).
-fn measure(cmd: &mut Command) -> (f64, f64) {
+/// What [`measure`] found of one command.
+#[derive(Clone, Copy, Default)]
+struct Run {
+    /// Wall-clock seconds.
+    wall: f64,
+    /// CPU seconds, user + system.
+    cpu: f64,
+    /// Peak RSS, MiB.
+    rss: f64,
+}
+
+/// Runs `cmd`, returning its wall-clock and CPU time and peak RSS.
+fn measure(cmd: &mut Command) -> Run {
     let start = Instant::now();
     // NOTE: reaped with wait4 below (for its rusage), not with Child::wait.
     #[allow(clippy::zombie_processes)]
@@ -48,7 +61,12 @@ fn measure(cmd: &mut Command) -> (f64, f64) {
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "{cmd:?} failed"
     );
-    (secs, usage.ru_maxrss as f64 / 1024.0)
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Run {
+        wall: secs,
+        cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        rss: usage.ru_maxrss as f64 / 1024.0,
+    }
 }
 
 /// The floor, run in a child process: `pipeline --floor DIR`.
@@ -188,6 +206,9 @@ fn main() {
                 floor: of(|s| s.floor),
                 replay: of(|s| s.replay),
                 process: of(|s| s.process),
+                floor_cpu: of(|s| s.floor_cpu),
+                replay_cpu: of(|s| s.replay_cpu),
+                process_cpu: of(|s| s.process_cpu),
                 floor_rss: most(|s| s.floor_rss),
                 replay_rss: most(|s| s.replay_rss),
                 process_rss: most(|s| s.process_rss),
@@ -207,67 +228,109 @@ fn main() {
             );
         }
     }
-    // Each ratio within one round, then the median over the rounds; every round's figure is
-    // printed beside it so the spread shows.
-    let ratio = |a: usize, b: usize, f: fn(&Sample) -> f64| -> (f64, String) {
-        let each: Vec<f64> = samples.iter().map(|r| f(&r[b]) / f(&r[a])).collect();
-        let shown = each
-            .iter()
-            .map(|x| format!("{x:.2}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        (median(each), shown)
+    // Each ratio within one round, then the median over the rounds, by the wall clock and by
+    // CPU time (user + system, from wait4): on a shared machine the wall clock also counts the
+    // time other work held the core, CPU time only what the command itself did.
+    let wall = Clock {
+        name: "wall clock",
+        floor: |s| s.floor,
+        replay: |s| s.replay,
+        process: |s| s.process,
     };
-    for (a, small) in cases.iter().enumerate() {
-        for (b, large) in cases.iter().enumerate().skip(a + 1) {
-            if small.shape != large.shape || large.n <= small.n {
-                continue;
+    let cpu = Clock {
+        name: "CPU time",
+        floor: |s| s.floor_cpu,
+        replay: |s| s.replay_cpu,
+        process: |s| s.process_cpu,
+    };
+    for clock in [wall, cpu] {
+        clock.ratios(&cases, &samples);
+    }
+}
+
+/// What a ratio is taken of: the wall clock or CPU time.
+struct Clock {
+    name: &'static str,
+    floor: fn(&Sample) -> f64,
+    replay: fn(&Sample) -> f64,
+    process: fn(&Sample) -> f64,
+}
+
+impl Clock {
+    /// Prints the scaling from each smaller N to each larger one, skewed against even at the
+    /// same N, and replay against the floor run beside it: each the median of the rounds'
+    /// ratios, with every round's figure.
+    fn ratios(&self, cases: &[Case], samples: &[Vec<Sample>]) {
+        let Clock {
+            name,
+            floor,
+            replay,
+            process,
+        } = *self;
+        println!("by {name}:");
+        let ratio = |a: usize, b: usize, f: fn(&Sample) -> f64| -> (f64, String) {
+            let each: Vec<f64> = samples.iter().map(|r| f(&r[b]) / f(&r[a])).collect();
+            let shown = each
+                .iter()
+                .map(|x| format!("{x:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            (median(each), shown)
+        };
+        for (a, small) in cases.iter().enumerate() {
+            for (b, large) in cases.iter().enumerate().skip(a + 1) {
+                if small.shape != large.shape || large.n <= small.n {
+                    continue;
+                }
+                let k = large.n as f64 / small.n as f64;
+                let (f, fs) = ratio(a, b, floor);
+                let (r, rs) = ratio(a, b, replay);
+                let (p, ps) = ratio(a, b, process);
+                println!(
+                    "  scaling {} {}→{} ({k:.0}× the mail), median of the rounds: floor {f:.2}× ({fs}), replay {r:.2}× ({rs}), process {p:.2}× ({ps}) the time",
+                    small.shape.name(),
+                    small.n,
+                    large.n,
+                );
             }
-            let k = large.n as f64 / small.n as f64;
-            let (f, fs) = ratio(a, b, |s| s.floor);
-            let (r, rs) = ratio(a, b, |s| s.replay);
-            let (p, ps) = ratio(a, b, |s| s.process);
+        }
+        for (e, even) in cases.iter().enumerate() {
+            let Some(s) = cases
+                .iter()
+                .position(|c| c.shape == corpus::Shape::Skewed && c.n == even.n)
+                .filter(|_| even.shape == corpus::Shape::Even)
+            else {
+                continue;
+            };
+            // Same N, so the ratio of msgs/s is the inverse ratio of the times.
+            let (r, rs) = ratio(s, e, replay);
+            let (p, ps) = ratio(s, e, process);
+            let (f, fs) = ratio(s, e, floor);
             println!(
-                "scaling {} {}→{} ({k:.0}× the mail), median of the rounds' ratios: floor {f:.2}× ({fs}), replay {r:.2}× ({rs}), process {p:.2}× ({ps}) the time",
-                small.shape.name(),
-                small.n,
-                large.n,
+                "  skewed/even N={}, median of the rounds: replay {:.0} % ({rs}), process {:.0} % ({ps}), floor {:.0} % ({fs}) of the even corpus's msgs/s",
+                even.n,
+                100.0 * r,
+                100.0 * p,
+                100.0 * f,
             );
         }
-    }
-    for (e, even) in cases.iter().enumerate() {
-        let Some(s) = cases
-            .iter()
-            .position(|c| c.shape == corpus::Shape::Skewed && c.n == even.n)
-            .filter(|_| even.shape == corpus::Shape::Even)
-        else {
-            continue;
-        };
-        // Same N, so the ratio of msgs/s is the inverse ratio of the times.
-        let (r, rs) = ratio(s, e, |x| x.replay);
-        let (p, ps) = ratio(s, e, |x| x.process);
-        let (f, fs) = ratio(s, e, |x| x.floor);
-        println!(
-            "skewed/even N={}, median of the rounds: replay {:.0} % ({rs}), process {:.0} % ({ps}), floor {:.0} % ({fs}) of the even corpus's msgs/s",
-            even.n,
-            100.0 * r,
-            100.0 * p,
-            100.0 * f,
-        );
-    }
-    for (i, case) in cases.iter().enumerate() {
-        let each: Vec<f64> = samples.iter().map(|x| x[i].floor / x[i].replay).collect();
-        let shown = each
-            .iter()
-            .map(|x| format!("{x:.3}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        println!(
-            "replay/floor {} N={}, each against the floor run beside it: median {:.3}× ({shown})",
-            case.shape.name(),
-            case.n,
-            median(each),
-        );
+        for (i, case) in cases.iter().enumerate() {
+            let each: Vec<f64> = samples
+                .iter()
+                .map(|x| floor(&x[i]) / replay(&x[i]))
+                .collect();
+            let shown = each
+                .iter()
+                .map(|x| format!("{x:.3}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            println!(
+                "  replay/floor {} N={}, each against the floor run beside it: median {:.3}× ({shown})",
+                case.shape.name(),
+                case.n,
+                median(each),
+            );
+        }
     }
 }
 
@@ -278,15 +341,18 @@ struct Case {
     dir: tempfile::TempDir,
 }
 
-/// One round's times of a [`Case`], in seconds, and peak RSS in MiB.
+/// One round's times of a [`Case`]: wall-clock and CPU seconds, and peak RSS in MiB.
 #[derive(Clone, Copy, Default)]
 struct Sample {
     floor: f64,
+    floor_cpu: f64,
     floor_rss: f64,
     floor_unpinned: Option<f64>,
     replay: f64,
+    replay_cpu: f64,
     replay_rss: f64,
     process: f64,
+    process_cpu: f64,
     process_rss: f64,
     single: Option<f64>,
 }
@@ -304,12 +370,12 @@ impl Case {
         let d = self.dir.path();
         // The floor reads new/: the mails an earlier round's `process` filed go back there.
         unprocess(d);
-        let (floor, floor_rss) = measure(Command::new(me).arg("--floor").arg(d).arg("--one-core"));
-        let floor_unpinned = first.then(|| measure(Command::new(me).arg("--floor").arg(d)).0);
+        let floor = measure(Command::new(me).arg("--floor").arg(d).arg("--one-core"));
+        let floor_unpinned = first.then(|| measure(Command::new(me).arg("--floor").arg(d)).wall);
         let config = d.join("config.toml");
         // `process` on the mails in new/, into a fresh database.
         fresh_db(d);
-        let (process, process_rss) = measure(
+        let process = measure(
             Command::new(bot)
                 .arg("--config")
                 .arg(&config)
@@ -329,10 +395,10 @@ impl Case {
                     .arg("1")
                     .env("SUPPORTBOT_LOG", "error"),
             )
-            .0
+            .wall
         });
         fresh_db(d);
-        let (replay, replay_rss) = measure(
+        let replay = measure(
             Command::new(bot)
                 .arg("--config")
                 .arg(&config)
@@ -341,13 +407,16 @@ impl Case {
                 .env("SUPPORTBOT_LOG", "error"),
         );
         let sample = Sample {
-            floor,
-            floor_rss,
+            floor: floor.wall,
+            floor_cpu: floor.cpu,
+            floor_rss: floor.rss,
             floor_unpinned,
-            replay,
-            replay_rss,
-            process,
-            process_rss,
+            replay: replay.wall,
+            replay_cpu: replay.cpu,
+            replay_rss: replay.rss,
+            process: process.wall,
+            process_cpu: process.cpu,
+            process_rss: process.rss,
             single,
         };
         sample.print(self, true);
@@ -370,6 +439,10 @@ impl Sample {
             rate(self.process),
             self.process_rss,
             self.floor / self.process,
+        );
+        println!(
+            "           CPU time (user + system): floor {:.2} s, replay {:.2} s, process {:.2} s",
+            self.floor_cpu, self.replay_cpu, self.process_cpu,
         );
         if !with_once {
             return;
@@ -409,7 +482,11 @@ fn median(mut all: Vec<f64>) -> f64 {
 }
 
 /// Puts the mails `process` filed into `cur/` and the dead-letter folder back into `new/` under
-/// their names, and empties the sent Maildir.
+/// their names, and moves the sent Maildir aside (into `old-sent/`, removed with the corpus at
+/// the end). Not deleted here: this machine's ext4 has no journal, and without one ext4 skips
+/// every inode freed in the last few seconds (more while its table block is unwritten) when it
+/// allocates a new one; deleting 10,000 replies just before `process` delivered its own made
+/// that `process` take ~1.6× the time (sys 1.1 → 3.7 s), a cost no daemon meets.
 fn unprocess(d: &Path) {
     // Before the first run there is no cur/ yet.
     let cur = std::fs::read_dir(d.join("mail/cur"))
@@ -424,5 +501,11 @@ fn unprocess(d: &Path) {
         let base = name.split(":2,").next().unwrap_or(&name).to_string();
         std::fs::rename(e.path(), d.join("mail/new").join(base)).expect("back to new");
     }
-    let _ = std::fs::remove_dir_all(d.join("sent"));
+    let sent = d.join("sent");
+    if sent.exists() {
+        let old = d.join("old-sent");
+        std::fs::create_dir_all(&old).expect("old-sent");
+        let n = std::fs::read_dir(&old).expect("old-sent").count();
+        std::fs::rename(&sent, old.join(n.to_string())).expect("sent aside");
+    }
 }
