@@ -688,7 +688,7 @@ async fn open_item(
 ) -> anyhow::Result<Audit> {
     let item = tracking::add_open_item(
         conn,
-        report,
+        (report, a.message),
         project.as_str(),
         engineer,
         description,

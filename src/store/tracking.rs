@@ -38,10 +38,11 @@ pub async fn add_report(
     Ok(id)
 }
 
-/// Opens an item for a 问题遗留 report; returns its row id.
+/// Opens an item for a 问题遗留 report (`report`, recorded from mail row `thread`); returns its
+/// row id.
 pub async fn add_open_item(
     conn: &mut SqliteConnection,
-    report: i64,
+    (report, thread): (i64, i64),
     project: &str,
     engineer: &str,
     description: &str,
@@ -50,9 +51,11 @@ pub async fn add_open_item(
 ) -> anyhow::Result<i64> {
     let at = ts(at);
     Ok(sqlx::query!(
-        "INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO open_items (report, thread, project, engineer, description, priority,
+                                 opened_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
         report,
+        thread,
         project,
         engineer,
         description,
