@@ -65,16 +65,16 @@ pub async fn get_with_open_items(
 ) -> anyhow::Result<(Option<Project>, ReportOpenItems)> {
     let k = key.as_str();
     let own = i64::try_from(own).unwrap_or(i64::MAX);
-    // The sender's oldest come from the (project, engineer, status, thread) index, which holds
-    // all the list needs (the thread is copied onto the item: joining `reports` for it read a
-    // cold page per item on a large database), in thread order, which is the order items were
-    // opened, so LIMIT stops the walk. The bound is behind a subquery: with a bare `LIMIT ?4` SQLite plans
+    // The sender's oldest come from the (project, engineer, status, thread) index, which holds all
+    // the list needs (the thread is copied onto the item: joining `reports` for it read a cold
+    // page per item on a large database), in thread order, which is the order items were opened,
+    // so LIMIT stops the walk. The bound is behind a subquery: with a bare `LIMIT ?4` SQLite plans
     // with the value bound, and the statement was prepared again at every call (replay of 10k
     // mails: 132 µs a call instead of 19; the same statement run on the bundled SQLite with the
     // bound hidden takes 30 µs). The named items are found from the reports' message index (a
-    // report's thread is its message) and then by their report: CROSS JOIN fixes that order,
-    // and INDEXED BY keeps the planner from searching the project's open items by
-    // (project, status) for each named report, which it chose without it.
+    // report's thread is its message) and then by their report: CROSS JOIN fixes that order, and
+    // INDEXED BY keeps the planner from searching the project's open items by (project, status)
+    // for each named report, which it chose without it.
     //
     // A report that names no item (most of them) takes the statement without the named part:
     // its UNION and json_each cost 24 µs a call even with nothing named (6 µs without them, on
