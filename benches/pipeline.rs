@@ -169,7 +169,7 @@ fn main() {
         })
         .collect();
     // Every corpus is written first; then each round runs every (corpus, N) in turn, the floor,
-    // replay and process of one beside each other, forward in one round and backward in the
+    // `process` and replay of one beside each other, forward in one round and backward in the
     // next. A machine that drifts during the run then moves both sides of each ratio alike, and
     // each ratio is taken within a round (median over the rounds).
     let mut cases: Vec<Case> = Vec::new();
