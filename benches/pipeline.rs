@@ -200,23 +200,24 @@ fn main() {
     if rounds > 1 {
         println!("medians of {rounds} rounds:");
         for (i, case) in cases.iter().enumerate() {
-            let of = |f: fn(&Sample) -> f64| median(samples.iter().map(|r| f(&r[i])).collect());
-            let most = |f: fn(&Sample) -> f64| samples.iter().map(|r| f(&r[i])).fold(0.0, f64::max);
+            // A step's median times over the rounds and its largest peak RSS.
+            let of = |step: fn(&Sample) -> Run| {
+                let all: Vec<Run> = samples.iter().map(|r| step(&r[i])).collect();
+                Run {
+                    wall: median(all.iter().map(|r| r.wall).collect()),
+                    cpu: median(all.iter().map(|r| r.cpu).collect()),
+                    rss: all.iter().map(|r| r.rss).fold(0.0, f64::max),
+                }
+            };
             Sample {
                 floor: of(|s| s.floor),
                 replay: of(|s| s.replay),
                 process: of(|s| s.process),
-                floor_cpu: of(|s| s.floor_cpu),
-                replay_cpu: of(|s| s.replay_cpu),
-                process_cpu: of(|s| s.process_cpu),
-                floor_rss: most(|s| s.floor_rss),
-                replay_rss: most(|s| s.replay_rss),
-                process_rss: most(|s| s.process_rss),
                 ..Sample::default()
             }
             .print(case, false);
-            let spread = |f: fn(&Sample) -> f64| {
-                let all: Vec<f64> = samples.iter().map(|r| f(&r[i])).collect();
+            let spread = |step: fn(&Sample) -> Run| {
+                let all: Vec<f64> = samples.iter().map(|r| step(&r[i]).wall).collect();
                 all.iter().copied().fold(0.0, f64::max)
                     / all.iter().copied().fold(f64::MAX, f64::min)
             };
@@ -233,15 +234,11 @@ fn main() {
     // time other work held the core, CPU time only what the command itself did.
     let wall = Clock {
         name: "wall clock",
-        floor: |s| s.floor,
-        replay: |s| s.replay,
-        process: |s| s.process,
+        of: |r| r.wall,
     };
     let cpu = Clock {
         name: "CPU time",
-        floor: |s| s.floor_cpu,
-        replay: |s| s.replay_cpu,
-        process: |s| s.process_cpu,
+        of: |r| r.cpu,
     };
     for clock in [wall, cpu] {
         clock.ratios(&cases, &samples);
@@ -251,9 +248,7 @@ fn main() {
 /// What a ratio is taken of: the wall clock or CPU time.
 struct Clock {
     name: &'static str,
-    floor: fn(&Sample) -> f64,
-    replay: fn(&Sample) -> f64,
-    process: fn(&Sample) -> f64,
+    of: fn(&Run) -> f64,
 }
 
 impl Clock {
@@ -261,15 +256,17 @@ impl Clock {
     /// same N, and replay against the floor run beside it: each the median of the rounds'
     /// ratios, with every round's figure.
     fn ratios(&self, cases: &[Case], samples: &[Vec<Sample>]) {
-        let Clock {
-            name,
-            floor,
-            replay,
-            process,
-        } = *self;
+        let Clock { name, of } = *self;
+        let floor: fn(&Sample) -> Run = |s| s.floor;
+        let replay: fn(&Sample) -> Run = |s| s.replay;
+        let process: fn(&Sample) -> Run = |s| s.process;
         println!("by {name}:");
-        let ratio = |a: usize, b: usize, f: fn(&Sample) -> f64| -> (f64, String) {
-            let each: Vec<f64> = samples.iter().map(|r| f(&r[b]) / f(&r[a])).collect();
+        // Step `step` of case `b` against the same step of case `a`, each round's and the median.
+        let ratio = |a: usize, b: usize, step: fn(&Sample) -> Run| -> (f64, String) {
+            let each: Vec<f64> = samples
+                .iter()
+                .map(|r| of(&step(&r[b])) / of(&step(&r[a])))
+                .collect();
             let shown = each
                 .iter()
                 .map(|x| format!("{x:.2}"))
@@ -317,7 +314,7 @@ impl Clock {
         for (i, case) in cases.iter().enumerate() {
             let each: Vec<f64> = samples
                 .iter()
-                .map(|x| floor(&x[i]) / replay(&x[i]))
+                .map(|x| of(&x[i].floor) / of(&x[i].replay))
                 .collect();
             let shown = each
                 .iter()
@@ -341,19 +338,14 @@ struct Case {
     dir: tempfile::TempDir,
 }
 
-/// One round's times of a [`Case`]: wall-clock and CPU seconds, and peak RSS in MiB.
+/// One round of a [`Case`]: each step's [`Run`], and the wall-clock seconds of the steps run in
+/// the first round only.
 #[derive(Clone, Copy, Default)]
 struct Sample {
-    floor: f64,
-    floor_cpu: f64,
-    floor_rss: f64,
+    floor: Run,
     floor_unpinned: Option<f64>,
-    replay: f64,
-    replay_cpu: f64,
-    replay_rss: f64,
-    process: f64,
-    process_cpu: f64,
-    process_rss: f64,
+    replay: Run,
+    process: Run,
     single: Option<f64>,
 }
 
@@ -407,16 +399,10 @@ impl Case {
                 .env("SUPPORTBOT_LOG", "error"),
         );
         let sample = Sample {
-            floor: floor.wall,
-            floor_cpu: floor.cpu,
-            floor_rss: floor.rss,
+            floor,
             floor_unpinned,
-            replay: replay.wall,
-            replay_cpu: replay.cpu,
-            replay_rss: replay.rss,
-            process: process.wall,
-            process_cpu: process.cpu,
-            process_rss: process.rss,
+            replay,
+            process,
             single,
         };
         sample.print(self, true);
@@ -427,22 +413,23 @@ impl Case {
 impl Sample {
     fn print(&self, case: &Case, with_once: bool) {
         let rate = |s: f64| case.n as f64 / s;
+        let (floor, replay, process) = (self.floor, self.replay, self.process);
         println!(
             "{:<6} N={:>7}  floor {:>8.0} msgs/s ({:>5.1} MiB)  replay {:>8.0} msgs/s ({:>5.1} MiB, {:.2}× floor)  process {:>8.0} msgs/s ({:>5.1} MiB, {:.2}× floor)",
             case.shape.name(),
             case.n,
-            rate(self.floor),
-            self.floor_rss,
-            rate(self.replay),
-            self.replay_rss,
-            self.floor / self.replay,
-            rate(self.process),
-            self.process_rss,
-            self.floor / self.process,
+            rate(floor.wall),
+            floor.rss,
+            rate(replay.wall),
+            replay.rss,
+            floor.wall / replay.wall,
+            rate(process.wall),
+            process.rss,
+            floor.wall / process.wall,
         );
         println!(
             "           CPU time (user + system): floor {:.2} s, replay {:.2} s, process {:.2} s",
-            self.floor_cpu, self.replay_cpu, self.process_cpu,
+            floor.cpu, replay.cpu, process.cpu,
         );
         if !with_once {
             return;
@@ -451,15 +438,15 @@ impl Sample {
             println!(
                 "           floor unpinned {:>8.0} msgs/s: replay {:.2}×, process {:.2}× of it",
                 rate(u),
-                u / self.replay,
-                u / self.process,
+                u / replay.wall,
+                u / process.wall,
             );
         }
         if let Some(s) = self.single {
             println!(
                 "           process --batch 1 (one transaction per mail, as the daemon) {:>8.0} msgs/s ({:.2}× floor)",
                 rate(s),
-                self.floor / s,
+                floor.wall / s,
             );
         }
     }
