@@ -100,7 +100,7 @@ const ALLOWED: &[(&str, &str)] = &[
         "schedule tick: the open items reminders and escalations are computed from",
     ),
     (
-        "FROM open_items o JOIN reports r ON r.id = o.report JOIN projects p ON p.key = o.project WHERE o.status = 'open'",
+        "FROM open_items o JOIN projects p ON p.key = o.project WHERE o.status = 'open'",
         "查询-待办 and the schedule: lists open items by design",
     ),
     (
@@ -124,7 +124,7 @@ const ALLOWED: &[(&str, &str)] = &[
         "`report project`: one project's complaints",
     ),
     (
-        "FROM open_items o JOIN reports r ON r.id = o.report WHERE o.project = ? ORDER BY o.id",
+        "FROM open_items o WHERE o.project = ? ORDER BY o.id",
         "`report project`: one project's open items",
     ),
     (

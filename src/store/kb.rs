@@ -59,9 +59,8 @@ async fn index_open_item(
     sqlx::query!(
         "INSERT INTO kb (text, source, project, date, engineer, thread)
          SELECT o.description || coalesce(char(10) || c.content, ''), 'open_item', o.project,
-                coalesce(o.closed_at, o.opened_at), o.engineer, r.message
-         FROM open_items o JOIN reports r ON r.id = o.report
-         LEFT JOIN reports c ON c.message = ?2
+                coalesce(o.closed_at, o.opened_at), o.engineer, o.thread
+         FROM open_items o LEFT JOIN reports c ON c.message = ?2
          WHERE o.id = ?1",
         item,
         closing

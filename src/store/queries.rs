@@ -95,9 +95,9 @@ pub async fn open_items(
 ) -> anyhow::Result<Vec<OpenItemLine>> {
     Ok(sqlx::query_as!(
         OpenItemLine,
-        "SELECT r.message AS thread, o.engineer, o.description, o.priority, o.status, o.opened_at,
-                o.closed_at
-         FROM open_items o JOIN reports r ON r.id = o.report WHERE o.project = ? ORDER BY o.id",
+        r#"SELECT o.thread AS "thread!", o.engineer, o.description, o.priority, o.status,
+                  o.opened_at, o.closed_at
+           FROM open_items o WHERE o.project = ? ORDER BY o.id"#,
         key
     )
     .fetch_all(conn)

@@ -111,11 +111,10 @@ pub async fn open_items(
     if let Whose::Project(key) = whose {
         return Ok(sqlx::query_as!(
             OpenLine,
-            r#"SELECT r.message AS thread, o.project, p.name AS project_name, p.first_presales,
-                      o.engineer, o.description, o.priority, o.opened_at, o.response_due,
-                      o.resolution_due
-               FROM open_items o JOIN reports r ON r.id = o.report
-               JOIN projects p ON p.key = o.project
+            r#"SELECT o.thread AS "thread!", o.project, p.name AS project_name,
+                      p.first_presales, o.engineer, o.description, o.priority, o.opened_at,
+                      o.response_due, o.resolution_due
+               FROM open_items o JOIN projects p ON p.key = o.project
                WHERE o.project = ? AND o.status = 'open'
                ORDER BY o.opened_at, o.id LIMIT (SELECT ?)"#,
             key,
@@ -131,10 +130,10 @@ pub async fn open_items(
     };
     Ok(sqlx::query_as!(
         OpenLine,
-        r#"SELECT r.message AS thread, o.project, p.name AS project_name, p.first_presales,
+        r#"SELECT o.thread AS "thread!", o.project, p.name AS project_name, p.first_presales,
                   o.engineer, o.description, o.priority, o.opened_at, o.response_due,
                   o.resolution_due
-           FROM open_items o JOIN reports r ON r.id = o.report JOIN projects p ON p.key = o.project
+           FROM open_items o JOIN projects p ON p.key = o.project
            WHERE o.status = 'open'
              AND (?1 IS NULL OR o.engineer = ?1 OR (?2 AND p.first_presales = ?1))
            ORDER BY o.opened_at, o.id LIMIT (SELECT ?3)"#,

@@ -150,7 +150,7 @@ pub async fn open_items(
 ) -> anyhow::Result<Vec<OpenItemRow>> {
     Ok(sqlx::query_as!(
         OpenItemRow,
-        r#"SELECT o.id, (SELECT message FROM reports WHERE id = o.report) AS "thread!: i64",
+        r#"SELECT o.id, o.thread AS "thread!: i64",
                   p.name AS project, o.engineer, o.description, o.priority,
                   o.opened_at AS "opened_at: DateTime<Utc>",
                   coalesce(o.response_due, o.opened_at) AS "response_due!: DateTime<Utc>",
