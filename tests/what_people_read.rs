@@ -228,11 +228,24 @@ async fn the_rd_lead_is_sent_the_whole_fault_order_and_whoever_must_act_is_in_to
 }
 
 #[tokio::test]
-async fn a_fault_orders_notice_says_how_many_files_the_original_mail_carried() {
+async fn a_fault_orders_notices_say_how_many_files_the_original_mail_carried() {
     let (bot, _dir) = fed(&scenario("fault-log-attached")).await;
     let all = outbox_of(&bot).await;
-    let ack = of_kind(&all, "ack").pop().expect("the order's ack");
-    assert!(ack.text.contains("原邮件带有1个附件"), "{}", ack.text);
+    let filed = all
+        .iter()
+        .find(|r| r.kind == "ack" && r.text.contains("工作单原文"))
+        .expect("the order's ack");
+    assert!(filed.text.contains("原邮件带有1个附件"), "{}", filed.text);
+    // The R&D lead's notice is written days later from the stored order, not from the mail.
+    let assigned = all
+        .iter()
+        .find(|r| r.reaches_to(FENGLEI))
+        .expect("a notice to the R&D lead");
+    assert!(
+        assigned.text.contains("原邮件带有1个附件"),
+        "{}",
+        assigned.text
+    );
 }
 
 // --- thread commands refused: who may act now, the state, one article -------------------------
