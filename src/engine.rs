@@ -688,15 +688,19 @@ async fn open_item(
 ) -> anyhow::Result<Audit> {
     let item = tracking::add_open_item(
         conn,
-        (report, a.message),
-        project.as_str(),
-        engineer,
-        description,
-        priority,
-        a.at,
+        &tracking::NewOpenItem {
+            report,
+            thread: a.message,
+            project: project.as_str(),
+            engineer,
+            description,
+            priority,
+            opened_at: a.at,
+            response_due: due.response,
+            resolution_due: due.resolution,
+        },
     )
     .await?;
-    store::schedule::set_open_item_deadlines(conn, item, due.response, due.resolution).await?;
     let line = HistoryLine {
         item_kind: "open_item",
         item_id: item,
@@ -818,16 +822,20 @@ async fn file_fault(
 ) -> anyhow::Result<Audit> {
     let item = items::add_fault(
         conn,
-        a.message,
-        project.as_str(),
-        a.actor,
-        priority,
-        state,
-        a.at,
+        &items::NewFault {
+            message: a.message,
+            project: project.as_str(),
+            proposer: a.actor,
+            priority,
+            state,
+            filed_at: a.at,
+            text,
+            attachments,
+            response_due: due.response,
+            resolution_due: due.resolution,
+        },
     )
     .await?;
-    items::set_fault_text(conn, item, text, attachments).await?;
-    items::set_fault_deadlines(conn, item, due.response, due.resolution).await?;
     let line = HistoryLine {
         item_kind: "fault_order",
         item_id: item,

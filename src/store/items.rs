@@ -114,49 +114,54 @@ pub async fn add_rd_notice(
     Ok(())
 }
 
-/// Files a fault order; returns its row id.
-pub async fn add_fault(
-    conn: &mut SqliteConnection,
-    message: i64,
-    project: &str,
-    proposer: &str,
-    priority: &str,
-    state: FaultState,
-    at: DateTime<Utc>,
-) -> anyhow::Result<i64> {
-    let state = state.as_str();
-    let at = ts(at);
+/// A fault order as it is filed (第四十四条): what it said and its SLA deadlines come with it.
+pub struct NewFault<'a> {
+    /// The mail row that files it (its thread).
+    pub message: i64,
+    /// Project key.
+    pub project: &'a str,
+    /// Who filed it.
+    pub proposer: &'a str,
+    /// Its priority.
+    pub priority: &'a str,
+    /// The state it starts in.
+    pub state: FaultState,
+    /// When it was filed.
+    pub filed_at: DateTime<Utc>,
+    /// What it said when filed.
+    pub text: &'a str,
+    /// How many attachments it came with.
+    pub attachments: i64,
+    /// When a response is due.
+    pub response_due: DateTime<Utc>,
+    /// When its resolution is due.
+    pub resolution_due: DateTime<Utc>,
+}
+
+/// Files a fault order, its text and deadlines included, in one statement; returns its row id.
+pub async fn add_fault(conn: &mut SqliteConnection, f: &NewFault<'_>) -> anyhow::Result<i64> {
+    let state = f.state.as_str();
+    let (at, response_due, resolution_due) =
+        (ts(f.filed_at), ts(f.response_due), ts(f.resolution_due));
     Ok(sqlx::query!(
-        "INSERT INTO fault_orders (message, project, proposer, priority, state, filed_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        message,
-        project,
-        proposer,
-        priority,
+        "INSERT INTO fault_orders (message, project, proposer, priority, state, filed_at,
+                                   updated_at, filed_text, attachments, response_due,
+                                   resolution_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10)",
+        f.message,
+        f.project,
+        f.proposer,
+        f.priority,
         state,
-        at
+        at,
+        f.text,
+        f.attachments,
+        response_due,
+        resolution_due
     )
     .execute(conn)
     .await?
     .last_insert_rowid())
-}
-
-/// Keeps what a fault order said when filed (第四十四条).
-pub async fn set_fault_text(
-    conn: &mut SqliteConnection,
-    id: i64,
-    text: &str,
-    attachments: i64,
-) -> anyhow::Result<()> {
-    sqlx::query!(
-        "UPDATE fault_orders SET filed_text = ?, attachments = ? WHERE id = ?",
-        text,
-        attachments,
-        id
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// The fault order opened by message `thread`. A state the rules do not know is an error, not
@@ -189,25 +194,6 @@ pub async fn fault_by_thread(
         lead: r.lead,
         conversion_proposed: r.conversion_proposed,
     }))
-}
-
-/// Stores a fault order's SLA deadlines.
-pub async fn set_fault_deadlines(
-    conn: &mut SqliteConnection,
-    id: i64,
-    response: DateTime<Utc>,
-    resolution: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let (response, resolution) = (ts(response), ts(resolution));
-    sqlx::query!(
-        "UPDATE fault_orders SET response_due = ?, resolution_due = ? WHERE id = ?",
-        response,
-        resolution,
-        id
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Moves a fault order.

@@ -326,7 +326,18 @@ mod tests {
         .execute(&mut *conn)
         .await
         .expect("item without its thread");
-        crate::store::tracking::add_open_item(&mut conn, (8, 80), "星河", "张三", "y", "一般", at)
+        let item = crate::store::tracking::NewOpenItem {
+            report: 8,
+            thread: 80,
+            project: "星河",
+            engineer: "张三",
+            description: "y",
+            priority: "一般",
+            opened_at: at,
+            response_due: at,
+            resolution_due: at,
+        };
+        crate::store::tracking::add_open_item(&mut conn, &item)
             .await
             .expect("item");
         let (_, open) = get_with_open_items(&mut conn, &key, "张三", &[], 20)

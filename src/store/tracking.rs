@@ -38,29 +38,48 @@ pub async fn add_report(
     Ok(id)
 }
 
-/// Opens an item for a 问题遗留 report (`report`, recorded from mail row `thread`); returns its
-/// row id.
+/// An open item as a 问题遗留 report opens it (第十七条): its SLA deadlines come with it.
+pub struct NewOpenItem<'a> {
+    /// The report row that opens it.
+    pub report: i64,
+    /// The mail row that report was recorded from (the item's thread).
+    pub thread: i64,
+    /// Project key.
+    pub project: &'a str,
+    /// Who reported it.
+    pub engineer: &'a str,
+    /// The 问题遗留 text.
+    pub description: &'a str,
+    /// Its priority.
+    pub priority: &'a str,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+    /// When a response is due.
+    pub response_due: DateTime<Utc>,
+    /// When its resolution is due.
+    pub resolution_due: DateTime<Utc>,
+}
+
+/// Opens an item, deadlines included, in one statement; returns its row id.
 pub async fn add_open_item(
     conn: &mut SqliteConnection,
-    (report, thread): (i64, i64),
-    project: &str,
-    engineer: &str,
-    description: &str,
-    priority: &str,
-    at: DateTime<Utc>,
+    o: &NewOpenItem<'_>,
 ) -> anyhow::Result<i64> {
-    let at = ts(at);
+    let (at, response_due, resolution_due) =
+        (ts(o.opened_at), ts(o.response_due), ts(o.resolution_due));
     Ok(sqlx::query!(
         "INSERT INTO open_items (report, thread, project, engineer, description, priority,
-                                 opened_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-        report,
-        thread,
-        project,
-        engineer,
-        description,
-        priority,
-        at
+                                 opened_at, response_due, resolution_due)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        o.report,
+        o.thread,
+        o.project,
+        o.engineer,
+        o.description,
+        o.priority,
+        at,
+        response_due,
+        resolution_due
     )
     .execute(conn)
     .await?
