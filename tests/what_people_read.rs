@@ -236,7 +236,7 @@ async fn a_fault_orders_notices_say_how_many_files_the_original_mail_carried() {
         .find(|r| r.kind == "ack" && r.text.contains("工作单原文"))
         .expect("the order's ack");
     assert!(filed.text.contains("原邮件带有1个附件"), "{}", filed.text);
-    // The R&D lead's notice is written days later from the stored order, not from the mail.
+    // The R&D lead's notice is written on assignment, from the stored order, not from the mail.
     let assigned = all
         .iter()
         .find(|r| r.reaches_to(FENGLEI))
