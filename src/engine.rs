@@ -114,9 +114,34 @@ pub async fn handle_in(
     Ok(handled)
 }
 
-/// [`handle_in`] for one mail of a batch (replay): the rows no later mail reads are held in
-/// `later` ([`store::batch`]) and written with the batch's; the caller flushes it before its
-/// commit.
+/// A mail with what is read from it alone, its subject and its body's fields: what depends on
+/// the mail and the config only, so replay's reader thread does it ahead of the writer
+/// ([`crate::read_ahead`]). What the rules decide depends on the database and stays with it.
+#[derive(Debug)]
+pub struct ReadMail {
+    /// The mail.
+    pub mail: Inbound,
+    subject: ParsedSubject,
+    fields: Fields,
+}
+
+impl ReadMail {
+    /// Reads `mail`'s subject and body. The body is read once, here: facts are loaded from its
+    /// fields and the rules decide on them.
+    pub fn new(config: &Config, mail: Inbound) -> ReadMail {
+        let subject = parse_subject(&mail.subject);
+        let fields = rules::read_body(config, &mail);
+        ReadMail {
+            mail,
+            subject,
+            fields,
+        }
+    }
+}
+
+/// [`handle_in`] for one mail of a batch (`process --batch`): the rows no later mail reads are
+/// held in `later` ([`store::batch`]) and written with the batch's; the caller flushes it
+/// before its commit.
 pub async fn handle_in_batch(
     config: &Config,
     conn: &mut SqliteConnection,
@@ -126,6 +151,37 @@ pub async fn handle_in_batch(
     later: &mut Deferred,
 ) -> anyhow::Result<Handled> {
     let subject = parse_subject(&mail.subject);
+    let fields = rules::read_body(config, mail);
+    handle_parts(
+        config,
+        conn,
+        (mail, &subject, &fields),
+        (now, replies),
+        later,
+    )
+    .await
+}
+
+/// [`handle_in_batch`] for a mail read ahead (replay).
+pub async fn handle_read_in_batch(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    read: &ReadMail,
+    now: DateTime<Utc>,
+    replies: Replies,
+    later: &mut Deferred,
+) -> anyhow::Result<Handled> {
+    let parts = (&read.mail, &read.subject, &read.fields);
+    handle_parts(config, conn, parts, (now, replies), later).await
+}
+
+async fn handle_parts(
+    config: &Config,
+    conn: &mut SqliteConnection,
+    (mail, subject, fields): (&Inbound, &ParsedSubject, &Fields),
+    (now, replies): (DateTime<Utc>, Replies),
+    later: &mut Deferred,
+) -> anyhow::Result<Handled> {
     if subject.tag.is_none()
         && subject.is_reply
         && later.holds_reply_among(mail.references.iter().chain(&mail.in_reply_to))
@@ -134,10 +190,8 @@ pub async fn handle_in_batch(
         // must be written.
         later.flush_outbox(conn).await?;
     }
-    // The body is read once, here: facts are loaded from its fields and the rules decide on them.
-    let fields = rules::read_body(config, mail);
-    let mut facts = load_facts(config, conn, &subject, mail, &fields).await?;
-    let mut d = decide_with_listing(config, conn, (mail, &subject, &fields), &mut facts).await?;
+    let mut facts = load_facts(config, conn, subject, mail, fields).await?;
+    let mut d = decide_with_listing(config, conn, (mail, subject, fields), &mut facts).await?;
     if matches!(d.kind, MailKind::Query | MailKind::Help) {
         // A query's answer reads reports, histories and the 知识库, and its parts are set on
         // its reply's outbox row: nothing of them may be held.

@@ -6,7 +6,8 @@ use crate::alerts;
 use crate::engine::{self, Engine, Handled, Replies};
 use crate::mail::Inbound;
 use crate::mail::outbound as outbox_row;
-use crate::mail::oversize::{self, MailFile};
+use crate::mail::oversize::MailFile;
+use crate::read_ahead::{Got, Next, ReadAhead, read_source};
 use crate::store::batch::Deferred;
 use crate::store::{health, outbox};
 use crate::transport::inbox::Inbox;
@@ -61,7 +62,7 @@ pub async fn replay_with(
     replies: Replies,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
-    let mut sources = replay::Sorted::collect(paths, now).await?;
+    let sources = replay::Sorted::collect(paths, now).await?;
     let bar = indicatif::ProgressBar::new(sources.len());
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails  {per_sec}  eta {eta}")
@@ -72,30 +73,34 @@ pub async fn replay_with(
     // A bulk import checkpoints the write-ahead log rarely; set back before the connection goes
     // back to the pool.
     crate::store::bulk_checkpoints(&mut conn, true).await?;
-    let replayed = replay_batches(engine, &mut conn, &mut sources, batch, &bar, replies, now).await;
+    let ahead = ReadAhead::start(sources, batch, engine.config.clone(), now)?;
+    let replayed = replay_batches(engine, &mut conn, ahead, &bar, replies, now).await;
     bar.finish_and_clear();
     let tally = replayed?;
     crate::store::bulk_checkpoints(&mut conn, false).await?;
     Ok(tally)
 }
 
-/// The batches of `sources`, each in one transaction on `conn`.
+/// The batches the reader hands over, each in one transaction on `conn`.
 async fn replay_batches(
     engine: &Engine,
     conn: &mut SqliteConnection,
-    sources: &mut replay::Sorted,
-    batch: usize,
+    mut ahead: ReadAhead,
     bar: &indicatif::ProgressBar,
     replies: Replies,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
     loop {
-        let chunk = sources.next_batch(batch).await?;
-        if chunk.is_empty() {
+        let mut sources = Vec::new();
+        // The outer error is the reader's (the list could not be read): replay stops.
+        let done = replay_batch(engine, conn, &mut ahead, &mut sources, replies, now).await?;
+        if sources.is_empty() {
+            // The list is done (a batch is never empty).
+            done?;
             break;
         }
-        match replay_batch(engine, conn, &chunk, replies, now).await {
+        match done {
             Ok(t) => tally.merge(t),
             Err(e) if health::is_failing(&e) => {
                 return Err(e.context(format!(
@@ -105,72 +110,88 @@ async fn replay_batches(
             }
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "batch rolled back; replaying it one mail at a time");
-                for source in &chunk {
+                for source in &sources {
                     replay_alone(engine, source, replies, now, &mut tally).await?;
                 }
             }
         }
-        bar.inc(chunk.len() as u64);
+        bar.inc(sources.len() as u64);
     }
     Ok(tally)
 }
 
 /// One transaction for the whole batch; any database error rolls it all back. The rows no
-/// later mail reads are written at its end, one statement per table ([`Deferred`]).
+/// later mail reads are written at its end, one statement per table ([`Deferred`]). Every
+/// mail's source goes into `sources`, handled or not: a batch that fails is done again from
+/// them, so after an error the rest of the batch is still taken from the reader. The outer
+/// error is the reader's; the inner one the batch's.
 async fn replay_batch(
     engine: &Engine,
     conn: &mut SqliteConnection,
-    chunk: &[Source],
+    ahead: &mut ReadAhead,
+    sources: &mut Vec<Source>,
     replies: Replies,
     now: DateTime<Utc>,
-) -> anyhow::Result<Tally> {
+) -> anyhow::Result<anyhow::Result<Tally>> {
+    let mut tx = match crate::store::begin_on(conn).await {
+        Ok(tx) => tx,
+        Err(e) => return Ok(Err(e)),
+    };
     let mut tally = Tally::default();
-    let mut done = Vec::with_capacity(chunk.len());
-    let mut tx = crate::store::begin_on(conn).await?;
+    let mut done = Vec::new();
     let mut later = Deferred::default();
-    for source in chunk {
-        let h = match read_source(source, engine.config.mailbox.max_message_bytes, now) {
-            None => {
-                tally.errors += 1;
-                continue;
-            }
-            Some(MailFile::Read(raw)) => {
-                let mail = Inbound::parse(&raw, now);
-                let h = engine::handle_in_batch(
-                    &engine.config,
-                    &mut tx,
-                    &mail,
-                    now,
-                    replies,
-                    &mut later,
-                )
-                .await?;
-                (mail.key, h)
-            }
-            Some(MailFile::TooLarge(mail, size)) => {
-                // Its alert goes into the outbox now: the rows held before it go first.
-                later.flush(&mut tx).await?;
-                let h = engine::record_too_large(
-                    &engine.config,
-                    &mut tx,
-                    &mail,
-                    size,
-                    REPLAY_LEAVES_IT,
-                    now,
-                )
-                .await?;
-                (mail.key, h)
-            }
-        };
-        done.push(h);
+    let mut failed = None;
+    while let Some(Next::Mail(item)) = ahead.next().await? {
+        sources.push(item.source);
+        if failed.is_some() {
+            continue;
+        }
+        match handle_read(engine, &mut tx, item.got, (replies, now), &mut later).await {
+            Ok(Some(h)) => done.push(h),
+            Ok(None) => tally.errors += 1,
+            Err(e) => failed = Some(e),
+        }
     }
-    later.flush(&mut tx).await?;
-    tx.commit().await?;
+    if let Some(e) = failed {
+        return Ok(Err(e));
+    }
+    let committed = async {
+        later.flush(&mut tx).await?;
+        tx.commit().await.map_err(anyhow::Error::from)
+    };
+    if let Err(e) = committed.await {
+        return Ok(Err(e));
+    }
     for (key, h) in &done {
         engine::log(key, h);
         tally.add(h);
     }
-    Ok(tally)
+    Ok(Ok(tally))
+}
+
+/// One mail of a batch, as the reader found it; None when it could not be read.
+async fn handle_read(
+    engine: &Engine,
+    tx: &mut SqliteConnection,
+    got: Got,
+    (replies, now): (Replies, DateTime<Utc>),
+    later: &mut Deferred,
+) -> anyhow::Result<Option<(String, Handled)>> {
+    let config = &engine.config;
+    Ok(Some(match got {
+        Got::Unreadable => return Ok(None),
+        Got::Mail(read) => {
+            let h = engine::handle_read_in_batch(config, tx, &read, now, replies, later).await?;
+            (read.mail.key, h)
+        }
+        Got::TooLarge(mail, size) => {
+            // Its alert goes into the outbox now: the rows held before it go first.
+            later.flush(tx).await?;
+            let h =
+                engine::record_too_large(config, tx, &mail, size, REPLAY_LEAVES_IT, now).await?;
+            (mail.key, h)
+        }
+    }))
 }
 
 /// One mail in its own transaction (the fallback after a failed batch).
@@ -233,22 +254,6 @@ async fn too_large_alone(
     tx.commit().await?;
     engine::log(&mail.key, &h);
     Ok(h)
-}
-
-/// The mail of `source`, unless it is over `max` bytes (a file's size is looked at before it
-/// is read); None when it cannot be read.
-fn read_source(source: &Source, max: u64, now: DateTime<Utc>) -> Option<MailFile> {
-    let read = match source {
-        Source::File(p) => oversize::read_file(p, max, now)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display())),
-        Source::Mbox(b) if b.len() as u64 > max => Ok(MailFile::TooLarge(
-            Box::new(oversize::from_bytes(b, now)),
-            b.len() as u64,
-        )),
-        Source::Mbox(_) => source.bytes().map(MailFile::Read),
-    };
-    read.map_err(|e| tracing::error!(error = %format!("{e:#}"), "cannot read mail; skipped"))
-        .ok()
 }
 
 /// Counts of a `send` run.

@@ -72,6 +72,7 @@ pub mod lock;
 pub mod mail;
 pub mod parse;
 pub mod query;
+pub mod read_ahead;
 pub mod report;
 pub mod rules;
 pub mod schedule;

@@ -107,3 +107,48 @@ async fn a_reply_to_the_bots_answer_in_the_same_batch_finds_the_thread_of_the_an
         "the reply is on the report's thread"
     );
 }
+
+/// The mails of `files`' dedup keys as recorded, in id order.
+async fn recorded_keys(bot: &Engine) -> Vec<String> {
+    let mut conn = bot.store.connection().await.expect("reader");
+    sqlx::query_scalar("SELECT dedup_key FROM messages ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("rows")
+}
+
+#[tokio::test]
+async fn a_mail_the_database_refuses_loses_only_itself_not_the_mails_after_it_in_its_batch() {
+    let (bot, dir) = common::spawn_corpus_bot().await;
+    let files = dir.path().join("archive");
+    std::fs::create_dir_all(&files).expect("dir");
+    // Seven mails a minute apart; the second is refused by the database (a trigger standing for
+    // a constraint one mail breaks).
+    for i in 1..=7 {
+        let date = format!("Mon, 30 Nov 2026 10:0{i}:00 +0800");
+        let subject = if i == 2 { "拒收" } else { "你好" };
+        let body = mail(&format!("m{i}@example.com"), &date, subject, "", "正文");
+        std::fs::write(files.join(format!("{i}.eml")), body).expect("write");
+    }
+    {
+        let mut conn = bot.store.connection().await.expect("writer");
+        sqlx::query(
+            "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.subject = '拒收'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        .execute(&mut *conn)
+        .await
+        .expect("trigger");
+    }
+    // Batches of three: the first holds the refused mail and is done again one at a time;
+    // the mail after it in that batch, and the batches after, are all recorded.
+    let t = jobs::replay_with(&bot, &[files], 3, Replies::RecordNotSent, common::now())
+        .await
+        .expect("replay");
+    assert_eq!((t.recorded, t.errors), (6, 1), "{t:?}");
+    let expected: Vec<String> = [1, 3, 4, 5, 6, 7]
+        .iter()
+        .map(|i| format!("m{i}@example.com"))
+        .collect();
+    assert_eq!(recorded_keys(&bot).await, expected);
+}
