@@ -5,7 +5,9 @@
 //! awaited. When both threads share a core the handoff is a plain context switch; when they sit
 //! on two, every statement costs a cross-CPU wakeup. Measured on this project's 2-core machines:
 //! 47 µs a round trip across cores, 7.5 µs on one (BENCHMARKS.md). The daemon is not pinned:
-//! it waits on the network, and the scheduler may place it where it likes.
+//! it waits on the network, and the scheduler may place it where it likes. Replay's reader
+//! ([`crate::read_ahead`]) hands the writer groups of mails, not statements: it moves back onto
+//! the other cores.
 
 /// Restricts the calling thread, and every thread it starts afterwards, to the core it is
 /// running on now. Call before the async runtime and the database are started. Failing to pin

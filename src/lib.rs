@@ -19,6 +19,7 @@
 //!   [`transport::inbox::Inbox`]: one inbox (list, fetch, file as processed or as dead letter).
 //! - [`ingest`]: the one ingest step for every inbox: new mail → engine → processed, or after the
 //!   size cap, unreadable bytes or `[limits] max_tries` failed tries → dead letter.
+//! - [`read_ahead`]: replay's reader thread, which reads and parses mail ahead of the writer.
 //! - [`alerts`]: mail to the admins about the transport (dead letters, undeliverable replies).
 //! - [`backup`]: `backup` / `restore` of the database and the daemon's daily copies.
 //! - [`daemon`]: `run`: the workers, SIGHUP reload, the health row, systemd notifications and
@@ -39,7 +40,7 @@
 //! # Layering
 //! Each file imports only files below it: no import cycle (`farm-studio look` draws the floors
 //! and finds no circle). By folder, from the top: [`cli`] → [`daemon`] → [`jobs`], [`status`]
-//! → [`ingest`] → [`schedule`]'s tick → [`digest`] → [`engine`] → [`query`] → [`alerts`] →
+//! → [`ingest`], [`read_ahead`] → [`schedule`]'s tick → [`digest`] → [`engine`] → [`query`] → [`alerts`] →
 //! [`transport`], [`backup`], [`report`] → [`store`] → [`rules`] → [`config`] → [`directory`] →
 //! the leaves, which import nothing above them: [`parse`] (subjects, bodies, the field table,
 //! query subjects), [`mail`] (with [`mail::html`], the look of every HTML part), [`calendar`],
