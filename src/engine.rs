@@ -190,7 +190,7 @@ async fn handle_parts(
         // must be written.
         later.flush_outbox(conn).await?;
     }
-    let mut facts = load_facts(config, conn, subject, mail, fields).await?;
+    let mut facts = load_facts(config, conn, (subject, mail, fields), later).await?;
     let mut d = decide_with_listing(config, conn, (mail, subject, fields), &mut facts).await?;
     if matches!(d.kind, MailKind::Query | MailKind::Help) {
         // A query's answer reads reports, histories and the 知识库, and its parts are set on
@@ -325,9 +325,8 @@ pub async fn record_too_large(
 async fn load_facts(
     config: &Config,
     conn: &mut SqliteConnection,
-    subject: &ParsedSubject,
-    mail: &Inbound,
-    fields: &Fields,
+    (subject, mail, fields): (&ParsedSubject, &Inbound, &Fields),
+    later: &mut Deferred,
 ) -> anyhow::Result<Facts> {
     let mut facts = Facts::default();
     if let Some(n) = subject.tag.and_then(|n| i64::try_from(n).ok()) {
@@ -359,7 +358,7 @@ async fn load_facts(
         }
         if let Some(ThreadItem::Complaint(c)) = &facts.item {
             let targets = [c.target.clone()];
-            load_complaint_counts(config, conn, mail, &targets, &mut facts).await?;
+            load_complaint_counts(config, (conn, later), mail, &targets, &mut facts).await?;
         }
     }
     let Some(key) = rules::project_of(subject) else {
@@ -390,7 +389,7 @@ async fn load_facts(
                 }
                 let targets =
                     rules::complaint::targets(config, &ComplaintFields::read(fields), &facts);
-                load_complaint_counts(config, conn, mail, &targets, &mut facts).await?;
+                load_complaint_counts(config, (conn, later), mail, &targets, &mut facts).await?;
             }
             SubjectKind::ImprovementRequest => {
                 facts.improvement_count = items::improvement_count(conn, key.as_str()).await?;
@@ -429,9 +428,11 @@ fn complaint_periods(config: &Config, mail: &Inbound, facts: &Facts) -> Vec<Stri
 /// months it can change, and which notices of the levels it can cross are in force.
 /// The complaints a notice lists are loaded later, and only when a level is crossed
 /// ([`decide_with_listing`]).
+/// The running counts and notices a complaint mail can change, through what the transaction
+/// already knows of them ([`complaints::Known`]).
 async fn load_complaint_counts(
     config: &Config,
-    conn: &mut SqliteConnection,
+    (conn, later): (&mut SqliteConnection, &mut Deferred),
     mail: &Inbound,
     targets: &[String],
     facts: &mut Facts,
@@ -443,10 +444,11 @@ async fn load_complaint_counts(
         .first()
         .and_then(|m| rules::model::window_start(m, window))
         .unwrap_or_default();
-    facts.complaint_months = complaints::month_counts_of(conn, targets, &first).await?;
+    let known = &mut later.known;
+    facts.complaint_months = complaints::month_counts_known(conn, known, targets, &first).await?;
     let keys =
         rules::complaint::notices_in_question(&facts.complaint_months, targets, &months, window);
-    facts.notices = complaints::notices_in_force(conn, &keys).await?;
+    facts.notices = complaints::notices_known(conn, known, &keys).await?;
     Ok(())
 }
 
@@ -601,6 +603,7 @@ async fn apply(
             } => {
                 let project = project.as_str();
                 complaints::add(conn, a.message, project, complainant, target, month, a.at).await?;
+                a.later.known.counted(target, month);
                 None
             }
             Effect::WithdrawComplaint {
@@ -796,6 +799,7 @@ async fn withdraw_complaint(
     voided: bool,
 ) -> anyhow::Result<Audit> {
     complaints::end(conn, complaint, voided, a.message).await?;
+    a.later.known.ended();
     Ok(Some((
         "withdraw_complaint",
         json!({"complaint": complaint, "voided": voided}),
@@ -809,6 +813,7 @@ async fn notice(
     sent: bool,
 ) -> anyhow::Result<Audit> {
     complaints::set_notice(conn, key, sent, a.message).await?;
+    a.later.known.noticed(key, sent);
     let action = if sent {
         "threshold_notice"
     } else {

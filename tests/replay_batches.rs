@@ -152,3 +152,49 @@ async fn a_mail_the_database_refuses_loses_only_itself_not_the_mails_after_it_in
         .collect();
     assert_eq!(recorded_keys(&bot).await, expected);
 }
+
+/// A complaint by 孙丽 (a sales of the golden corpus) about 星河项目, or her withdrawal of
+/// her latest one, on day `day` of December 2026.
+fn complaint_mail(n: usize, day: u32, withdraw: bool) -> String {
+    let (subject, body) = if withdraw {
+        ("撤销投诉-星河项目", "误会已澄清，撤销最近一次投诉。")
+    } else {
+        (
+            "投诉－星河项目响应不及时",
+            "情况说明: 客户报障，售前半天后才回复",
+        )
+    };
+    format!(
+        "From: =?UTF-8?B?5a2Z5Li9?= <sunli@example.com>\r\nTo: wangfang@example.com\r\n\
+         Cc: supportbot@example.com\r\nDate: Wed, {day:02} Dec 2026 09:{n:02}:00 +0800\r\n\
+         Message-ID: <dec-{n}@example.com>\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+}
+
+#[tokio::test]
+async fn complaints_withdrawn_between_others_in_one_batch_are_counted_as_one_by_one() {
+    // The engine keeps a transaction's complaint counts and notices in memory
+    // (store::complaints::Known): a withdrawal in the middle of a batch must count down what
+    // the complaints after it see, as when each mail has its own transaction.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = golden(dir.path());
+    let plan = [
+        false, false, true, false, false, false, true, false, true, false, false,
+    ];
+    for (n, withdraw) in plan.iter().enumerate() {
+        let day = 1 + u32::try_from(n / 4).expect("small");
+        let m = complaint_mail(n, day, *withdraw);
+        std::fs::write(files.join(format!("dec-{n:02}.eml")), m).expect("write");
+    }
+    let (one_by_one, t1) = replayed(&files, 1, Replies::Queue).await;
+    let (together, t2) = replayed(&files, 1000, Replies::Queue).await;
+    assert_eq!(t1, t2);
+    let notices = |rows: &[String]| {
+        rows.iter()
+            .filter(|r| r.starts_with("threshold_notices: "))
+            .count()
+    };
+    assert!(notices(&one_by_one) > 0, "the complaints cross a level");
+    common::rows::assert_same(&one_by_one, &together, "complaints and withdrawals");
+}

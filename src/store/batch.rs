@@ -41,6 +41,8 @@ pub struct Deferred {
     reply_log: Vec<(String, String, DateTime<Utc>)>,
     history: Vec<Value>,
     audit: Vec<Value>,
+    /// Complaint counts and notices read or written in this transaction (not rows to write).
+    pub known: super::complaints::Known,
 }
 
 impl Deferred {

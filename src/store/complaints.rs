@@ -5,7 +5,7 @@ use crate::rules::{ActiveComplaint, ComplaintEntry, NoticeKey};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use sqlx::types::Json;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Active complaints counted per (target, month), everyone's (`report tally`), from the
 /// running counts.
@@ -37,6 +37,102 @@ pub async fn month_counts_of(
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.target, r.month, r.n)).collect())
+}
+
+/// What one transaction has read or written of the running counts and the notices: a batch's
+/// complaints about the same engineers (a replay, `process --batch`) read them from the store
+/// once, not once a mail. Kept by the engine beside the writes ([`Known::counted`],
+/// [`Known::ended`], [`Known::noticed`]) and dropped with the transaction; nothing else writes
+/// these tables inside one.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Per target: the first month read from the store, and its counts from that month on.
+    counts: HashMap<String, (String, BTreeMap<String, i64>)>,
+    /// Notices looked up or written, and whether each is in force.
+    notices: HashMap<NoticeKey, bool>,
+}
+
+impl Known {
+    /// A complaint about `target` in `month` was counted.
+    pub fn counted(&mut self, target: &str, month: &str) {
+        if let Some((first, months)) = self.counts.get_mut(target)
+            && month >= first.as_str()
+        {
+            *months.entry(month.to_string()).or_insert(0) += 1;
+        }
+    }
+
+    /// A complaint was withdrawn or voided: its target and month are the store's to say, so
+    /// every count is read again.
+    pub fn ended(&mut self) {
+        self.counts.clear();
+    }
+
+    /// A notice was recorded as sent or revoked.
+    pub fn noticed(&mut self, key: &NoticeKey, sent: bool) {
+        self.notices.insert(key.clone(), sent);
+    }
+}
+
+/// [`month_counts_of`], read from the store only for targets `known` has not read from `first`
+/// on.
+pub async fn month_counts_known(
+    conn: &mut SqliteConnection,
+    known: &mut Known,
+    targets: &[String],
+    first: &str,
+) -> anyhow::Result<Vec<(String, String, i64)>> {
+    let missing: Vec<String> = targets
+        .iter()
+        .filter(|t| known.counts.get(*t).is_none_or(|(f, _)| f.as_str() > first))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let mut read: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+        for (t, m, n) in month_counts_of(conn, &missing, first).await? {
+            read.entry(t).or_default().insert(m, n);
+        }
+        for t in missing {
+            let months = read.remove(&t).unwrap_or_default();
+            known.counts.insert(t, (first.to_string(), months));
+        }
+    }
+    let mut rows = Vec::new();
+    for t in targets {
+        if let Some((_, months)) = known.counts.get(t) {
+            let from = months.range(first.to_string()..);
+            rows.extend(
+                from.filter(|(_, n)| **n > 0)
+                    .map(|(m, n)| (t.clone(), m.clone(), *n)),
+            );
+        }
+    }
+    Ok(rows)
+}
+
+/// [`notices_in_force`], read from the store only for keys `known` has not looked up.
+pub async fn notices_known(
+    conn: &mut SqliteConnection,
+    known: &mut Known,
+    keys: &[NoticeKey],
+) -> anyhow::Result<HashSet<NoticeKey>> {
+    let missing: Vec<NoticeKey> = keys
+        .iter()
+        .filter(|k| !known.notices.contains_key(*k))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let in_force = notices_in_force(conn, &missing).await?;
+        for k in missing {
+            let sent = in_force.contains(&k);
+            known.notices.insert(k, sent);
+        }
+    }
+    Ok(keys
+        .iter()
+        .filter(|k| known.notices.get(*k).copied().unwrap_or(false))
+        .cloned()
+        .collect())
 }
 
 /// What a 第十四条 notice against `target` for month `last` can list: the newest `limit` active
