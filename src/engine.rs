@@ -109,13 +109,16 @@ pub async fn handle_in(
     replies: Replies,
 ) -> anyhow::Result<Handled> {
     let mut later = Deferred::default();
-    let handled = handle_in_batch(config, conn, mail, now, replies, &mut later).await?;
+    let subject = parse_subject(&mail.subject);
+    let fields = rules::read_body(config, mail);
+    let parts = (mail, &subject, &fields);
+    let handled = handle_parts(config, conn, parts, (now, replies), &mut later).await?;
     later.flush(conn).await?;
     Ok(handled)
 }
 
 /// A mail with what is read from it alone, its subject and its body's fields: what depends on
-/// the mail and the config only, so replay's reader thread does it ahead of the writer
+/// the mail and the config only, so a reader thread does it ahead of the writer
 /// ([`crate::read_ahead`]). What the rules decide depends on the database and stays with it.
 #[derive(Debug)]
 pub struct ReadMail {
@@ -139,30 +142,9 @@ impl ReadMail {
     }
 }
 
-/// [`handle_in`] for one mail of a batch (`process --batch`): the rows no later mail reads are
-/// held in `later` ([`store::batch`]) and written with the batch's; the caller flushes it
-/// before its commit.
-pub async fn handle_in_batch(
-    config: &Config,
-    conn: &mut SqliteConnection,
-    mail: &Inbound,
-    now: DateTime<Utc>,
-    replies: Replies,
-    later: &mut Deferred,
-) -> anyhow::Result<Handled> {
-    let subject = parse_subject(&mail.subject);
-    let fields = rules::read_body(config, mail);
-    handle_parts(
-        config,
-        conn,
-        (mail, &subject, &fields),
-        (now, replies),
-        later,
-    )
-    .await
-}
-
-/// [`handle_in_batch`] for a mail read ahead (replay).
+/// [`handle_in`] for one mail of a batch (`replay`, `process --batch`): the rows no later mail
+/// reads are held in `later` ([`store::batch`]) and written with the batch's; the caller
+/// flushes it before its commit.
 pub async fn handle_read_in_batch(
     config: &Config,
     conn: &mut SqliteConnection,

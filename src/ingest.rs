@@ -7,12 +7,13 @@
 //! and the mail stays where it was.
 
 use crate::alerts;
-use crate::engine::{self, Engine, Handled};
+use crate::engine::{self, Engine, Handled, ReadMail};
 use crate::mail::Inbound;
+use crate::read_ahead::FilesAhead;
 use crate::store::batch::Deferred;
 use crate::store::{imap_state, tries};
 use crate::transport::imap::ImapIn;
-use crate::transport::inbox::{Fetched, Inbox, Waiting};
+use crate::transport::inbox::{Fetched, Inbox, MailRef, Waiting};
 use crate::transport::maildir::MaildirIn;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -77,7 +78,7 @@ pub async fn ingest_once(
 pub async fn ingest_with_clock(
     engine: &Engine,
     inbox: &mut Inbox<'_>,
-    clock: impl Fn() -> DateTime<Utc>,
+    clock: impl Fn() -> DateTime<Utc> + Clone + Send + 'static,
     stop: impl Fn() -> bool,
 ) -> anyhow::Result<Tally> {
     ingest_grouped(engine, inbox, clock, stop, 1).await
@@ -92,11 +93,13 @@ pub async fn ingest_with_clock(
 /// before it and takes the one-mail path; a group whose handling fails is rolled back whole and
 /// its mails done again one per transaction, so one bad mail loses only itself and a failing
 /// database stops the step at the first mail it cannot write, as with `group` 1. `group` 1 is the
-/// daemon's contract: every mail commits before the next is read.
+/// daemon's contract: every mail commits before the next is read. In groups, a Maildir's files
+/// are read and parsed ahead by a reader thread ([`FilesAhead`]), each with the clock read when
+/// it was read.
 pub async fn ingest_grouped(
     engine: &Engine,
     inbox: &mut Inbox<'_>,
-    clock: impl Fn() -> DateTime<Utc>,
+    clock: impl Fn() -> DateTime<Utc> + Clone + Send + 'static,
     stop: impl Fn() -> bool,
     group: usize,
 ) -> anyhow::Result<Tally> {
@@ -122,16 +125,28 @@ pub async fn ingest_grouped(
         conn: None,
         bulk: group > 1,
     };
+    let mut ahead = match inbox {
+        Inbox::Maildir(_) if group > 1 => {
+            let files = waiting.iter().filter_map(|w| match &w.mail {
+                MailRef::File(path) => Some(path.clone()),
+                MailRef::Uid(_) => None,
+            });
+            let files = files.collect();
+            Some(FilesAhead::start(files, config.clone(), clock.clone())?)
+        }
+        _ => None,
+    };
     for chunk in waiting.chunks(group.max(1)) {
         if stop() {
             break;
         }
-        match chunk {
-            [w] => step.one(inbox, w, clock()).await?,
-            _ => step.group(inbox, chunk, &clock).await?,
+        match (chunk, &mut ahead) {
+            ([w], None) => step.one(inbox, w, clock()).await?,
+            (_, ahead) => step.group(inbox, chunk, &clock, ahead.as_mut()).await?,
         }
         left -= chunk.len() as u64;
     }
+    drop(ahead);
     if let (true, Some(conn)) = (step.bulk, step.conn.as_mut()) {
         crate::store::bulk_checkpoints(conn, false).await?;
     }
@@ -220,7 +235,7 @@ struct Step<'e> {
 }
 
 /// A mail of a group: which, the mail, and the clock when it was read.
-type Held<'w> = (&'w Waiting, Inbound, DateTime<Utc>);
+type Held<'w> = (&'w Waiting, Box<ReadMail>, DateTime<Utc>);
 
 impl Step<'_> {
     /// The step's connection, taken from the pool when it has none. A connection given back
@@ -238,25 +253,43 @@ impl Step<'_> {
     }
 
     /// The mails of `chunk` in arrival order, the plainly readable ones committed together
-    /// ([`ingest_grouped`]).
+    /// ([`ingest_grouped`]); read by `ahead` when there is one (every file waiting is, in
+    /// order), else here.
     async fn group(
         &mut self,
         inbox: &mut Inbox<'_>,
         chunk: &[Waiting],
         clock: &impl Fn() -> DateTime<Utc>,
+        mut ahead: Option<&mut FilesAhead>,
     ) -> anyhow::Result<()> {
-        let max = self.engine.config.mailbox.max_message_bytes;
+        let config = &self.engine.config;
+        let max = config.mailbox.max_message_bytes;
         let mut held: Vec<Held<'_>> = Vec::with_capacity(chunk.len());
         for w in chunk {
-            let now = clock();
-            if !self.tried.contains_key(&inbox.mail_key(w))
-                && let Fetched::Whole(raw) = inbox.fetch(w, max, now).await?
-            {
-                let mail = Inbound::parse(&raw, now);
-                if unreadable_reason(&mail).is_none() {
-                    held.push((w, mail, now));
-                    continue;
+            let tried = self.tried.contains_key(&inbox.mail_key(w));
+            let (now, read) = match ahead.as_deref_mut() {
+                Some(ahead) => ahead.next().await?,
+                None => {
+                    let now = clock();
+                    let read = match tried {
+                        true => None,
+                        false => match inbox.fetch(w, max, now).await? {
+                            Fetched::Whole(raw) => {
+                                let mail = Inbound::parse(&raw, now);
+                                Some(Box::new(ReadMail::new(config, mail)))
+                            }
+                            _ => None,
+                        },
+                    };
+                    (now, read)
                 }
+            };
+            if !tried
+                && let Some(read) = read
+                && unreadable_reason(&read.mail).is_none()
+            {
+                held.push((w, read, now));
+                continue;
             }
             // Everything else is rare and has its own bookkeeping: the mails before it first.
             self.commit_group(inbox, &mut held).await?;
@@ -291,8 +324,8 @@ impl Step<'_> {
             }
         };
         let folder = &self.engine.config.mailbox.processed_folder;
-        for ((w, mail, _), h) in batch.iter().zip(&handled) {
-            engine::log(&mail.key, h);
+        for ((w, read, _), h) in batch.iter().zip(&handled) {
+            engine::log(&read.mail.key, h);
             self.tally.add(h);
             inbox.file_processed(w, folder).await?;
         }
@@ -312,9 +345,9 @@ impl Step<'_> {
         let mut tx = crate::store::begin_on(conn).await?;
         let mut later = Deferred::default();
         let mut handled = Vec::with_capacity(batch.len());
-        for (_, mail, now) in batch {
+        for (_, read, now) in batch {
             let replies = engine::Replies::Queue;
-            let h = engine::handle_in_batch(config, &mut tx, mail, *now, replies, &mut later);
+            let h = engine::handle_read_in_batch(config, &mut tx, read, *now, replies, &mut later);
             handled.push(h.await?);
         }
         later.flush(&mut tx).await?;

@@ -26,7 +26,8 @@ pub async fn process_maildir(
     inbox: &MaildirIn,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
-    crate::ingest::ingest_with_clock(engine, &mut Inbox::Maildir(inbox), || now, || false).await
+    crate::ingest::ingest_with_clock(engine, &mut Inbox::Maildir(inbox), move || now, || false)
+        .await
 }
 
 /// [`process_maildir`], `group` mails per transaction ([`crate::ingest::ingest_grouped`]; what
@@ -38,7 +39,7 @@ pub async fn process_maildir_grouped(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
     let inbox = &mut Inbox::Maildir(inbox);
-    crate::ingest::ingest_grouped(engine, inbox, || now, || false, group).await
+    crate::ingest::ingest_grouped(engine, inbox, move || now, || false, group).await
 }
 
 /// `replay`: mails from files, Maildirs and mboxes in Date order, `batch` per transaction. If

@@ -108,6 +108,49 @@ async fn a_maildir_processed_in_groups_leaves_the_rows_one_mail_per_transaction_
     }
 }
 
+/// [`processed`], with one mail in the middle of the Maildir failed once in an earlier run: it
+/// takes the one-mail path, in a group or not.
+async fn processed_after_a_failed_try(group: usize) -> (jobs::Tally, Vec<String>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bot = poisoned_bot(dir.path()).await;
+    let inbox = maildir(dir.path());
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("mail/new"))
+        .expect("new")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let failed = &names[names.len() / 2];
+    {
+        let mut conn = bot.store.connection().await.expect("connection");
+        let key = bot.config.mailbox.url.as_str();
+        supportbot::store::tries::bump(&mut conn, key, failed, "earlier run", common::now())
+            .await
+            .expect("a failed try");
+    }
+    let t = jobs::process_maildir_grouped(&bot, &inbox, group, common::now())
+        .await
+        .expect("process");
+    let here = dir.path().display().to_string();
+    let rows = common::rows::dump(&bot).await;
+    (
+        t,
+        rows.into_iter().map(|r| r.replace(&here, "DIR")).collect(),
+    )
+}
+
+#[tokio::test]
+async fn a_mail_tried_before_in_the_middle_of_a_group_leaves_the_mails_after_it_as_they_are() {
+    // In groups, a reader thread reads every file ahead, in order (src/read_ahead.rs); the
+    // writer takes the one it skips too, or every mail after it would be another's.
+    let (t1, one_by_one) = processed_after_a_failed_try(1).await;
+    assert!(t1.recorded > 50, "{t1:?}");
+    for group in [7, 500] {
+        let (t, together) = processed_after_a_failed_try(group).await;
+        assert_eq!(t, t1, "group {group}");
+        common::rows::assert_same(&one_by_one, &together, &format!("group {group}"));
+    }
+}
+
 #[tokio::test]
 async fn mails_left_in_new_after_their_group_committed_are_seen_before_and_counted_once() {
     let dir = tempfile::tempdir().expect("temp dir");
