@@ -8,8 +8,10 @@
 //! - `supportbot replay` of the same mails into a fresh database;
 //!
 //! and prints msgs/s, the ratios to the floor, and each one's peak RSS (every step runs as its
-//! own process, measured with wait4). `process` and `replay` keep to one core (src/cpu.rs), so
-//! the floor does too; it is also run unpinned and printed for reference.
+//! own process, measured with wait4). `process` and `replay` keep their writer to one core
+//! (src/cpu.rs), so the floor does too; it is also run unpinned and printed for reference. Their
+//! reader thread (src/read_ahead.rs) runs on the other core, so their CPU time against the
+//! one-core floor's is the fairer of the two ratios.
 //!
 //! Every corpus is written first, then the run goes in rounds (`SUPPORTBOT_BENCH_RUNS`, default
 //! 3): each round runs the floor, `process` and replay of every (corpus, N) beside each other,
