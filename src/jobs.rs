@@ -63,7 +63,10 @@ pub async fn replay_with(
     replies: Replies,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Tally> {
+    let listing = std::time::Instant::now();
     let sources = replay::Sorted::collect(paths, now).await?;
+    let ms = listing.elapsed().as_millis();
+    tracing::debug!(mails = sources.len(), ms, "replay's mails listed in Date order");
     let bar = indicatif::ProgressBar::new(sources.len());
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails  {per_sec}  eta {eta}")
