@@ -66,7 +66,7 @@ pub async fn replay_with(
     let listing = std::time::Instant::now();
     let sources = replay::Sorted::collect(paths, now).await?;
     let ms = listing.elapsed().as_millis();
-    tracing::debug!(mails = sources.len(), ms, "replay's mails listed in Date order");
+    tracing::debug!(mails = sources.len(), ms, "replay: listed in Date order");
     let bar = indicatif::ProgressBar::new(sources.len());
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails  {per_sec}  eta {eta}")
