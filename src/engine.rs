@@ -129,16 +129,19 @@ pub struct ReadMail {
 }
 
 impl ReadMail {
-    /// Reads `mail`'s subject and body. The body is read once, here: facts are loaded from its
-    /// fields and the rules decide on them.
-    pub fn new(config: &Config, mail: Inbound) -> ReadMail {
+    /// Parses the mail in `raw` (arrived `now`) and reads its subject and body; `raw` is freed
+    /// before the body's fields are read. The body is read once, here: facts are loaded from
+    /// its fields and the rules decide on them.
+    pub fn parse(config: &Config, raw: Vec<u8>, now: DateTime<Utc>) -> Box<ReadMail> {
+        let mail = Inbound::parse(&raw, now);
+        drop(raw);
         let subject = parse_subject(&mail.subject);
         let fields = rules::read_body(config, &mail);
-        ReadMail {
+        Box::new(ReadMail {
             mail,
             subject,
             fields,
-        }
+        })
     }
 }
 

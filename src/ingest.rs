@@ -125,13 +125,16 @@ pub async fn ingest_grouped(
         conn: None,
         bulk: group > 1,
     };
-    let mut ahead = match inbox {
-        Inbox::Maildir(_) if group > 1 => {
-            let files = waiting.iter().filter_map(|w| match &w.mail {
-                MailRef::File(path) => Some(path.clone()),
-                MailRef::Uid(_) => None,
-            });
-            let files = files.collect();
+    // The reader gives one item per waiting mail, in order: only when every one is a file.
+    let files: Option<Vec<_>> = waiting
+        .iter()
+        .map(|w| match &w.mail {
+            MailRef::File(path) => Some(path.clone()),
+            MailRef::Uid(_) => None,
+        })
+        .collect();
+    let mut ahead = match files {
+        Some(files) if group > 1 && !files.is_empty() => {
             Some(FilesAhead::start(files, config.clone(), clock.clone())?)
         }
         _ => None,
@@ -274,10 +277,7 @@ impl Step<'_> {
                     let read = match tried {
                         true => None,
                         false => match inbox.fetch(w, max, now).await? {
-                            Fetched::Whole(raw) => {
-                                let mail = Inbound::parse(&raw, now);
-                                Some(Box::new(ReadMail::new(config, mail)))
-                            }
+                            Fetched::Whole(raw) => Some(ReadMail::parse(config, raw, now)),
                             _ => None,
                         },
                     };

@@ -237,11 +237,7 @@ async fn read(
         for source in sources {
             let got = match read_source(&source, max, now) {
                 None => Got::Unreadable,
-                Some(MailFile::Read(raw)) => {
-                    let mail = Inbound::parse(&raw, now);
-                    drop(raw);
-                    Got::Mail(Box::new(ReadMail::new(config, mail)))
-                }
+                Some(MailFile::Read(raw)) => Got::Mail(ReadMail::parse(config, raw, now)),
                 Some(MailFile::TooLarge(mail, size)) => Got::TooLarge(mail, size),
             };
             let body = match &got {
@@ -325,11 +321,7 @@ async fn read_files(
     for path in files {
         let now = clock();
         let mail = match oversize::read_file(&path, max, now) {
-            Ok(MailFile::Read(raw)) => {
-                let mail = Inbound::parse(&raw, now);
-                drop(raw);
-                Some(Box::new(ReadMail::new(config, mail)))
-            }
+            Ok(MailFile::Read(raw)) => Some(ReadMail::parse(config, raw, now)),
             _ => None,
         };
         let body = mail.as_ref().map_or(0, |m| m.mail.body.len());
