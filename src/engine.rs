@@ -986,11 +986,15 @@ struct Answering<'a> {
     mail: &'a Inbound,
 }
 
-/// The Message-ID of the `i`-th mail answering `mail`: derived from its key, so it is the same
-/// however often it is rebuilt.
+/// The Message-ID of the `i`-th mail answering `mail`: derived from its event time and its key,
+/// so it is the same however often it is rebuilt (as long as the event time is: a mail with no
+/// Date or Received header takes its arrival). The time comes first so that new IDs sort after
+/// older ones: the outbox's unique index then grows at its end instead of at random pages (a
+/// replay of 100,000 mails writes 26 % fewer pages; BENCHMARKS.md, ninth round).
 fn reply_message_id(config: &Config, mail: &Inbound, i: usize) -> String {
     let seed = hex::encode(&Sha256::digest(mail.key.as_bytes())[..8]);
-    format!("<sb.{seed}.{i}@{}>", config.bot_domain())
+    let stamp = mail.date.format("%Y%m%d%H%M%S");
+    format!("<sb.{stamp}.{seed}.{i}@{}>", config.bot_domain())
 }
 
 /// Queues the decision's mail: tagged `[SB-thread]`, threaded to the mail it answers, with a

@@ -54,12 +54,17 @@ fn mail(id: &str, date: &str, subject: &str, extra: &str, body: &str) -> String 
     )
 }
 
-/// The Message-ID the bot gives its first answer to the mail with Message-ID `id`
-/// (engine.rs `reply_message_id`): a sha256 of the key, then the bot's domain.
-fn answer_id(bot: &Engine, id: &str) -> String {
+/// The Message-ID the bot gives its first answer to the mail with Message-ID `id` and Date
+/// header `date` (engine.rs `reply_message_id`): the Date in UTC, a sha256 of the key, then the
+/// bot's domain.
+fn answer_id(bot: &Engine, id: &str, date: &str) -> String {
     use sha2::{Digest, Sha256};
     let seed = hex::encode(&Sha256::digest(id.as_bytes())[..8]);
-    format!("<sb.{seed}.0@{}>", bot.config.bot_domain())
+    let stamp = chrono::DateTime::parse_from_rfc2822(date)
+        .expect("the fixture's Date is RFC 2822")
+        .with_timezone(&chrono::Utc)
+        .format("%Y%m%d%H%M%S");
+    format!("<sb.{stamp}.{seed}.0@{}>", bot.config.bot_domain())
 }
 
 #[tokio::test]
@@ -76,6 +81,11 @@ async fn a_reply_to_the_bots_answer_in_the_same_batch_finds_the_thread_of_the_an
         .find_map(|l| l.strip_prefix("Message-ID: <"))
         .map(|v| v.trim_end_matches('>').to_string())
         .expect("the fixture has a Message-ID");
+    let date = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Date: "))
+        .map(|v| v.trim().to_string())
+        .expect("the fixture has a Date");
     std::fs::write(files.join("1.eml"), &report).expect("write");
     // An answer to the bot's ack, found only by its In-Reply-To (no [SB-n] in the subject),
     // dated after the report so it comes later in the same batch.
@@ -83,7 +93,7 @@ async fn a_reply_to_the_bots_answer_in_the_same_batch_finds_the_thread_of_the_an
         "reply-to-ack@example.com",
         "Mon, 30 Nov 2026 10:00:00 +0800",
         "Re: 回执",
-        &format!("In-Reply-To: {}\r\n", answer_id(&bot, &key)),
+        &format!("In-Reply-To: {}\r\n", answer_id(&bot, &key, &date)),
         "收到，谢谢",
     );
     std::fs::write(files.join("2.eml"), reply).expect("write");
