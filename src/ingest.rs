@@ -151,7 +151,7 @@ pub async fn ingest_grouped(
     }
     drop(ahead);
     if let (true, Some(conn)) = (step.bulk, step.conn.as_mut()) {
-        crate::store::bulk_checkpoints(conn, false).await?;
+        crate::store::bulk_writes(conn, false).await?;
     }
     if left != found {
         record_waiting(engine, left).await;
@@ -232,8 +232,8 @@ struct Step<'e> {
     /// taking turns on the pool's connections would each start cold. Given back to the pool
     /// after a failed transaction (the pool closes one left inside a transaction).
     conn: Option<PoolConnection<Sqlite>>,
-    /// Mails are committed in groups: a bulk job, whose connection checkpoints rarely
-    /// ([`crate::store::bulk_checkpoints`]).
+    /// Mails are committed in groups: a bulk job, whose connection writes as bulk jobs do
+    /// ([`crate::store::bulk_writes`]).
     bulk: bool,
 }
 
@@ -242,13 +242,13 @@ type Held<'w> = (&'w Waiting, Box<ReadMail>, DateTime<Utc>);
 
 impl Step<'_> {
     /// The step's connection, taken from the pool when it has none. A connection given back
-    /// after a failed transaction keeps a bulk step's checkpoint interval: `process` in groups
+    /// after a failed transaction keeps a bulk step's settings: `process` in groups
     /// is a command that ends, and the daemon's one-mail step is never bulk.
     async fn ensure_connection(&mut self) -> anyhow::Result<()> {
         if self.conn.is_none() {
             let mut conn = self.engine.store.connection().await?;
             if self.bulk {
-                crate::store::bulk_checkpoints(&mut conn, true).await?;
+                crate::store::bulk_writes(&mut conn, true).await?;
             }
             self.conn = Some(conn);
         }

@@ -74,14 +74,14 @@ pub async fn replay_with(
     );
     // Every batch on the same connection (`store::begin_on`).
     let mut conn = engine.store.connection().await?;
-    // A bulk import checkpoints the write-ahead log rarely; set back before the connection goes
-    // back to the pool.
-    crate::store::bulk_checkpoints(&mut conn, true).await?;
+    // A bulk import checkpoints the write-ahead log rarely and keeps temporary data in memory;
+    // set back before the connection goes back to the pool.
+    crate::store::bulk_writes(&mut conn, true).await?;
     let ahead = ReadAhead::start(sources, batch, engine.config.clone(), now)?;
     let replayed = replay_batches(engine, &mut conn, ahead, &bar, replies, now).await;
     bar.finish_and_clear();
     let tally = replayed?;
-    crate::store::bulk_checkpoints(&mut conn, false).await?;
+    crate::store::bulk_writes(&mut conn, false).await?;
     Ok(tally)
 }
 

@@ -127,3 +127,28 @@ async fn a_satisfaction_follow_up_with_a_corrupt_closing_time_is_an_error() {
     assert!(satisfaction::unanswered(&mut conn).await.is_err());
     assert!(satisfaction::by_thread(&mut conn, 1).await.is_err());
 }
+
+/// A bulk job's connection checkpoints rarely and keeps temporary data (statement journals,
+/// temporary b-trees) in memory; set back, it is as every other connection of the pool.
+#[tokio::test]
+async fn a_bulk_connection_keeps_temporary_data_in_memory_and_is_given_back_as_it_was() {
+    let (_dir, store) = store().await;
+    let mut conn = store.connection().await.expect("connection");
+    async fn settings(conn: &mut sqlx::SqliteConnection) -> (i64, i64) {
+        let temp: i64 = sqlx::query_scalar("PRAGMA temp_store")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("temp_store");
+        let every: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("wal_autocheckpoint");
+        (temp, every)
+    }
+    let before = settings(&mut conn).await;
+    assert_eq!(before, (0, 1000), "SQLite's defaults");
+    super::bulk_writes(&mut conn, true).await.expect("bulk");
+    assert_eq!(settings(&mut conn).await, (2, 10_000), "2 is MEMORY");
+    super::bulk_writes(&mut conn, false).await.expect("back");
+    assert_eq!(settings(&mut conn).await, before);
+}
