@@ -125,16 +125,21 @@ pub async fn ingest_grouped(
         conn: None,
         bulk: group > 1,
     };
-    // The reader gives one item per waiting mail, in order: only when every one is a file.
-    let files: Option<Vec<_>> = waiting
-        .iter()
-        .map(|w| match &w.mail {
-            MailRef::File(path) => Some(path.clone()),
-            MailRef::Uid(_) => None,
+    // Groups only (the daemon's one-mail step reads each mail itself). The reader gives one item
+    // per waiting mail, in order: only when every one is a file.
+    let files: Option<Vec<_>> = (group > 1)
+        .then(|| {
+            waiting
+                .iter()
+                .map(|w| match &w.mail {
+                    MailRef::File(path) => Some(path.clone()),
+                    MailRef::Uid(_) => None,
+                })
+                .collect()
         })
-        .collect();
+        .flatten();
     let mut ahead = match files {
-        Some(files) if group > 1 && !files.is_empty() => {
+        Some(files) if !files.is_empty() => {
             Some(FilesAhead::start(files, config.clone(), clock.clone())?)
         }
         _ => None,
