@@ -101,19 +101,19 @@ const TRACKING_CSV: [&str; 11] = [
 
 /// One CSV record of a tracking row, every cell made inert (borrowed: a row is written as it
 /// comes, with no copy of its cells).
-fn tracking_record(r: &tracking::TrackingRow) -> [std::borrow::Cow<'_, str>; 11] {
+fn tracking_record<S: AsRef<str>>(r: &tracking::TrackingRow<S>) -> [std::borrow::Cow<'_, str>; 11] {
     [
-        &r.owner,
-        &r.project,
-        &r.date,
-        &r.engineer,
-        &r.result,
-        &r.content,
-        &r.message_id,
-        &r.project_name,
-        &r.contact,
-        &r.method,
-        r.leftover.as_deref().unwrap_or_default(),
+        r.owner.as_ref(),
+        r.project.as_ref(),
+        r.date.as_ref(),
+        r.engineer.as_ref(),
+        r.result.as_ref(),
+        r.content.as_ref(),
+        r.message_id.as_ref(),
+        r.project_name.as_ref(),
+        r.contact.as_ref(),
+        r.method.as_ref(),
+        r.leftover.as_ref().map_or("", AsRef::as_ref),
     ]
     .map(csv_cell)
 }
@@ -138,14 +138,14 @@ const TRACKING_TABLE: [&str; 6] = [
     "沟通的具体问题",
 ];
 
-fn tracking_cells(r: tracking::TrackingRow) -> Vec<String> {
+fn tracking_cells<S: Into<String>>(r: tracking::TrackingRow<S>) -> Vec<String> {
     vec![
-        r.owner,
-        r.project_name,
-        r.date,
-        r.engineer,
-        r.result,
-        r.content,
+        r.owner.into(),
+        r.project_name.into(),
+        r.date.into(),
+        r.engineer.into(),
+        r.result.into(),
+        r.content.into(),
     ]
 }
 
@@ -177,26 +177,35 @@ pub async fn write_tracking(
             // serde_json's pretty printer fed one element at a time writes the same text as
             // serde_json::to_string_pretty of the whole array, straight into `out`.
             use serde::ser::{SerializeSeq as _, Serializer as _};
-            let mut json = serde_json::Serializer::pretty(&mut *out);
+            use std::io::Write as _;
+            // Through a buffer of its own type: the serializer's many small writes are then
+            // copies in place, not each a call through `dyn Write`.
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+            let mut json = serde_json::Serializer::pretty(&mut buffered);
             let mut array = json.serialize_seq(None)?;
             for owner in &owners {
-                let mut rows = tracking::rows_of(conn, owner);
-                while let Some(r) = rows.try_next().await? {
-                    array.serialize_element(&r)?;
-                    count += 1;
+                let mut days = tracking::days_of(conn, owner).await?;
+                while let Some(day) = days.try_next().await? {
+                    for r in day.rows()? {
+                        array.serialize_element(&r)?;
+                        count += 1;
+                    }
                 }
             }
             array.end()?;
-            out.write_all(b"\n")?;
+            buffered.write_all(b"\n")?;
+            buffered.flush()?;
         }
         TrackingText::Csv => {
             let mut w = csv::Writer::from_writer(&mut *out);
             w.write_record(TRACKING_CSV)?;
             for owner in &owners {
-                let mut rows = tracking::rows_of(conn, owner);
-                while let Some(r) = rows.try_next().await? {
-                    w.write_record(tracking_record(&r).iter().map(|c| c.as_bytes()))?;
-                    count += 1;
+                let mut days = tracking::days_of(conn, owner).await?;
+                while let Some(day) = days.try_next().await? {
+                    for r in day.rows()? {
+                        w.write_record(tracking_record(&r).iter().map(|c| c.as_bytes()))?;
+                        count += 1;
+                    }
                 }
             }
             w.flush()?;
@@ -204,17 +213,21 @@ pub async fn write_tracking(
         TrackingText::Table => {
             let mut columns = Columns::new(&TRACKING_TABLE);
             for owner in &owners {
-                let mut rows = tracking::rows_of(conn, owner);
-                while let Some(r) = rows.try_next().await? {
-                    columns.fit(&tracking_cells(r));
+                let mut days = tracking::days_of(conn, owner).await?;
+                while let Some(day) = days.try_next().await? {
+                    for r in day.rows()? {
+                        columns.fit(&tracking_cells(r));
+                    }
                 }
             }
             out.write_all(columns.head(&TRACKING_TABLE).as_bytes())?;
             for owner in &owners {
-                let mut rows = tracking::rows_of(conn, owner);
-                while let Some(r) = rows.try_next().await? {
-                    out.write_all(columns.row(&tracking_cells(r)).as_bytes())?;
-                    count += 1;
+                let mut days = tracking::days_of(conn, owner).await?;
+                while let Some(day) = days.try_next().await? {
+                    for r in day.rows()? {
+                        out.write_all(columns.row(&tracking_cells(r)).as_bytes())?;
+                        count += 1;
+                    }
                 }
             }
         }
@@ -236,10 +249,12 @@ pub async fn write_tracking_xlsx(
     let mut count = 0u64;
     for owner in owners {
         book.sheet(owner)?;
-        let mut rows = tracking::rows_of(conn, owner);
-        while let Some(r) = rows.try_next().await? {
-            book.row(&r)?;
-            count += 1;
+        let mut days = tracking::days_of(conn, owner).await?;
+        while let Some(day) = days.try_next().await? {
+            for r in day.rows()? {
+                book.row(&r)?;
+                count += 1;
+            }
         }
     }
     book.save(path)?;

@@ -132,8 +132,12 @@ const ALLOWED: &[(&str, &str)] = &[
         "`report project` / 查询-项目: one project's reports by design",
     ),
     (
-        "SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content",
-        "`report tracking` / export: the reports of the projects asked for",
+        "(SELECT json_group_array(json_array(p.key, r.reported_at, r.engineer, r.result,",
+        "`report tracking` / export: the presales' reports, a day at a time",
+    ),
+    (
+        "SELECT min((SELECT min(reported_at) FROM reports WHERE project = p.key)) AS first",
+        "`report tracking`: the first and last day of a presales' table (each from an index end)",
     ),
     (
         "SELECT json_group_array(json_array(p.first_presales, json_array(p.key, m.event_at,",

@@ -48,17 +48,17 @@ const WIDTHS: [f64; 8] = [16.0, 17.0, 10.0, 10.0, 12.0, 10.0, 60.0, 40.0];
 
 /// A row's cells, under [`HEADERS`], with its local `date` ([`local`]): the row's own text,
 /// not copies of it (a 600,000-row table copied every cell once more).
-fn cells<'a>(r: &'a TrackingRow, date: &'a str) -> [&'a str; 8] {
+fn cells<'a, S: AsRef<str>>(r: &'a TrackingRow<S>, date: &'a str) -> [&'a str; 8] {
     [
-        &r.project_name,
+        r.project_name.as_ref(),
         date,
-        &r.engineer,
-        &r.result,
-        &r.contact,
-        &r.method,
-        &r.content,
+        r.engineer.as_ref(),
+        r.result.as_ref(),
+        r.contact.as_ref(),
+        r.method.as_ref(),
+        r.content.as_ref(),
         // NULL: a blank cell, as `store::cell_or_blank` shows it.
-        r.leftover.as_deref().unwrap_or_default(),
+        r.leftover.as_ref().map_or("", AsRef::as_ref),
     ]
 }
 
@@ -103,13 +103,13 @@ impl Streamed {
     }
 
     /// Adds a row to the current sheet.
-    pub fn row(&mut self, r: &TrackingRow) -> anyhow::Result<()> {
+    pub fn row<S: AsRef<str>>(&mut self, r: &TrackingRow<S>) -> anyhow::Result<()> {
         let Some((index, last)) = self.sheet else {
             anyhow::bail!("a tracking row before any sheet");
         };
         let row = last + 1;
         let ws = self.wb.worksheet_from_index(index)?;
-        let date = local(self.tz, &r.date)?;
+        let date = local(self.tz, r.date.as_ref())?;
         for (c, v) in cells(r, &date).into_iter().enumerate() {
             ws.write_string(row, c as u16, v)?;
         }

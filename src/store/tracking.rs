@@ -5,7 +5,7 @@ use crate::rules::ReportRow;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use sqlx::SqliteConnection;
-use sqlx::types::Json;
+use std::borrow::Cow;
 
 /// Records an accepted report; returns its row id.
 pub async fn add_report(
@@ -86,32 +86,55 @@ pub async fn add_open_item(
     .last_insert_rowid())
 }
 
-/// One row of a 项目跟踪表 (interface.md `report tracking`).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
-pub struct TrackingRow {
+/// One row of a 项目跟踪表 (interface.md `report tracking`). `S` is `String` for rows kept, and
+/// `Cow<str>` for rows read in place from the text SQLite handed over ([`TrackingRef`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrackingRow<S = String> {
     /// The 第一售前 whose table it is.
-    pub owner: String,
+    pub owner: S,
     /// Project key, as in `report messages` (interface.md).
-    pub project: String,
+    pub project: S,
     /// Date of the report (event time, RFC 3339 UTC).
-    pub date: String,
+    pub date: S,
     /// Engineer who reported.
-    pub engineer: String,
+    pub engineer: S,
     /// 成功 / 问题遗留.
-    pub result: String,
+    pub result: S,
     /// 沟通的具体问题.
-    pub content: String,
+    pub content: S,
     /// The report's Message-ID.
-    pub message_id: String,
+    pub message_id: S,
     /// The project's name as its 立项 (or first report) wrote it, for people to read; last, so
     /// the CSV columns before it keep their places.
-    pub project_name: String,
+    pub project_name: S,
     /// 沟通人 (added after the others, so earlier CSV columns keep their places).
-    pub contact: String,
+    pub contact: S,
     /// 沟通方式.
-    pub method: String,
+    pub method: S,
     /// 遗留的问题描述, when 问题遗留.
-    pub leftover: Option<String>,
+    pub leftover: Option<S>,
+}
+
+/// A tracking row read in place: a cell is a copy only where JSON escaped something in it.
+pub type TrackingRef<'a> = TrackingRow<Cow<'a, str>>;
+
+impl TrackingRef<'_> {
+    /// The row with its own copy of every cell.
+    pub fn into_owned(self) -> TrackingRow {
+        TrackingRow {
+            owner: self.owner.into_owned(),
+            project: self.project.into_owned(),
+            date: self.date.into_owned(),
+            engineer: self.engineer.into_owned(),
+            result: self.result.into_owned(),
+            content: self.content.into_owned(),
+            message_id: self.message_id.into_owned(),
+            project_name: self.project_name.into_owned(),
+            contact: self.contact.into_owned(),
+            method: self.method.into_owned(),
+            leftover: self.leftover.map(Cow::into_owned),
+        }
+    }
 }
 
 /// Every presales' tracking table, or one person's: reports on projects whose 第一售前 they are.
@@ -120,40 +143,34 @@ pub async fn tracking(
     conn: &mut SqliteConnection,
     owner: Option<&str>,
 ) -> anyhow::Result<Vec<TrackingRow>> {
-    if let Some(owner) = owner {
-        return table_of(conn, owner).await;
-    }
-    let owners = sqlx::query_scalar!(
-        r#"SELECT DISTINCT first_presales AS "first_presales!" FROM projects
-           WHERE first_presales IS NOT NULL ORDER BY first_presales"#
-    )
-    .fetch_all(&mut *conn)
-    .await?;
     let mut rows = Vec::new();
-    for owner in &owners {
-        rows.extend(table_of(conn, owner).await?);
+    for owner in owners(conn, owner).await? {
+        let mut days = days_of(conn, &owner).await?;
+        while let Some(day) = days.try_next().await? {
+            rows.extend(day.rows()?.into_iter().map(TrackingRef::into_owned));
+        }
     }
     Ok(rows)
 }
 
-/// A tracking row as SQLite's `json_array` hands it over: project key, date, engineer, result,
-/// content, message_id, report id, project name, contact, method, leftover.
+/// A tracking row as SQLite's `json_array` hands it over, read in place: project key, date,
+/// engineer, result, content, message_id, report id, project name, contact, method, leftover.
 #[derive(serde::Deserialize)]
-struct Row(
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
+struct Row<'a>(
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
     i64,
-    String,
-    String,
-    String,
-    Option<String>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
 );
 
-impl Row {
+impl<'a> Row<'a> {
     /// Puts rows in report order: by date, then report. `json_group_array` promises no order.
     fn order(rows: &mut [Row]) {
         rows.sort_by(|a, b| a.key().cmp(&b.key()));
@@ -164,9 +181,9 @@ impl Row {
         (&self.1, self.6)
     }
 
-    fn into_row(self, owner: &str) -> TrackingRow {
+    fn into_row(self, owner: Cow<'a, str>) -> TrackingRef<'a> {
         TrackingRow {
-            owner: owner.to_string(),
+            owner,
             project: self.0,
             project_name: self.7,
             date: self.1,
@@ -179,24 +196,6 @@ impl Row {
             leftover: self.10,
         }
     }
-}
-
-/// One presales' table, in report order. Read as one JSON row: sqlx hands every row of a result
-/// over from SQLite's thread on its own, and a table can hold hundreds of thousands of rows
-/// (200,000 rows of a 1,000,000-mail archive: 1.0 s row by row, 0.48 s as JSON).
-async fn table_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<Vec<TrackingRow>> {
-    let Json(mut rows) = sqlx::query_scalar!(
-        r#"SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content,
-                                              m.dedup_key, r.id, p.name, r.contact, r.method,
-                                              r.leftover)) AS "rows!: Json<Vec<Row>>"
-           FROM projects p JOIN reports r ON r.project = p.key JOIN messages m ON m.id = r.message
-           WHERE p.first_presales = ?"#,
-        owner
-    )
-    .fetch_one(conn)
-    .await?;
-    Row::order(&mut rows);
-    Ok(rows.into_iter().map(|r| r.into_row(owner)).collect())
 }
 
 /// Whose tables `report tracking` writes: `person` alone, or every 第一售前 of a project, by name.
@@ -215,55 +214,124 @@ pub async fn owners(
     .await?)
 }
 
-/// One presales' table as a stream, in report order (date, then report), for `report tracking`:
-/// its memory does not grow with the table. The rows come from SQLite a day at a time, each day
-/// as one JSON row put in order here: handed over one by one, sqlx's per-row cost (a row copied
-/// and sent to this thread) was as large as SQLite's reading (perf on the skewed 1M benchmark,
-/// 600,000 rows). No index can give the order (a presales' reports
-/// span their projects, and the 第一售前 is on the project, not the report), so SQLite sorts
-/// for the GROUP BY; its sorter spills to temporary files past the page cache (temp_store is
-/// left at its default, a file), so its memory is bounded too, and a day is the most held here.
-/// A day's prefix of the stored RFC 3339 text groups rows that the text's order keeps
-/// together, so days in order and each day in order is the table in order.
-pub fn rows_of<'c>(
+/// A day of one presales' table as SQLite hands it over: one JSON text, read in place.
+pub struct Day<'o> {
+    owner: &'o str,
+    text: String,
+}
+
+impl Day<'_> {
+    /// The day's rows in report order, their cells borrowed from the day's text.
+    pub fn rows(&self) -> anyhow::Result<Vec<TrackingRef<'_>>> {
+        let mut rows: Vec<Row<'_>> = serde_json::from_str(&self.text)?;
+        Row::order(&mut rows);
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_row(Cow::Borrowed(self.owner)))
+            .collect())
+    }
+}
+
+/// The UTC days from the one `first` falls on to the one `last` falls on, each as the text
+/// bounds `[day, next day)` that RFC 3339 UTC times of the day sort between. One window over
+/// everything when either is not such a time (no row is left out either way).
+fn days_between(first: &str, last: &str) -> Vec<(String, String)> {
+    let day = |t: &str| {
+        t.get(..10)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    };
+    let (Some(mut d), Some(end)) = (day(first), day(last)) else {
+        return vec![(String::new(), char::MAX.to_string())];
+    };
+    let mut days = Vec::new();
+    while d <= end {
+        let Some(next) = d.succ_opt() else { break };
+        days.push((d.to_string(), next.to_string()));
+        d = next;
+    }
+    days
+}
+
+/// One presales' table a day at a time, in report order (date, then report), for
+/// `report tracking` and [`tracking`]: what is in memory does not grow with the table.
+///
+/// No sort: each day is read through the index on a report's project and date, once for each of
+/// the presales' projects, and its rows are put in order here (a day across projects is small).
+/// The date is the report's own `reported_at`, which is its mail's event time (the engine writes
+/// both from the same `Date`); it is what that index holds. The day's JSON is built on SQLite's
+/// thread while this one reads the day before, and read in place: handed over row by row, sqlx's
+/// per-row cost was as large as SQLite's reading, and copying every cell as large again (perf on
+/// the skewed 1M benchmark, 600,000 rows of one presales).
+pub async fn days_of<'c>(
     conn: &'c mut SqliteConnection,
     owner: &'c str,
-) -> BoxStream<'c, anyhow::Result<TrackingRow>> {
-    sqlx::query_scalar!(
-        r#"SELECT json_group_array(json_array(p.key, m.event_at, r.engineer, r.result, r.content,
-                                              m.dedup_key, r.id, p.name, r.contact, r.method,
-                                              r.leftover)) AS "rows!: Json<Vec<Row>>"
-           FROM projects p JOIN reports r ON r.project = p.key JOIN messages m ON m.id = r.message
-           WHERE p.first_presales = ?
-           GROUP BY substr(m.event_at, 1, 10)
-           ORDER BY substr(m.event_at, 1, 10)"#,
+) -> anyhow::Result<BoxStream<'c, anyhow::Result<Day<'c>>>> {
+    let span = sqlx::query!(
+        r#"SELECT min((SELECT min(reported_at) FROM reports WHERE project = p.key)) AS first,
+                  max((SELECT max(reported_at) FROM reports WHERE project = p.key)) AS last
+           FROM projects p WHERE p.first_presales = ?"#,
         owner
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (Some(first), Some(last)) = (span.first, span.last) else {
+        return Ok(futures_util::stream::empty().boxed());
+    };
+    let days = serde_json::to_string(&days_between(&first, &last))?;
+    // json_each walks the array in its order; no ORDER BY, which would hold every day's rows
+    // in a temporary b-tree before the first comes out. The order is checked as days come.
+    let mut next = 0;
+    Ok(sqlx::query!(
+        r#"SELECT d.key + 0 AS "day!: i64",
+                  (SELECT json_group_array(json_array(p.key, r.reported_at, r.engineer, r.result,
+                                                      r.content, m.dedup_key, r.id, p.name,
+                                                      r.contact, r.method, r.leftover))
+                   FROM projects p
+                   JOIN reports r ON r.project = p.key
+                                 AND r.reported_at >= d.value ->> 0
+                                 AND r.reported_at < d.value ->> 1
+                   JOIN messages m ON m.id = r.message
+                   WHERE p.first_presales = ?1) AS "rows!: String"
+           FROM json_each(?2) d"#,
+        owner,
+        days
     )
     .fetch(conn)
     .map_err(anyhow::Error::from)
-    .map_ok(move |Json(mut day)| {
-        Row::order(&mut day);
-        futures_util::stream::iter(day.into_iter().map(move |r| Ok(r.into_row(owner))))
+    .and_then(move |d| {
+        let in_order = d.day == next;
+        next += 1;
+        std::future::ready(match in_order {
+            true => Ok(Day {
+                owner,
+                text: d.rows,
+            }),
+            false => Err(anyhow::anyhow!(
+                "tracking days out of order: {} for {}",
+                d.day,
+                next - 1
+            )),
+        })
     })
-    .try_flatten()
-    .boxed()
+    .try_filter(|day| std::future::ready(day.text != "[]"))
+    .boxed())
 }
 
 /// Every presales' tracking-table rows reported in `[from, to)` (the monthly digest's month),
-/// by presales, then in report order. Read as one JSON row and ordered here, as [`table_of`]
-/// is: a month of a 1,000,000-mail archive is about 52,000 rows, and handing them over one by
-/// one was most of the digest's read.
+/// by presales, then in report order. Read as one JSON row and ordered here: a month of a
+/// 1,000,000-mail archive is about 52,000 rows, and handing them over one by one was most of
+/// the digest's read.
 pub async fn tracking_between(
     conn: &mut SqliteConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Vec<TrackingRow>> {
     let (from, to) = (ts(from), ts(to));
-    let Json(mut rows) = sqlx::query_scalar!(
+    let text = sqlx::query_scalar!(
         r#"SELECT json_group_array(json_array(p.first_presales,
                   json_array(p.key, m.event_at, r.engineer, r.result, r.content, m.dedup_key,
                              r.id, p.name, r.contact, r.method, r.leftover)))
-                  AS "rows!: Json<Vec<(String, Row)>>"
+                  AS "rows!: String"
            FROM messages m JOIN reports r ON r.message = m.id JOIN projects p ON p.key = r.project
            WHERE m.event_at >= ? AND m.event_at < ? AND p.first_presales IS NOT NULL"#,
         from,
@@ -271,9 +339,52 @@ pub async fn tracking_between(
     )
     .fetch_one(conn)
     .await?;
+    let mut rows: Vec<(Cow<'_, str>, Row<'_>)> = serde_json::from_str(&text)?;
     rows.sort_by(|(a, x), (b, y)| (a, x.key()).cmp(&(b, y.key())));
     Ok(rows
         .into_iter()
-        .map(|(owner, r)| r.into_row(&owner))
+        .map(|(owner, r)| r.into_row(owner).into_owned())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days_between;
+
+    fn days(first: &str, last: &str) -> Vec<(String, String)> {
+        days_between(first, last)
+    }
+
+    #[test]
+    fn the_days_of_a_table_run_from_its_first_report_to_its_last_across_month_and_year() {
+        let got = days("2026-12-30T23:59:59Z", "2027-01-01T00:00:00Z");
+        let want = [
+            ("2026-12-30", "2026-12-31"),
+            ("2026-12-31", "2027-01-01"),
+            ("2027-01-01", "2027-01-02"),
+        ];
+        assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(
+            days("2026-02-28T08:00:00Z", "2026-02-28T09:00:00Z").len(),
+            1
+        );
+        assert_eq!(
+            days("2028-02-28T08:00:00Z", "2028-03-01T09:00:00Z").len(),
+            3
+        );
+    }
+
+    #[test]
+    fn a_time_that_is_not_rfc_3339_gives_one_window_over_every_text() {
+        for (first, last) in [
+            ("昨天", "2026-01-01T00:00:00Z"),
+            ("2026-01-01T00:00:00Z", ""),
+        ] {
+            let got = days(first, last);
+            assert_eq!(got.len(), 1);
+            let (lo, hi) = &got[0];
+            assert!(lo.as_str() <= first && lo.as_str() <= last, "{got:?}");
+            assert!(hi.as_str() > first && hi.as_str() > last, "{got:?}");
+        }
+    }
 }
