@@ -323,7 +323,19 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let engine = Engine::open(config.clone()).await?;
+    // Commands that only read skip the check of every page (it reads the whole file); those
+    // that write, and `backup` (what a restore would rest on), check first.
+    let reads_only = matches!(
+        cli.command,
+        Command::Report { .. }
+            | Command::Status { .. }
+            | Command::Outbox { .. }
+            | Command::Kb { .. }
+    );
+    let engine = match reads_only {
+        true => Engine::open_for_reading(config.clone()).await?,
+        false => Engine::open(config.clone()).await?,
+    };
     let result = dispatch(&engine, &cli.config, cli.command).await;
     engine.store.close().await;
     result

@@ -63,6 +63,12 @@ impl Engine {
         Ok(Engine { config, store })
     }
 
+    /// [`Engine::open`] for a command that only reads ([`Store::open_for_reading`]).
+    pub async fn open_for_reading(config: Arc<Config>) -> anyhow::Result<Engine> {
+        let store = Store::open_for_reading(&config.database_path).await?;
+        Ok(Engine { config, store })
+    }
+
     /// Handles one mail in its own transaction.
     pub async fn handle(&self, raw: &[u8], now: DateTime<Utc>) -> anyhow::Result<Handled> {
         let mut conn = self.store.connection().await?;

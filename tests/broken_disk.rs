@@ -212,7 +212,7 @@ fn an_empty_database_file_is_an_error_not_a_fresh_start() {
 }
 
 #[test]
-fn a_damaged_database_is_found_at_start_by_quick_check() {
+fn a_damaged_database_stops_every_command_with_one_line() {
     let site = site_with_db_in_db_folder();
     let mails = golden();
     deliver(&site, &mails[..40], 0);
@@ -227,6 +227,16 @@ fn a_damaged_database_is_found_at_start_by_quick_check() {
         *b = 0x5a;
     }
     std::fs::write(&path, bytes).expect("damaged");
+    for command in [&["process"][..], &["status"]] {
+        let out = site.bot(command);
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {}", stderr(&out));
+        let line = last_line(&out);
+        assert!(
+            line.starts_with("supportbot: ")
+                && (line.contains("damaged") || line.contains("malformed")),
+            "{command:?}: {line}"
+        );
+    }
     let out = site.bot(&["report", "messages", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let line = last_line(&out);
@@ -357,4 +367,54 @@ fn immutable_wal_and_shm_files_are_a_one_line_error_not_a_crash() {
         "{line}"
     );
     assert_eq!(files(&site.path("mail/new")).len(), 3, "nothing moved");
+}
+
+/// The page size and the first page of index `name` in the database at `path`.
+async fn index_page(path: &Path, name: &str) -> (u64, u64) {
+    use sqlx::Connection as _;
+    let url = format!("sqlite:{}", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open");
+    let size: i64 = sqlx::query_scalar("PRAGMA page_size")
+        .fetch_one(&mut conn)
+        .await
+        .expect("page size");
+    let root: i64 = sqlx::query_scalar("SELECT rootpage FROM sqlite_master WHERE name = ?")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await
+        .expect("index");
+    conn.close().await.expect("close");
+    (size as u64, root as u64)
+}
+
+#[tokio::test]
+async fn a_damaged_index_stops_a_writing_command_by_quick_check_and_a_report_reads_around_it() {
+    let site = site_with_db_in_db_folder();
+    let mails = golden();
+    deliver(&site, &mails[..40], 0);
+    site.ok(&["process"]);
+    let tally = site.bot(&["report", "tally", "--month", "2026-11", "--format", "json"]);
+    assert_eq!(tally.status.code(), Some(0), "{}", stderr(&tally));
+    // Scribble over the index of mails by date: opening and migrating never read it.
+    let path = site.path("db/bot.db");
+    let (size, root) = index_page(&path, "messages_event_at").await;
+    let mut bytes = std::fs::read(&path).expect("db");
+    let at = ((root - 1) * size) as usize;
+    bytes[at..at + size as usize].fill(0x5a);
+    std::fs::write(&path, bytes).expect("damaged");
+    // A command that writes checks every page before it touches anything.
+    deliver(&site, &mails[40..41], 0);
+    let out = site.bot(&["process"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let line = last_line(&out);
+    assert!(
+        line.starts_with("supportbot: ")
+            && line.contains("is damaged (PRAGMA quick_check")
+            && line.contains("restore it from a backup"),
+        "{line}"
+    );
+    // A report skips that check (it reads the whole file) and answers from the pages it reads.
+    let after = site.bot(&["report", "tally", "--month", "2026-11", "--format", "json"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stderr(&after));
+    assert_eq!(after.stdout, tally.stdout);
 }

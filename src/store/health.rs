@@ -141,6 +141,9 @@ pub async fn quick_check(pool: &SqlitePool, path: &Path) -> anyhow::Result<()> {
         .filter(|r| *r != "ok")
         .collect();
     if let Some(first) = problems.first() {
+        // SQLite's first problem can span lines ("*** in database main ***" and the page);
+        // the command's error stays one line.
+        let first = first.split_whitespace().collect::<Vec<_>>().join(" ");
         return Err(DatabaseFailed(format!(
             "database {} is damaged (PRAGMA quick_check: {first}; {} problems): restore it from a backup",
             path.display(),

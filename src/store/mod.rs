@@ -42,6 +42,18 @@ impl Store {
     /// `path`. A database that exists but is empty (0 bytes), not writable or damaged
     /// (`PRAGMA quick_check`) is an error, never a fresh start or a crash later on.
     pub async fn open(path: &Path) -> anyhow::Result<Store> {
+        Store::open_checking(path, true).await
+    }
+
+    /// [`Store::open`] for a command that only reads (`report`, `status`, `outbox`, `kb search`):
+    /// no `PRAGMA quick_check`, which reads every page of the file (~1 s at a million mails, more
+    /// than `report tracking` itself takes). It writes nothing that could spread damage, and a
+    /// damaged page it does read stops it with SQLite's "database disk image is malformed".
+    pub async fn open_for_reading(path: &Path) -> anyhow::Result<Store> {
+        Store::open_checking(path, false).await
+    }
+
+    async fn open_checking(path: &Path, check_pages: bool) -> anyhow::Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create database folder {}", dir.display()))?;
@@ -71,7 +83,9 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open database {}", path.display()))?;
-        health::quick_check(&pool, path).await?;
+        if check_pages {
+            health::quick_check(&pool, path).await?;
+        }
         sqlx::migrate!()
             .run(&pool)
             .await
