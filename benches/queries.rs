@@ -1,13 +1,13 @@
 //! The query benchmark (issue 6): a database of 1,000,000 mails (generated straight into SQLite,
 //! the shape replay would leave: messages, 项目跟踪表 rows, open items, complaints), then
-//! `report tally`, `report tracking` and the monthly digest timed on it, beside a floor: one
-//! full scan of the messages table. Run: `cargo bench --bench queries`; size from
+//! `report tally`, `report tracking` and the monthly, daily and personal digests timed on it,
+//! beside a floor: one full scan of the messages table. Run: `cargo bench --bench queries`; size from
 //! `SUPPORTBOT_BENCH_MAILS` (default 1000000).
 //!
 //! `report tracking` is timed twice: the read of one presales' rows into memory, and the whole
 //! command's output path (the streamed JSON, CSV and xlsx writers into files). Two switches for
 //! working on it: `SUPPORTBOT_BENCH_ONLY=tracking` times the floor and the tracking part only
-//! (`SUPPORTBOT_BENCH_ONLY=digest`: the floor and the monthly digest only);
+//! (`SUPPORTBOT_BENCH_ONLY=digest`: the floor and the digests only);
 //! `SUPPORTBOT_BENCH_DIR=DIR` keeps the generated database in DIR and reuses it when the size
 //! and shape match (the files written go there too).
 
@@ -286,6 +286,45 @@ fn main() {
                 );
             }
             None => println!("monthly digest: no occurrence at {now} (calendar has no such year)"),
+        }
+        // Monday 6 July, 10:00 in Shanghai: the daily digest, and 张三's weekly personal digest
+        // (their own 项目跟踪表 and open items).
+        let monday = Utc
+            .with_ymd_and_hms(2026, 7, 6, 2, 0, 0)
+            .single()
+            .expect("date");
+        let occurrences = [
+            (
+                "daily digest",
+                supportbot::schedule::occurrences::daily(&cfg.calendar, &cfg.schedules, monday),
+            ),
+            (
+                "personal digest 张三",
+                supportbot::schedule::occurrences::personal(
+                    &cfg.calendar,
+                    &cfg.schedules,
+                    monday,
+                    "张三",
+                ),
+            ),
+        ];
+        for (name, occurrence) in occurrences {
+            let Some(o) = occurrence else {
+                println!("{name}: no occurrence at {monday}");
+                continue;
+            };
+            let t = Instant::now();
+            let digest = supportbot::digest::build(cfg, &mut conn, &o, monday)
+                .await
+                .expect("digest");
+            let size = digest.map_or(0, |p| {
+                p.mail.body.len() + p.html.as_ref().map_or(0, String::len)
+            });
+            time(
+                &format!("{name} ({} KiB of text and HTML)", size / 1024),
+                t.elapsed().as_secs_f64(),
+                floor,
+            );
         }
         if only_digest {
             return;

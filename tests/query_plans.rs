@@ -104,6 +104,10 @@ const ALLOWED: &[(&str, &str)] = &[
         "查询-待办 and the schedule: lists open items by design",
     ),
     (
+        "SELECT count(*) AS \"n!: i64\" FROM open_items o WHERE o.status = 'open'",
+        "personal digest: how many items are open (the open ones only, by their index)",
+    ),
+    (
         "FROM improvement_requests i WHERE i.project = ? ORDER BY i.number",
         "`report project`: one project's improvement requests with their hours",
     ),
@@ -134,6 +138,10 @@ const ALLOWED: &[(&str, &str)] = &[
     (
         "(SELECT json_group_array(json_array(p.key, r.reported_at, r.engineer, r.result,",
         "`report tracking` / export: the presales' reports, a day at a time",
+    ),
+    (
+        "SELECT count(*) AS \"rows!: i64\" FROM projects p JOIN reports r ON r.project = p.key",
+        "personal digest: how many rows a presales' table has (index entries only, no row)",
     ),
     (
         "SELECT min((SELECT min(reported_at) FROM reports WHERE project = p.key)) AS first",

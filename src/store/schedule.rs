@@ -148,6 +148,29 @@ pub async fn open_items(
     conn: &mut SqliteConnection,
     engineer: Option<&str>,
 ) -> anyhow::Result<Vec<OpenItemRow>> {
+    oldest_open_items(conn, engineer, i64::MAX).await
+}
+
+/// How many items are open; `engineer` narrows to one person's.
+pub async fn count_open_items(
+    conn: &mut SqliteConnection,
+    engineer: Option<&str>,
+) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM open_items o
+           WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)"#,
+        engineer
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The `limit` oldest open items ([`open_items`]).
+pub async fn oldest_open_items(
+    conn: &mut SqliteConnection,
+    engineer: Option<&str>,
+    limit: i64,
+) -> anyhow::Result<Vec<OpenItemRow>> {
     Ok(sqlx::query_as!(
         OpenItemRow,
         r#"SELECT o.id, o.thread AS "thread!: i64",
@@ -159,8 +182,9 @@ pub async fn open_items(
                           AND r.reported_at > o.opened_at) AS "followed_up!: bool"
            FROM open_items o JOIN projects p ON p.key = o.project
            WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)
-           ORDER BY o.opened_at, o.id"#,
-        engineer
+           ORDER BY o.opened_at, o.id LIMIT (SELECT ?2)"#,
+        engineer,
+        limit
     )
     .fetch_all(conn)
     .await?)

@@ -198,6 +198,17 @@ impl<'a> Row<'a> {
     }
 }
 
+/// How many rows `owner`'s tracking table has (counted in the index on a report's project).
+pub async fn count_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "rows!: i64"
+           FROM projects p JOIN reports r ON r.project = p.key WHERE p.first_presales = ?"#,
+        owner
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Whose tables `report tracking` writes: `person` alone, or every 第一售前 of a project, by name.
 pub async fn owners(
     conn: &mut SqliteConnection,
