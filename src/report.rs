@@ -169,7 +169,6 @@ pub async fn write_tracking(
     format: TrackingText,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<u64> {
-    use futures_util::TryStreamExt as _;
     let owners = tracking::owners(conn, person).await?;
     let mut count = 0u64;
     match format {
@@ -184,13 +183,8 @@ pub async fn write_tracking(
             let mut json = serde_json::Serializer::pretty(&mut buffered);
             let mut array = json.serialize_seq(None)?;
             for owner in &owners {
-                let mut days = tracking::days_of(conn, owner).await?;
-                while let Some(day) = days.try_next().await? {
-                    for r in day.rows()? {
-                        array.serialize_element(&r)?;
-                        count += 1;
-                    }
-                }
+                count +=
+                    tracking::each_row(conn, owner, |r| Ok(array.serialize_element(&r)?)).await?;
             }
             array.end()?;
             buffered.write_all(b"\n")?;
@@ -200,35 +194,28 @@ pub async fn write_tracking(
             let mut w = csv::Writer::from_writer(&mut *out);
             w.write_record(TRACKING_CSV)?;
             for owner in &owners {
-                let mut days = tracking::days_of(conn, owner).await?;
-                while let Some(day) = days.try_next().await? {
-                    for r in day.rows()? {
-                        w.write_record(tracking_record(&r).iter().map(|c| c.as_bytes()))?;
-                        count += 1;
-                    }
-                }
+                count += tracking::each_row(conn, owner, |r| {
+                    Ok(w.write_record(tracking_record(&r).iter().map(|c| c.as_bytes()))?)
+                })
+                .await?;
             }
             w.flush()?;
         }
         TrackingText::Table => {
             let mut columns = Columns::new(&TRACKING_TABLE);
             for owner in &owners {
-                let mut days = tracking::days_of(conn, owner).await?;
-                while let Some(day) = days.try_next().await? {
-                    for r in day.rows()? {
-                        columns.fit(&tracking_cells(r));
-                    }
-                }
+                tracking::each_row(conn, owner, |r| {
+                    columns.fit(&tracking_cells(r));
+                    Ok(())
+                })
+                .await?;
             }
             out.write_all(columns.head(&TRACKING_TABLE).as_bytes())?;
             for owner in &owners {
-                let mut days = tracking::days_of(conn, owner).await?;
-                while let Some(day) = days.try_next().await? {
-                    for r in day.rows()? {
-                        out.write_all(columns.row(&tracking_cells(r)).as_bytes())?;
-                        count += 1;
-                    }
-                }
+                count += tracking::each_row(conn, owner, |r| {
+                    Ok(out.write_all(columns.row(&tracking_cells(r)).as_bytes())?)
+                })
+                .await?;
             }
         }
     }
@@ -244,18 +231,11 @@ pub async fn write_tracking_xlsx(
     tz: chrono_tz::Tz,
     path: &std::path::Path,
 ) -> anyhow::Result<u64> {
-    use futures_util::TryStreamExt as _;
     let mut book = crate::digest::xlsx::Streamed::new(tz);
     let mut count = 0u64;
     for owner in owners {
         book.sheet(owner)?;
-        let mut days = tracking::days_of(conn, owner).await?;
-        while let Some(day) = days.try_next().await? {
-            for r in day.rows()? {
-                book.row(&r)?;
-                count += 1;
-            }
-        }
+        count += tracking::each_row(conn, owner, |r| book.row(&r)).await?;
     }
     book.save(path)?;
     Ok(count)

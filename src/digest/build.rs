@@ -90,7 +90,7 @@ pub async fn build(
             }));
         }
         What::Personal(name) => {
-            let d = personal(config, conn, name, now).await?;
+            let d = personal(config, conn, name, now, PERSONAL_ROWS).await?;
             let to: Vec<String> = config
                 .directory
                 .by_name(name)
@@ -201,19 +201,9 @@ async fn monthly(
 /// on the skewed 1M benchmark made a 500 MB mail in 5.7 s); it is `report tracking`.
 const PERSONAL_ROWS: i64 = 500;
 
-/// Each presales, weekly: their own tracking table (the newest [`PERSONAL_ROWS`] rows) and
-/// open items (the oldest as many).
+/// Each presales, weekly: their own tracking table (the newest `shown` rows, [`PERSONAL_ROWS`])
+/// and open items (the oldest as many).
 async fn personal(
-    config: &Config,
-    conn: &mut SqliteConnection,
-    name: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Digest> {
-    personal_rows(config, conn, name, now, PERSONAL_ROWS).await
-}
-
-/// [`personal`] showing at most `shown` rows of the table.
-async fn personal_rows(
     config: &Config,
     conn: &mut SqliteConnection,
     name: &str,
@@ -483,7 +473,7 @@ mod tests {
         let mut conn = store.connection().await.expect("connection");
         let config = Config::from_toml(include_str!("../../config/default.toml")).expect("config");
         let now = Utc.with_ymd_and_hms(2026, 11, 9, 1, 30, 0).unwrap();
-        let d = personal_rows(&config, &mut conn, "张三", now, 2)
+        let d = personal(&config, &mut conn, "张三", now, 2)
             .await
             .expect("digest");
         assert_eq!(d.figures[0], ("跟踪表记录".to_string(), "3".to_string()));
@@ -512,7 +502,7 @@ mod tests {
         assert!(text.contains("问题1") && text.contains("问题2"), "{text}");
         assert!(!text.contains("问题3"), "{text}");
         // All of it fits: nothing is said about the rest.
-        let d = personal_rows(&config, &mut conn, "张三", now, 3)
+        let d = personal(&config, &mut conn, "张三", now, 3)
             .await
             .expect("digest");
         assert!(!d.intro.contains("共"), "{}", d.intro);

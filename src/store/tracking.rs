@@ -145,10 +145,11 @@ pub async fn tracking(
 ) -> anyhow::Result<Vec<TrackingRow>> {
     let mut rows = Vec::new();
     for owner in owners(conn, owner).await? {
-        let mut days = days_of(conn, &owner).await?;
-        while let Some(day) = days.try_next().await? {
-            rows.extend(day.rows()?.into_iter().map(TrackingRef::into_owned));
-        }
+        each_row(conn, &owner, |r| {
+            rows.push(r.into_owned());
+            Ok(())
+        })
+        .await?;
     }
     Ok(rows)
 }
@@ -226,14 +227,14 @@ pub async fn owners(
 }
 
 /// A day of one presales' table as SQLite hands it over: one JSON text, read in place.
-pub struct Day<'o> {
+struct Day<'o> {
     owner: &'o str,
     text: String,
 }
 
 impl Day<'_> {
     /// The day's rows in report order, their cells borrowed from the day's text.
-    pub fn rows(&self) -> anyhow::Result<Vec<TrackingRef<'_>>> {
+    fn rows(&self) -> anyhow::Result<Vec<TrackingRef<'_>>> {
         let mut rows: Vec<Row<'_>> = serde_json::from_str(&self.text)?;
         Row::order(&mut rows);
         Ok(rows
@@ -273,7 +274,7 @@ fn days_between(first: &str, last: &str) -> Vec<(String, String)> {
 /// thread while this one reads the day before, and read in place: handed over row by row, sqlx's
 /// per-row cost was as large as SQLite's reading, and copying every cell as large again (perf on
 /// the skewed 1M benchmark, 600,000 rows of one presales).
-pub async fn days_of<'c>(
+async fn days_of<'c>(
     conn: &'c mut SqliteConnection,
     owner: &'c str,
 ) -> anyhow::Result<BoxStream<'c, anyhow::Result<Day<'c>>>> {
@@ -326,6 +327,24 @@ pub async fn days_of<'c>(
     })
     .try_filter(|day| std::future::ready(day.text != "[]"))
     .boxed())
+}
+
+/// Calls `f` on every row of `owner`'s table in report order, a day at a time ([`days_of`]);
+/// returns how many rows there were.
+pub async fn each_row(
+    conn: &mut SqliteConnection,
+    owner: &str,
+    mut f: impl FnMut(TrackingRef<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<u64> {
+    let mut count = 0;
+    let mut days = days_of(conn, owner).await?;
+    while let Some(day) = days.try_next().await? {
+        for r in day.rows()? {
+            f(r)?;
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 /// Every presales' tracking-table rows reported in `[from, to)` (the monthly digest's month),
