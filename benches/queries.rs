@@ -1,13 +1,14 @@
 //! The query benchmark (issue 6): a database of 1,000,000 mails (generated straight into SQLite,
 //! the shape replay would leave: messages, 项目跟踪表 rows, open items, complaints), then
-//! `report tally`, `report tracking` and the monthly, daily and personal digests timed on it,
+//! `report tally`, `report tracking`, the monthly, daily and personal digests and the schedule
+//! tick timed on it,
 //! beside a floor: one full scan of the messages table. Run: `cargo bench --bench queries`; size from
 //! `SUPPORTBOT_BENCH_MAILS` (default 1000000).
 //!
 //! `report tracking` is timed twice: the read of one presales' rows into memory, and the whole
 //! command's output path (the streamed JSON, CSV and xlsx writers into files). Two switches for
 //! working on it: `SUPPORTBOT_BENCH_ONLY=tracking` times the floor and the tracking part only
-//! (`SUPPORTBOT_BENCH_ONLY=digest`: the floor and the digests only);
+//! (`SUPPORTBOT_BENCH_ONLY=digest`: the floor, the digests and the tick only);
 //! `SUPPORTBOT_BENCH_DIR=DIR` keeps the generated database in DIR and reuses it when the size
 //! and shape match (the files written go there too).
 
@@ -20,7 +21,8 @@ use supportbot::engine::Engine;
 const PEOPLE: &str = include_str!("../config/default.toml");
 
 /// Fills the database: `n` mails, 60 % of them accepted reports over 2,000 projects, 5 %
-/// complaints, a 问题遗留 in every seventh report. `{projects}`, `{complaints}`, `{open}` and
+/// complaints, a 问题遗留 in every seventh report (its deadlines as 一般's 1 and 5 working days
+/// would give, taken as 1 and 7 calendar days). `{projects}`, `{complaints}`, `{open}` and
 /// `{engineer}` are the shape's ([`Shape`]).
 const FILL: &str = "
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?1)
@@ -42,8 +44,12 @@ INSERT INTO reports (message, project, engineer, result, contact, method, conten
 SELECT id, project, {engineer}, CASE WHEN id % {open} = 0 THEN '问题遗留' ELSE '成功' END, '客户王工', '电话',
        '确认客户防火墙放行 3389 端口并配置审计策略', NULL, '一般', event_at
 FROM messages WHERE kind = 'report';
-INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
-SELECT id, project, engineer, '导出审计日志为 Excel', '一般', reported_at FROM reports WHERE result = '问题遗留';
+INSERT INTO open_items (report, project, engineer, description, priority, opened_at, response_due,
+                        resolution_due)
+SELECT id, project, engineer, '导出审计日志为 Excel', '一般', reported_at,
+       strftime('%Y-%m-%dT%H:%M:%SZ', reported_at, '+1 day'),
+       strftime('%Y-%m-%dT%H:%M:%SZ', reported_at, '+7 days')
+FROM reports WHERE result = '问题遗留';
 INSERT INTO complaints (message, project, complainant, target, month, filed_at)
 SELECT id, project, '孙丽', CASE id % 3 WHEN 0 THEN '张三' WHEN 1 THEN '李四' ELSE '王五' END,
        substr(event_at, 1, 7), event_at
@@ -118,7 +124,10 @@ fn main() {
     };
     std::fs::create_dir_all(&dir).expect("bench dir");
     // A kept database is reused only when it was generated with the same size and shape.
-    let made = format!("{n} {}\n", if skewed { "skewed" } else { "spread" });
+    let made = format!(
+        "{n} {} with deadlines\n",
+        if skewed { "skewed" } else { "spread" }
+    );
     let marker = dir.join("bench.shape");
     let reuse = std::fs::read_to_string(&marker).is_ok_and(|m| m == made);
     if !reuse {
@@ -326,10 +335,51 @@ fn main() {
                 floor,
             );
         }
+        // The schedule tick (issue 13: what the daemon does every minute must not grow with the
+        // archive), on a copy of the database: the first tick after the archive came in records
+        // a skipped reminder for every item long past its deadlines (once); the next, a minute
+        // later, is the daemon's every minute. Monday 21 December 10:00 in Shanghai, after the
+        // corpus: every open item is past both deadlines.
+        drop(conn);
+        let copy = dir.join("tick.db");
+        for (from, to) in [("bench.db", "tick.db"), ("bench.db-wal", "tick.db-wal")] {
+            let _ = std::fs::remove_file(dir.join(to));
+            if dir.join(from).exists() {
+                std::fs::copy(dir.join(from), dir.join(to)).expect("copy for the tick");
+            }
+        }
+        let _ = std::fs::remove_file(dir.join("tick.db-shm"));
+        let mut tick_config = Config::from_toml(PEOPLE).expect("config");
+        tick_config.database_path = copy.clone();
+        let ticker = Engine::open(Arc::new(tick_config)).await.expect("open the copy");
+        let after = Utc
+            .with_ymd_and_hms(2026, 12, 21, 2, 0, 0)
+            .single()
+            .expect("date");
+        for (label, at) in [
+            ("tick after the archive came in", after),
+            ("tick a minute later", after + chrono::Duration::minutes(1)),
+        ] {
+            let t = Instant::now();
+            let done = supportbot::schedule::run_due(&ticker, at)
+                .await
+                .expect("tick");
+            time(
+                &format!(
+                    "{label} ({} queued, {} skipped)",
+                    done.queued, done.skipped
+                ),
+                t.elapsed().as_secs_f64(),
+                floor,
+            );
+        }
+        ticker.store.close().await;
+        for f in ["tick.db", "tick.db-wal", "tick.db-shm"] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
         if only_digest {
             return;
         }
-        drop(conn);
 
         // Queries by mail (queries.md §1, issue 14: answered ≤ 100 ms after the mail is read):
         // the bot's part — reading the mail, the access check, the data, rendering, queuing the

@@ -66,6 +66,18 @@ const ALLOWED: &[(&str, &str)] = &[
         "nudges (schedule tick): every project's last report",
     ),
     (
+        "SELECT (SELECT count(*) FROM open_items o WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)) AS \"open!: i64\"",
+        "daily, weekly and personal digests (once per digest, not per mail): how many items are \
+         open and how many overdue, counted in the index (status, resolution deadline, engineer); \
+         only the items not yet past their resolution deadline are read, for the response rule",
+    ),
+    (
+        "UPDATE open_items INDEXED BY open_items_next_due SET next_due",
+        "schedule tick: moves on the items whose next deadline came by now — the range of the \
+         partial index of open items with a deadline still to settle, which holds what fell due \
+         since the last tick, not the archive",
+    ),
+    (
         "FROM open_items WHERE response_due IS NULL ORDER BY id",
         "startup backfill of open items' deadlines (once per item, then never again)",
     ),
@@ -102,10 +114,6 @@ const ALLOWED: &[(&str, &str)] = &[
     (
         "FROM open_items o JOIN projects p ON p.key = o.project WHERE o.status = 'open'",
         "查询-待办 and the schedule: lists open items by design",
-    ),
-    (
-        "SELECT count(*) AS \"n!: i64\" FROM open_items o WHERE o.status = 'open'",
-        "personal digest: how many items are open (the open ones only, by their index)",
     ),
     (
         "FROM improvement_requests i WHERE i.project = ? ORDER BY i.number",

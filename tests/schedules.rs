@@ -27,7 +27,10 @@ async fn of_kind(bot: &Engine, kind: &str) -> Vec<outbox::OutboxRow> {
 async fn an_urgent_item_is_due_two_working_hours_and_one_working_day_later() {
     let (bot, _dir) = urgent_item_on_friday_evening().await;
     let mut conn = bot.store.connection().await.expect("reader");
-    let items = schedule::open_items(&mut conn, None).await.expect("items");
+    // Its first deadline for the tick is the response deadline: due by the resolution deadline.
+    let items = schedule::open_items_due(&mut conn, bj("2026-11-30T17:00:00"))
+        .await
+        .expect("items");
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].response_due, bj("2026-11-30T10:00:00"));
     assert_eq!(items[0].resolution_due, bj("2026-11-30T17:00:00"));
@@ -50,6 +53,43 @@ async fn a_follow_up_report_spares_the_engineer_the_reminder() {
     let follow = report("星河", "Mon, 30 Nov 2026 09:30:00 +0800", "r2", None);
     bot.handle(&follow, common::now()).await.expect("follow-up");
     tick(&bot, "2026-11-30T10:00:00").await;
+    assert!(of_kind(&bot, "open_item_reminder").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_tick_reads_an_item_again_only_when_its_next_deadline_comes() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    let due = |at: &'static str| {
+        let bot = &bot;
+        async move {
+            let mut conn = bot.store.connection().await.expect("reader");
+            schedule::open_items_due(&mut conn, bj(at))
+                .await
+                .expect("due")
+                .len()
+        }
+    };
+    assert_eq!(due("2026-11-30T09:59:00").await, 0);
+    tick(&bot, "2026-11-30T10:00:00").await;
+    // Reminded: nothing more until the resolution deadline.
+    assert_eq!(due("2026-11-30T16:59:00").await, 0);
+    assert_eq!(due("2026-11-30T17:00:00").await, 1);
+    tick(&bot, "2026-11-30T17:00:00").await;
+    // Escalated: the tick never reads it again.
+    assert_eq!(due("2027-06-30T17:00:00").await, 0);
+    assert_eq!(of_kind(&bot, "open_item_reminder").await.len(), 1);
+    assert_eq!(of_kind(&bot, "open_item_escalation").await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_item_followed_up_in_time_is_still_escalated_at_its_resolution_deadline() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    let follow = report("星河", "Mon, 30 Nov 2026 09:30:00 +0800", "r2", None);
+    bot.handle(&follow, common::now()).await.expect("follow-up");
+    tick(&bot, "2026-11-30T10:00:00").await;
+    assert!(of_kind(&bot, "open_item_reminder").await.is_empty());
+    tick(&bot, "2026-11-30T17:00:00").await;
+    assert_eq!(of_kind(&bot, "open_item_escalation").await.len(), 1);
     assert!(of_kind(&bot, "open_item_reminder").await.is_empty());
 }
 

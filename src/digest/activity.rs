@@ -35,11 +35,24 @@ fn period(o: &Occurrence) -> String {
 fn sla_state(i: &OpenItemRow, now: DateTime<Utc>) -> &'static str {
     if i.resolution_due <= now {
         "超解决时限"
-    } else if i.response_due <= now && !i.followed_up {
+    } else if i.overdue(now) {
         "超响应时限"
     } else {
         "正常"
     }
+}
+
+/// What the intro says when the open-item table lists fewer than are open: how many there are,
+/// which are shown, and how to ask for the rest by mail (queries.md §4: never a command line).
+pub(super) fn open_items_shown(open: store::OpenCounts, shown: usize) -> String {
+    if open.open <= shown as i64 {
+        return String::new();
+    }
+    format!(
+        "未关闭的遗留问题共 {} 个，其中超时 {} 个；下表列出 {shown} 个，超时的在前，各按开启时间从早到晚。\
+         更多可发邮件「查询-遗留问题」或「查询-项目名」查询。",
+        open.open, open.overdue
+    )
 }
 
 pub(super) fn open_item_table(config: &Config, items: &[OpenItemRow], now: DateTime<Utc>) -> Table {
@@ -110,20 +123,20 @@ pub(super) async fn activity(
 ) -> anyhow::Result<Digest> {
     let (from, to) = (start_of(config, o.from), start_of(config, o.to));
     let mails = store::report_mails(conn, from, to).await?;
-    let items = store::open_items(conn, None).await?;
+    let open = store::open_item_counts(conn, None, now).await?;
+    let items = store::open_items_overdue_first(conn, None, now, super::LISTED_ROWS).await?;
     let complaints = store::complaints_filed(conn, from, to).await?;
     let uninit = store::uninitiated(conn).await?;
     let faults = open_faults(config, conn, now).await?;
     let unauthenticated = store::unauthenticated(conn, from, to).await?;
     let per = per_engineer(config, &mails);
     let sum = |k: usize| per.values().map(|v| v[k]).sum::<usize>();
-    let overdue = items.iter().filter(|i| sla_state(i, now) != "正常").count();
     let figures = vec![
         ("收到的报告".to_string(), mails.len().to_string()),
         ("接受".into(), sum(0).to_string()),
         ("退回".into(), sum(1).to_string()),
-        ("未关闭的遗留问题".into(), items.len().to_string()),
-        ("其中超时".into(), overdue.to_string()),
+        ("未关闭的遗留问题".into(), open.open.to_string()),
+        ("其中超时".into(), open.overdue.to_string()),
         ("新投诉".into(), complaints.len().to_string()),
         ("未完成的故障处理工作单".into(), faults.len().to_string()),
         ("未立项项目".into(), uninit.len().to_string()),
@@ -207,10 +220,11 @@ pub(super) async fn activity(
     Ok(Digest {
         title: format!("技术支持{label}：{}", period(o)),
         intro: format!(
-            "统计期间：{}（{}）；各项状态截至{}。",
+            "统计期间：{}（{}）；各项状态截至{}。{}",
             period(o),
             zone_name(config.timezone),
-            datetime_cn(now, config.timezone)
+            datetime_cn(now, config.timezone),
+            open_items_shown(open, items.len())
         ),
         figures,
         tables: vec![

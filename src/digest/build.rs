@@ -1,7 +1,7 @@
 //! What each digest holds (workflow.md §4), read from the store inside the tick's transaction:
 //! the dispatch, the monthly and the personal digests.
 
-use super::activity::{activity, open_item_table, start_of, trend};
+use super::activity::{activity, open_item_table, open_items_shown, start_of, trend};
 use super::{Digest, Table, xlsx};
 use crate::config::Config;
 use crate::directory::Role;
@@ -90,7 +90,7 @@ pub async fn build(
             }));
         }
         What::Personal(name) => {
-            let d = personal(config, conn, name, now, PERSONAL_ROWS).await?;
+            let d = personal(config, conn, name, now, super::LISTED_ROWS).await?;
             let to: Vec<String> = config
                 .directory
                 .by_name(name)
@@ -196,13 +196,8 @@ async fn monthly(
     Ok((digest, chart, attachment, review.chart_html))
 }
 
-/// How many of a presales' newest tracking rows their weekly digest shows: as many as a reply to
-/// 查询-我的跟踪表 attaches. The whole table grows without end (600,000 rows of one presales
-/// on the skewed 1M benchmark made a 500 MB mail in 5.7 s); it is `report tracking`.
-const PERSONAL_ROWS: i64 = 500;
-
-/// Each presales, weekly: their own tracking table (the newest `shown` rows, [`PERSONAL_ROWS`])
-/// and open items (the oldest as many).
+/// Each presales, weekly: their own tracking table (the newest `shown` rows, [`super::LISTED_ROWS`])
+/// and open items (as many, the overdue first).
 async fn personal(
     config: &Config,
     conn: &mut SqliteConnection,
@@ -212,8 +207,8 @@ async fn personal(
 ) -> anyhow::Result<Digest> {
     let total = tracking::count_of(conn, name).await?;
     let rows = crate::store::query_data::tracking_latest(conn, name, shown).await?;
-    let open = store::count_open_items(conn, Some(name)).await?;
-    let items = store::oldest_open_items(conn, Some(name), shown).await?;
+    let open = store::open_item_counts(conn, Some(name), now).await?;
+    let items = store::open_items_overdue_first(conn, Some(name), now, shown).await?;
     let table = rows
         .iter()
         .map(|r| {
@@ -236,12 +231,7 @@ async fn personal(
             rows.len()
         );
     }
-    if open > items.len() as i64 {
-        intro += &format!(
-            "未关闭的遗留问题共 {open} 个，下表是最早的 {} 个；可发邮件「查询-遗留问题」查询。",
-            items.len()
-        );
-    }
+    intro += &open_items_shown(open, items.len());
     Ok(Digest {
         title: format!(
             "{name}的项目跟踪表与遗留问题（截至{}）",
@@ -250,7 +240,7 @@ async fn personal(
         intro,
         figures: vec![
             ("跟踪表记录".into(), total.to_string()),
-            ("未关闭的遗留问题".into(), open.to_string()),
+            ("未关闭的遗留问题".into(), open.open.to_string()),
         ],
         tables: vec![
             Table::new(
@@ -436,10 +426,31 @@ mod tests {
         .execute(&mut *conn)
         .await
         .expect("project");
-        for (id, content, at) in [
-            (1, "第一次", "2026-11-02T01:00:00Z"),
-            (2, "第二次", "2026-11-03T01:00:00Z"),
-            (3, "第三次", "2026-11-04T01:00:00Z"),
+        // Each report leaves an item of 张三's: on 9 November, the first is past its resolution
+        // deadline, the second past its response deadline but followed up by the third report,
+        // the third past its response deadline with nothing after it.
+        for (id, content, at, response_due, resolution_due) in [
+            (
+                1,
+                "第一次",
+                "2026-11-02T01:00:00Z",
+                "2026-11-03T01:00:00Z",
+                "2026-11-05T01:00:00Z",
+            ),
+            (
+                2,
+                "第二次",
+                "2026-11-03T01:00:00Z",
+                "2026-11-04T01:00:00Z",
+                "2026-12-31T01:00:00Z",
+            ),
+            (
+                3,
+                "第三次",
+                "2026-11-04T01:00:00Z",
+                "2026-11-05T01:00:00Z",
+                "2026-12-31T01:00:00Z",
+            ),
         ] {
             sqlx::query(
                 "INSERT INTO reports (message, project, engineer, result, contact, method,
@@ -455,10 +466,12 @@ mod tests {
             sqlx::query(
                 "INSERT INTO open_items (report, thread, project, engineer, description, priority,
                                          opened_at, response_due, resolution_due)
-                 VALUES (?1, ?1, '星河', '张三', '问题' || ?1, '一般', ?2, ?2, ?2)",
+                 VALUES (?1, ?1, '星河', '张三', '问题' || ?1, '一般', ?2, ?3, ?4)",
             )
             .bind(id)
             .bind(at)
+            .bind(response_due)
+            .bind(resolution_due)
             .execute(&mut *conn)
             .await
             .expect("open item");
@@ -495,17 +508,76 @@ mod tests {
         );
         assert!(
             d.intro
-                .contains("未关闭的遗留问题共 3 个，下表是最早的 2 个"),
+                .contains("未关闭的遗留问题共 3 个，其中超时 2 个；下表列出 2 个，超时的在前"),
             "{}",
             d.intro
         );
-        assert!(text.contains("问题1") && text.contains("问题2"), "{text}");
-        assert!(!text.contains("问题3"), "{text}");
+        // The two overdue, oldest first; the one followed up in time is left out.
+        assert!(text.contains("问题1") && text.contains("问题3"), "{text}");
+        assert!(text.find("问题1") < text.find("问题3"), "{text}");
+        assert!(!text.contains("问题2"), "{text}");
         // All of it fits: nothing is said about the rest.
         let d = personal(&config, &mut conn, "张三", now, 3)
             .await
             .expect("digest");
         assert!(!d.intro.contains("共"), "{}", d.intro);
-        assert!(d.text().contains("第一次"));
+        let text = d.text();
+        assert!(text.contains("第一次"));
+        // Overdue first, then the one within its deadlines.
+        assert!(
+            text.find("问题1") < text.find("问题3") && text.find("问题3") < text.find("问题2"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_overdue_counted_and_listed_in_sql_are_the_items_past_a_deadline_in_rust() {
+        let (_dir, store) = three_reports().await;
+        let mut conn = store.connection().await.expect("connection");
+        for (day, hour) in [
+            (2, 12),
+            (3, 12),
+            (4, 2),
+            (4, 12),
+            (5, 0),
+            (5, 1),
+            (5, 2),
+            (9, 1),
+            (40, 0),
+        ] {
+            let now = Utc.with_ymd_and_hms(2026, 11, 1, hour, 0, 0).unwrap()
+                + chrono::Duration::days(day - 1);
+            // All three fit in a list of 10: the list is every open item.
+            let all = store::open_items_overdue_first(&mut conn, None, now, 10)
+                .await
+                .expect("all");
+            assert_eq!(all.len(), 3);
+            let late = all.iter().filter(|i| i.overdue(now)).count() as i64;
+            for engineer in [None, Some("张三"), Some("李四")] {
+                let counts = store::open_item_counts(&mut conn, engineer, now)
+                    .await
+                    .expect("counts");
+                let mine = |i: &&store::OpenItemRow| engineer.is_none_or(|e| i.engineer == e);
+                assert_eq!(counts.open, all.iter().filter(mine).count() as i64);
+                assert_eq!(
+                    counts.overdue,
+                    all.iter().filter(mine).filter(|i| i.overdue(now)).count() as i64,
+                    "at {now}"
+                );
+            }
+            let listed = all;
+            let flags: Vec<bool> = listed.iter().map(|i| i.overdue(now)).collect();
+            assert!(
+                flags.iter().take(late as usize).all(|&o| o),
+                "at {now}: {flags:?}"
+            );
+            assert!(
+                flags.iter().skip(late as usize).all(|&o| !o),
+                "at {now}: {flags:?}"
+            );
+            for part in [&listed[..late as usize], &listed[late as usize..]] {
+                assert!(part.windows(2).all(|w| w[0].opened_at <= w[1].opened_at));
+            }
+        }
     }
 }

@@ -47,7 +47,7 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
     let mut reminders = reminders::uninitiated(config, &store::uninitiated(&mut tx).await?, now);
     reminders.extend(reminders::open_items(
         config,
-        &store::open_items(&mut tx, None).await?,
+        &store::open_items_due(&mut tx, now).await?,
         now,
     ));
     reminders.extend(reminders::faults(
@@ -62,11 +62,26 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
     reminders.extend(nudges::report_due(
         config,
         &crate::store::nudges::project_pulses(&mut tx).await?,
-        &store::open_items(&mut tx, None).await?,
+        &store::open_items_awaiting_response(&mut tx, now).await?,
         now,
     ));
     let faults = crate::store::queries::faults(&mut tx, None, None).await?;
     reminders.extend(nudges::approval_waiting(config, &faults, &task_rows, now)?);
+    // Fell due more than a day ago: the daemon was stopped, or the event came in with an imported
+    // archive. Nothing about it is mailed now; the digests list what is still open and overdue.
+    // Recorded as skipped, all in a few statements (an imported archive has one per item).
+    let (stale, reminders): (Vec<_>, Vec<_>) = reminders
+        .into_iter()
+        .partition(|r| r.due_at < now - DIGEST_FRESH_FOR);
+    let stale: Vec<_> = stale
+        .iter()
+        .map(|r| (r.key.as_str(), r.schedule.as_str(), r.due_at))
+        .collect();
+    let skipped = store::record_all_skipped(&mut tx, &stale, now).await?;
+    if skipped > 0 {
+        tracing::info!(skipped, "missed reminders skipped");
+    }
+    outcome.skipped += usize::try_from(skipped)?;
     for r in reminders {
         let p = Prepared {
             mail: r.mail,
@@ -76,29 +91,21 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         if store::due_exists(&mut tx, &r.key).await? {
             continue;
         }
-        if r.due_at < now - DIGEST_FRESH_FOR {
-            // Fell due more than a day ago: the daemon was stopped, or the event came in with an
-            // imported archive. Nothing about it is mailed now; the digests list what is still
-            // open and overdue.
-            store::record_skipped(&mut tx, &r.key, &r.schedule, r.due_at, now).await?;
-            tracing::info!(key = %r.key, due_at = %r.due_at, "missed reminder skipped");
-            outcome.skipped += 1;
-            continue;
-        }
-        {
-            queue(config, &mut tx, &r.key, &r.schedule, r.due_at, now, &p).await?;
-            outcome.queued += 1;
-            match r.marks {
-                Some(reminders::Mark::SatisfactionRequested(id)) => {
-                    crate::store::satisfaction::mark(&mut tx, id, false, r.due_at).await?;
-                }
-                Some(reminders::Mark::SatisfactionReminded(id)) => {
-                    crate::store::satisfaction::mark(&mut tx, id, true, r.due_at).await?;
-                }
-                None => {}
+        queue(config, &mut tx, &r.key, &r.schedule, r.due_at, now, &p).await?;
+        outcome.queued += 1;
+        match r.marks {
+            Some(reminders::Mark::SatisfactionRequested(id)) => {
+                crate::store::satisfaction::mark(&mut tx, id, false, r.due_at).await?;
             }
+            Some(reminders::Mark::SatisfactionReminded(id)) => {
+                crate::store::satisfaction::mark(&mut tx, id, true, r.due_at).await?;
+            }
+            None => {}
         }
     }
+    // Every reminder and escalation due by now is recorded above (or was before, or was not
+    // needed): the items read for them move on to their next deadline.
+    store::settle_open_items_due(&mut tx, now).await?;
     for o in digest_occurrences(config, now) {
         if !is_new(&mut tx, &o).await? {
             continue;

@@ -49,6 +49,37 @@ pub async fn record_skipped(
     Ok(())
 }
 
+/// Records as skipped, in one statement per 10,000, every due event of `events` (key, schedule,
+/// due at) not recorded before; returns how many were new. What [`record_skipped`] does one by
+/// one, for the reminders a tick finds long past after a gap or an imported archive (one per
+/// open item: a round trip each was most of a minute on the 1M benchmark).
+pub async fn record_all_skipped(
+    conn: &mut SqliteConnection,
+    events: &[(&str, &str, DateTime<Utc>)],
+    at: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    let at = ts(at);
+    let mut recorded = 0;
+    for chunk in events.chunks(10_000) {
+        let rows: Vec<(&str, &str, String)> = chunk
+            .iter()
+            .map(|(key, schedule, due_at)| (*key, *schedule, ts(*due_at)))
+            .collect();
+        let rows = serde_json::to_string(&rows)?;
+        recorded += sqlx::query!(
+            "INSERT OR IGNORE INTO due_events (key, schedule, due_at, queued_at, message_id,
+                                               skipped)
+             SELECT value ->> 0, value ->> 1, value ->> 2, ?2, '', 1 FROM json_each(?1)",
+            rows,
+            at
+        )
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(recorded)
+}
+
 /// The event time of the first mail the bot recorded, if any.
 pub async fn first_mail_at(conn: &mut SqliteConnection) -> anyhow::Result<Option<DateTime<Utc>>> {
     Ok(
@@ -82,7 +113,8 @@ pub async fn record_due(
     Ok(())
 }
 
-/// Stores an open item's SLA deadlines (第七条, 第十七条).
+/// Stores an open item's SLA deadlines (第七条, 第十七条); the response deadline is the next the tick
+/// settles.
 pub async fn set_open_item_deadlines(
     conn: &mut SqliteConnection,
     id: i64,
@@ -91,7 +123,7 @@ pub async fn set_open_item_deadlines(
 ) -> anyhow::Result<()> {
     let (response_due, resolution_due) = (ts(response_due), ts(resolution_due));
     sqlx::query!(
-        "UPDATE open_items SET response_due = ?, resolution_due = ? WHERE id = ?",
+        "UPDATE open_items SET response_due = ?1, resolution_due = ?2, next_due = ?1 WHERE id = ?3",
         response_due,
         resolution_due,
         id
@@ -143,34 +175,133 @@ pub struct OpenItemRow {
     pub followed_up: bool,
 }
 
-/// Every open item, oldest first; `engineer` narrows to one person's.
-pub async fn open_items(
-    conn: &mut SqliteConnection,
-    engineer: Option<&str>,
-) -> anyhow::Result<Vec<OpenItemRow>> {
-    oldest_open_items(conn, engineer, i64::MAX).await
+impl OpenItemRow {
+    /// Past an SLA deadline at `now`: the resolution's, or the response's with no follow-up
+    /// (第七条, 第十七条). The statements of [`open_item_counts`] and
+    /// [`open_items_overdue_first`] say the same in SQL.
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        self.resolution_due <= now || (self.response_due <= now && !self.followed_up)
+    }
 }
 
-/// How many items are open; `engineer` narrows to one person's.
-pub async fn count_open_items(
+/// How many items are open and how many of them are overdue at `now`; `engineer` narrows to one
+/// person's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenCounts {
+    /// Items open.
+    pub open: i64,
+    /// Of them, past an SLA deadline at `now` ([`OpenItemRow::overdue`]).
+    pub overdue: i64,
+}
+
+/// [`OpenCounts`] from the index `open_items_open_due`: the items past their resolution deadline
+/// are a range of it, and only the items after that range (not yet due: the recent ones) are
+/// read to find those past their response deadline with no follow-up.
+pub async fn open_item_counts(
     conn: &mut SqliteConnection,
     engineer: Option<&str>,
-) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!: i64" FROM open_items o
-           WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)"#,
-        engineer
+    now: DateTime<Utc>,
+) -> anyhow::Result<OpenCounts> {
+    let now = ts(now);
+    let row = sqlx::query!(
+        r#"SELECT
+             (SELECT count(*) FROM open_items o
+              WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)) AS "open!: i64",
+             (SELECT count(*) FROM open_items o
+              WHERE o.status = 'open' AND coalesce(o.resolution_due, o.opened_at) <= ?2
+                AND (?1 IS NULL OR o.engineer = ?1))
+           + (SELECT count(*) FROM open_items o
+              WHERE o.status = 'open' AND coalesce(o.resolution_due, o.opened_at) > ?2
+                AND (?1 IS NULL OR o.engineer = ?1)
+                AND coalesce(o.response_due, o.opened_at) <= ?2
+                AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
+                                AND r.reported_at > o.opened_at)) AS "overdue!: i64""#,
+        engineer,
+        now
     )
     .fetch_one(conn)
-    .await?)
+    .await?;
+    Ok(OpenCounts {
+        open: row.open,
+        overdue: row.overdue,
+    })
 }
 
-/// The `limit` oldest open items ([`open_items`]).
-pub async fn oldest_open_items(
+/// At most `limit` open items, the overdue first (queries.md §4), each part oldest first;
+/// `engineer` narrows to one person's. The overdue are read from the oldest on and are the oldest
+/// (a deadline is a fixed working time after opening); the rest are the range of
+/// `open_items_open_due` after `now`.
+pub async fn open_items_overdue_first(
     conn: &mut SqliteConnection,
     engineer: Option<&str>,
+    now: DateTime<Utc>,
     limit: i64,
 ) -> anyhow::Result<Vec<OpenItemRow>> {
+    let at = ts(now);
+    let mut items = sqlx::query_as!(
+        OpenItemRow,
+        r#"SELECT o.id, o.thread AS "thread!: i64",
+                  p.name AS project, o.engineer, o.description, o.priority,
+                  o.opened_at AS "opened_at: DateTime<Utc>",
+                  coalesce(o.response_due, o.opened_at) AS "response_due!: DateTime<Utc>",
+                  coalesce(o.resolution_due, o.opened_at) AS "resolution_due!: DateTime<Utc>",
+                  EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
+                          AND r.reported_at > o.opened_at) AS "followed_up!: bool"
+           FROM open_items o INDEXED BY open_items_open_since JOIN projects p ON p.key = o.project
+           WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)
+             AND (coalesce(o.resolution_due, o.opened_at) <= ?2
+                  OR (coalesce(o.response_due, o.opened_at) <= ?2
+                      AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
+                                      AND r.reported_at > o.opened_at)))
+           ORDER BY o.opened_at, o.id LIMIT (SELECT ?3)"#,
+        engineer,
+        at,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let room = limit.saturating_sub(items.len() as i64);
+    if room > 0 {
+        items.extend(
+            sqlx::query_as!(
+                OpenItemRow,
+                r#"SELECT o.id, o.thread AS "thread!: i64",
+                          p.name AS project, o.engineer, o.description, o.priority,
+                          o.opened_at AS "opened_at: DateTime<Utc>",
+                          coalesce(o.response_due, o.opened_at) AS "response_due!: DateTime<Utc>",
+                          coalesce(o.resolution_due, o.opened_at)
+                              AS "resolution_due!: DateTime<Utc>",
+                          EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
+                                  AND r.reported_at > o.opened_at) AS "followed_up!: bool"
+                   FROM open_items o INDEXED BY open_items_open_due
+                        JOIN projects p ON p.key = o.project
+                   WHERE o.status = 'open' AND coalesce(o.resolution_due, o.opened_at) > ?2
+                     AND (?1 IS NULL OR o.engineer = ?1)
+                     AND NOT (coalesce(o.response_due, o.opened_at) <= ?2
+                              AND NOT EXISTS (SELECT 1 FROM reports r
+                                              WHERE r.project = o.project
+                                                AND r.reported_at > o.opened_at))
+                   ORDER BY o.opened_at, o.id LIMIT (SELECT ?3)"#,
+                engineer,
+                at,
+                room
+            )
+            .fetch_all(&mut *conn)
+            .await?,
+        );
+    }
+    Ok(items)
+}
+
+/// The open items whose next deadline for the tick (`next_due`: the response deadline, then the
+/// resolution deadline) has come by `now`, oldest first: those a reminder or an escalation may be
+/// due for. Read from the partial index of items with a deadline still to settle, so the tick's
+/// work follows what fell due, not how many items are open.
+pub async fn open_items_due(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<OpenItemRow>> {
+    let now = ts(now);
     Ok(sqlx::query_as!(
         OpenItemRow,
         r#"SELECT o.id, o.thread AS "thread!: i64",
@@ -181,10 +312,57 @@ pub async fn oldest_open_items(
                   EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
                           AND r.reported_at > o.opened_at) AS "followed_up!: bool"
            FROM open_items o JOIN projects p ON p.key = o.project
-           WHERE o.status = 'open' AND (?1 IS NULL OR o.engineer = ?1)
-           ORDER BY o.opened_at, o.id LIMIT (SELECT ?2)"#,
-        engineer,
-        limit
+           WHERE o.status = 'open' AND o.next_due IS NOT NULL AND o.next_due <= ?1
+           ORDER BY o.opened_at, o.id"#,
+        now
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Moves on `next_due` of the items [`open_items_due`] gave at `now`, once their due events are
+/// recorded (or found not needed: followed up in time) in the same transaction: to the resolution
+/// deadline while that is still ahead, else to none. Returns how many moved.
+pub async fn settle_open_items_due(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    let now = ts(now);
+    Ok(sqlx::query!(
+        "UPDATE open_items INDEXED BY open_items_next_due
+         SET next_due = CASE WHEN coalesce(resolution_due, opened_at) <= ?1 THEN NULL
+                             ELSE coalesce(resolution_due, opened_at) END
+         WHERE status = 'open' AND next_due IS NOT NULL AND next_due <= ?1",
+        now
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// The open items still before their response deadline at `now`, oldest first: the ones a
+/// report-due nudge may be for (queries.md §3). Items before their response deadline are before
+/// their resolution deadline, so this is the range of `open_items_open_due` after `now`: the
+/// recent items, not the archive.
+pub async fn open_items_awaiting_response(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<OpenItemRow>> {
+    let now = ts(now);
+    Ok(sqlx::query_as!(
+        OpenItemRow,
+        r#"SELECT o.id, o.thread AS "thread!: i64",
+                  p.name AS project, o.engineer, o.description, o.priority,
+                  o.opened_at AS "opened_at: DateTime<Utc>",
+                  coalesce(o.response_due, o.opened_at) AS "response_due!: DateTime<Utc>",
+                  coalesce(o.resolution_due, o.opened_at) AS "resolution_due!: DateTime<Utc>",
+                  EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
+                          AND r.reported_at > o.opened_at) AS "followed_up!: bool"
+           FROM open_items o INDEXED BY open_items_open_due JOIN projects p ON p.key = o.project
+           WHERE o.status = 'open' AND coalesce(o.resolution_due, o.opened_at) > ?1
+             AND coalesce(o.response_due, o.opened_at) > ?1
+           ORDER BY o.opened_at, o.id"#,
+        now
     )
     .fetch_all(conn)
     .await?)

@@ -60,7 +60,8 @@ pub struct NewOpenItem<'a> {
     pub resolution_due: DateTime<Utc>,
 }
 
-/// Opens an item, deadlines included, in one statement; returns its row id.
+/// Opens an item, deadlines included (the tick's next one, `next_due`, is the response deadline),
+/// in one statement; returns its row id.
 pub async fn add_open_item(
     conn: &mut SqliteConnection,
     o: &NewOpenItem<'_>,
@@ -69,8 +70,8 @@ pub async fn add_open_item(
         (ts(o.opened_at), ts(o.response_due), ts(o.resolution_due));
     Ok(sqlx::query!(
         "INSERT INTO open_items (report, thread, project, engineer, description, priority,
-                                 opened_at, response_due, resolution_due)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 opened_at, response_due, resolution_due, next_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
         o.report,
         o.thread,
         o.project,
