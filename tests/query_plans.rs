@@ -72,6 +72,24 @@ const ALLOWED: &[(&str, &str)] = &[
          only the items not yet past their resolution deadline are read, for the response rule",
     ),
     (
+        "FROM open_items o INDEXED BY open_items_open_due JOIN projects p ON p.key = o.project WHERE o.status = 'open' AND coalesce(o.resolution_due, o.opened_at) > ?1 AND coalesce(o.response_due, o.opened_at) > ?1",
+        "schedule tick, report-due nudges: the open items before their response deadline — in \
+         the range after now of (status, resolution deadline), the items opened within the \
+         longest resolution time, not the archive; sorted by opening",
+    ),
+    (
+        "FROM open_items o INDEXED BY open_items_open_due JOIN projects p ON p.key = o.project WHERE o.status = 'open' AND coalesce(o.resolution_due, o.opened_at) > ?2",
+        "daily, weekly and personal digests: the open items not overdue, after the overdue ones \
+         when fewer than the LIMIT are — in the range after now of (status, resolution \
+         deadline), the recent items, not the archive; the top of them by opening",
+    ),
+    (
+        "FROM open_items o INDEXED BY open_items_next_due JOIN projects p ON p.key = o.project",
+        "schedule tick: the open items whose next deadline came by now — the range of the \
+         partial index of items with a deadline still to settle (what fell due since the last \
+         tick), sorted by opening; the follow-up test is an EXISTS, one step into the index",
+    ),
+    (
         "UPDATE open_items INDEXED BY open_items_next_due SET next_due",
         "schedule tick: moves on the items whose next deadline came by now — the range of the \
          partial index of open items with a deadline still to settle, which holds what fell due \
@@ -106,10 +124,6 @@ const ALLOWED: &[(&str, &str)] = &[
     (
         "FROM fault_orders WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR state = ?2)",
         "`report faults`: lists fault orders",
-    ),
-    (
-        "coalesce(o.resolution_due, o.opened_at) AS \"resolution_due!: DateTime<Utc>\"",
-        "schedule tick: the open items reminders and escalations are computed from",
     ),
     (
         "FROM open_items o JOIN projects p ON p.key = o.project WHERE o.status = 'open'",

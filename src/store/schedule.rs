@@ -311,7 +311,7 @@ pub async fn open_items_due(
                   coalesce(o.resolution_due, o.opened_at) AS "resolution_due!: DateTime<Utc>",
                   EXISTS (SELECT 1 FROM reports r WHERE r.project = o.project
                           AND r.reported_at > o.opened_at) AS "followed_up!: bool"
-           FROM open_items o JOIN projects p ON p.key = o.project
+           FROM open_items o INDEXED BY open_items_next_due JOIN projects p ON p.key = o.project
            WHERE o.status = 'open' AND o.next_due IS NOT NULL AND o.next_due <= ?1
            ORDER BY o.opened_at, o.id"#,
         now
