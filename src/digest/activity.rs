@@ -283,7 +283,7 @@ async fn open_faults(
         "assigned",
         "closure_requested",
     ] {
-        for f in crate::store::queries::faults(conn, None, Some(state)).await? {
+        for f in crate::store::queries::faults_in_state(conn, state).await? {
             let name = crate::rules::FaultState::from_name(&f.state).map_or(f.state.clone(), |s| {
                 crate::rules::fault_state_name(s).to_string()
             });

@@ -50,9 +50,10 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         &store::open_items_due(&mut tx, now).await?,
         now,
     ));
+    let open_faults = open_fault_orders(&mut tx).await?;
     reminders.extend(reminders::faults(
         config,
-        &fault_steps(config, &mut tx).await?,
+        &fault_steps(config, &open_faults)?,
         now,
     ));
     let follow_ups = crate::store::satisfaction::unanswered(&mut tx).await?;
@@ -65,8 +66,9 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         &store::open_items_awaiting_response(&mut tx, now).await?,
         now,
     ));
-    let faults = crate::store::queries::faults(&mut tx, None, None).await?;
-    reminders.extend(nudges::approval_waiting(config, &faults, &task_rows, now)?);
+    let mut waiting = open_faults;
+    waiting.sort_by_key(|f| f.thread);
+    reminders.extend(nudges::approval_waiting(config, &waiting, &task_rows, now)?);
     // Fell due more than a day ago: the daemon was stopped, or the event came in with an imported
     // archive. Nothing about it is mailed now; the digests list what is still open and overdue.
     // Recorded as skipped, all in a few statements (an imported archive has one per item).
@@ -214,42 +216,52 @@ async fn stamp_missing_deadlines(
     Ok(items.len())
 }
 
-/// Every fault order someone still owes a step on, with its SLA response deadline counted
-/// from the moment it entered its state (第四十四条–第四十七条).
-async fn fault_steps(
-    config: &Config,
+/// The fault orders still open (someone owes a step), state by state, each state's in filing
+/// order: the tick never reads the closed ones, which are most of them.
+async fn open_fault_orders(
     conn: &mut SqliteConnection,
-) -> anyhow::Result<Vec<reminders::FaultStep>> {
-    let open = crate::rules::FaultState::ALL
+) -> anyhow::Result<Vec<crate::store::queries::FaultLine>> {
+    let mut lines = Vec::new();
+    for state in crate::rules::FaultState::ALL
         .into_iter()
-        .filter(|s| s.is_open());
+        .filter(|s| s.is_open())
+    {
+        lines.extend(crate::store::queries::faults_in_state(conn, state.as_str()).await?);
+    }
+    Ok(lines)
+}
+
+/// Every step someone owes on an open fault order (`open`, [`open_fault_orders`]), with its SLA
+/// response deadline counted from the moment the order entered its state
+/// (第四十四条–第四十七条).
+fn fault_steps(
+    config: &Config,
+    open: &[crate::store::queries::FaultLine],
+) -> anyhow::Result<Vec<reminders::FaultStep>> {
     let mut steps = Vec::new();
-    for state in open {
-        for f in crate::store::queries::faults(conn, None, Some(state.as_str())).await? {
-            let owners: Vec<String> = f
-                .owes(config)
-                .iter()
-                .filter_map(|n| config.directory.by_name(n).map(|p| p.address().to_string()))
-                .collect();
-            if owners.is_empty() {
-                continue;
-            }
-            let since = crate::store::parse_ts(&f.updated_at)?;
-            let due_at = crate::rules::deadlines::of(config, &f.priority, since).response;
-            let title = crate::rules::text::project_name(&f.project);
-            let state = crate::rules::FaultState::from_name(&f.state)
-                .map_or(f.state.clone(), |s| {
-                    crate::rules::fault_state_name(s).to_string()
-                });
-            steps.push(reminders::FaultStep {
-                id: f.thread,
-                title,
-                state,
-                owners,
-                since,
-                due_at,
-            });
+    for f in open {
+        let owners: Vec<String> = f
+            .owes(config)
+            .iter()
+            .filter_map(|n| config.directory.by_name(n).map(|p| p.address().to_string()))
+            .collect();
+        if owners.is_empty() {
+            continue;
         }
+        let since = crate::store::parse_ts(&f.updated_at)?;
+        let due_at = crate::rules::deadlines::of(config, &f.priority, since).response;
+        let title = crate::rules::text::project_name(&f.project);
+        let state = crate::rules::FaultState::from_name(&f.state).map_or(f.state.clone(), |s| {
+            crate::rules::fault_state_name(s).to_string()
+        });
+        steps.push(reminders::FaultStep {
+            id: f.thread,
+            title,
+            state,
+            owners,
+            since,
+            due_at,
+        });
     }
     Ok(steps)
 }

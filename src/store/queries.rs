@@ -196,6 +196,25 @@ pub async fn faults(
     .await?)
 }
 
+/// The fault orders in `state`, in filing order, from the index on the state: what the tick and
+/// the daily digest read of the open ones ([`faults`] with a state reads every order, the closed
+/// ones too, to filter them).
+pub async fn faults_in_state(
+    conn: &mut SqliteConnection,
+    state: &str,
+) -> anyhow::Result<Vec<FaultLine>> {
+    Ok(sqlx::query_as!(
+        FaultLine,
+        r#"SELECT message AS thread, project, proposer, priority, state, lead,
+                  conversion_proposed AS "conversion_proposed: bool", filed_at, updated_at,
+                  response_due, resolution_due
+           FROM fault_orders WHERE state = ?1 ORDER BY id"#,
+        state
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
 /// A complaint on the project.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ComplaintLine {
