@@ -186,8 +186,14 @@ const ALLOWED: &[(&str, &str)] = &[
         "schedule tick: max() of an index prefix is one step down the index",
     ),
     (
-        "FROM satisfaction WHERE answered_at IS NULL",
-        "schedule tick: the 满意度回访 not answered yet",
+        "FROM satisfaction INDEXED BY satisfaction_pending WHERE answered_at IS NULL AND settled = 0",
+        "schedule tick: the 满意度回访 not answered whose reminder is not recorded yet — the \
+         partial index of those, the requests of the last few working days, not every request \
+         never answered",
+    ),
+    (
+        "UPDATE satisfaction INDEXED BY satisfaction_pending SET settled = 1",
+        "schedule tick: settles the requests of that partial index whose reminder is recorded",
     ),
     (
         "FROM satisfaction WHERE (answer = '不满意' AND answered_at >= ?1",

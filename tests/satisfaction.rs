@@ -220,6 +220,17 @@ async fn an_unanswered_request_is_reminded_once_five_working_days_later() {
         .await
         .expect("tick");
     assert!(rows(&bot, "satisfaction_reminder").await.is_empty());
+    {
+        let mut conn = bot.store.connection().await.expect("reader");
+        let waiting = supportbot::store::satisfaction::unanswered(&mut conn)
+            .await
+            .expect("work list");
+        assert_eq!(
+            waiting.len(),
+            2,
+            "asked, not yet reminded: still the tick's"
+        );
+    }
     run_due(&bot, bj("2026-11-30T10:00:00"))
         .await
         .expect("tick");
@@ -233,6 +244,13 @@ async fn an_unanswered_request_is_reminded_once_five_working_days_later() {
         "张三's on 30 Nov, 李四's on 1 Dec, once each"
     );
     assert!(reminded.iter().all(|r| r.subject.starts_with("[SB-")));
+    // Both reminded and still unanswered: the tick has nothing more to do for them and no
+    // longer reads them.
+    let mut conn = bot.store.connection().await.expect("reader");
+    let left = supportbot::store::satisfaction::unanswered(&mut conn)
+        .await
+        .expect("work list");
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[tokio::test]

@@ -106,8 +106,10 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         }
     }
     // Every reminder and escalation due by now is recorded above (or was before, or was not
-    // needed): the items read for them move on to their next deadline.
+    // needed): the items read for them move on to their next deadline, and the 满意度回访 whose
+    // reminder is recorded are not read again.
     store::settle_open_items_due(&mut tx, now).await?;
+    crate::store::satisfaction::settle(&mut tx).await?;
     for o in digest_occurrences(config, now) {
         if !is_new(&mut tx, &o).await? {
             continue;

@@ -104,18 +104,35 @@ pub async fn by_thread(
     row.map(Record::into_ref).transpose()
 }
 
-/// Every follow-up not answered yet, oldest closure first (the schedules' work list).
+/// Every follow-up not answered yet whose reminder is not recorded yet ([`settle`]), oldest closure
+/// first (the schedules' work list).
 pub async fn unanswered(conn: &mut SqliteConnection) -> anyhow::Result<Vec<SatisfactionRef>> {
     let rows = sqlx::query_as!(
         Record,
         r#"SELECT id, thread, project, owner, contact, description,
                   closed_at AS "closed_at: DateTime<Utc>",
                   requested_at AS "requested_at: DateTime<Utc>", answer
-           FROM satisfaction WHERE answered_at IS NULL ORDER BY closed_at, id"#
+           FROM satisfaction INDEXED BY satisfaction_pending
+           WHERE answered_at IS NULL AND settled = 0 ORDER BY closed_at, id"#
     )
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(Record::into_ref).collect()
+}
+
+/// Marks settled the unanswered requests whose reminder's due event is recorded (queued, or
+/// skipped after a gap): [`unanswered`] no longer reads them. Run by the tick after it records
+/// the due events, in the same transaction; reads only the requests not settled yet.
+pub async fn settle(conn: &mut SqliteConnection) -> anyhow::Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE satisfaction INDEXED BY satisfaction_pending SET settled = 1
+         WHERE answered_at IS NULL AND settled = 0
+           AND EXISTS (SELECT 1 FROM due_events d
+                       WHERE d.key = 'satisfaction_reminder:' || satisfaction.id)"
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// Records that the request (or reminder) fell due at `at` and was queued.
