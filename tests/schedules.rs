@@ -241,6 +241,29 @@ async fn a_reminder_that_fell_due_more_than_a_day_ago_is_skipped_not_sent() {
 }
 
 #[tokio::test]
+async fn both_deadlines_missed_in_a_gap_are_recorded_as_skipped_and_never_read_again() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    // Response due Monday 10:00, resolution Monday 17:00; the daemon is back on Thursday.
+    tick(&bot, "2026-12-03T11:00:00").await;
+    assert!(of_kind(&bot, "open_item_reminder").await.is_empty());
+    assert!(of_kind(&bot, "open_item_escalation").await.is_empty());
+    let mut conn = bot.store.connection().await.expect("reader");
+    let skipped: Vec<String> = sqlx::query_scalar(
+        "SELECT key FROM due_events WHERE skipped = 1 AND key LIKE 'open_item_%' ORDER BY key",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("keys");
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(skipped[0].starts_with("open_item_escalation:"), "{skipped:?}");
+    assert!(skipped[1].starts_with("open_item_reminder:"), "{skipped:?}");
+    let due = schedule::open_items_due(&mut conn, bj("2027-01-01T00:00:00"))
+        .await
+        .expect("due");
+    assert!(due.is_empty(), "{due:?}");
+}
+
+#[tokio::test]
 async fn a_month_long_gap_sends_no_stale_digest_at_all() {
     let (bot, _dir) = common::spawn_bot().await;
     tick(&bot, "2026-10-12T10:00:00").await;

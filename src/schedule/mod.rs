@@ -45,11 +45,14 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
         ..DueOutcome::default()
     };
     let mut reminders = reminders::uninitiated(config, &store::uninitiated(&mut tx).await?, now);
-    reminders.extend(reminders::open_items(
+    let fresh_since = now - DIGEST_FRESH_FOR;
+    let (due, mut missed) = reminders::open_items(
         config,
         &store::open_items_due(&mut tx, now).await?,
         now,
-    ));
+        fresh_since,
+    );
+    reminders.extend(due);
     let open_faults = open_fault_orders(&mut tx).await?;
     reminders.extend(reminders::faults(
         config,
@@ -72,14 +75,18 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
     // Fell due more than a day ago: the daemon was stopped, or the event came in with an imported
     // archive. Nothing about it is mailed now; the digests list what is still open and overdue.
     // Recorded as skipped, all in a few statements (an imported archive has one per item).
-    let (stale, reminders): (Vec<_>, Vec<_>) = reminders
-        .into_iter()
-        .partition(|r| r.due_at < now - DIGEST_FRESH_FOR);
-    let stale: Vec<_> = stale
+    let (stale, reminders): (Vec<_>, Vec<_>) =
+        reminders.into_iter().partition(|r| r.due_at < fresh_since);
+    missed.extend(stale.into_iter().map(|r| reminders::Missed {
+        key: r.key,
+        schedule: r.schedule,
+        due_at: r.due_at,
+    }));
+    let missed: Vec<_> = missed
         .iter()
-        .map(|r| (r.key.as_str(), r.schedule.as_str(), r.due_at))
+        .map(|m| (m.key.as_str(), m.schedule.as_str(), m.due_at))
         .collect();
-    let skipped = store::record_all_skipped(&mut tx, &stale, now).await?;
+    let skipped = store::record_all_skipped(&mut tx, &missed, now).await?;
     if skipped > 0 {
         tracing::info!(skipped, "missed reminders skipped");
     }

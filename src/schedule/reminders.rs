@@ -127,51 +127,90 @@ pub fn uninitiated(config: &Config, rows: &[UninitiatedRow], now: DateTime<Utc>)
     out
 }
 
+/// A due event that fell due too long ago to be mailed (before the tick's `fresh_since`): only
+/// recorded, as skipped. No mail is built for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missed {
+    /// The due event's key.
+    pub key: String,
+    /// Its schedule (the kind).
+    pub schedule: String,
+    /// When it fell due.
+    pub due_at: DateTime<Utc>,
+}
+
 /// 第七条 / 第十七条: the engineer is reminded when the response deadline passes with no
-/// follow-up; the presales manager is told when the resolution deadline passes.
-pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> Vec<Due> {
-    let mut out = Vec::new();
+/// follow-up; the presales manager is told when the resolution deadline passes. The events due
+/// before `fresh_since` come back apart as [`Missed`], without their mail: after a gap or an
+/// imported archive they are one per item.
+pub fn open_items(
+    config: &Config,
+    rows: &[OpenItemRow],
+    now: DateTime<Utc>,
+    fresh_since: DateTime<Utc>,
+) -> (Vec<Due>, Vec<Missed>) {
+    let (mut out, mut missed) = (Vec::new(), Vec::new());
     for i in rows {
         let engineer = address_of(config, &i.engineer);
-        let what = notices::open_item_line(
-            &i.project,
-            i.thread,
-            &i.priority,
-            &local(config, i.opened_at),
-            &i.description,
-        );
-        if i.resolution_due <= now {
-            // The item's thread tag: a reply to the reminder acts on that item (workflow.md §4).
-            let (subject, body) = notices::open_item_escalation(
+        let what = || {
+            notices::open_item_line(
                 &i.project,
                 i.thread,
-                &what,
-                &local(config, i.resolution_due),
-                &i.engineer,
-            );
-            let mail = Outgoing {
-                kind: OutgoingKind::OpenItemEscalation,
-                to: role(config, Role::PresalesManager),
-                cc: engineer.iter().cloned().collect(),
-                subject,
-                body,
-            };
+                &i.priority,
+                &local(config, i.opened_at),
+                &i.description,
+            )
+        };
+        if i.resolution_due <= now {
             let key = format!("open_item_escalation:{}", i.id);
-            out.push(due(
-                key,
-                OutgoingKind::OpenItemEscalation,
-                i.resolution_due,
-                mail,
-            ));
+            if i.resolution_due < fresh_since {
+                missed.push(Missed {
+                    key,
+                    schedule: OutgoingKind::OpenItemEscalation.as_str().into(),
+                    due_at: i.resolution_due,
+                });
+            } else {
+                // The item's thread tag: a reply to the reminder acts on that item (workflow.md
+                // §4).
+                let (subject, body) = notices::open_item_escalation(
+                    &i.project,
+                    i.thread,
+                    &what(),
+                    &local(config, i.resolution_due),
+                    &i.engineer,
+                );
+                let mail = Outgoing {
+                    kind: OutgoingKind::OpenItemEscalation,
+                    to: role(config, Role::PresalesManager),
+                    cc: engineer.iter().cloned().collect(),
+                    subject,
+                    body,
+                };
+                out.push(due(
+                    key,
+                    OutgoingKind::OpenItemEscalation,
+                    i.resolution_due,
+                    mail,
+                ));
+            }
         }
         if i.response_due <= now
             && !i.followed_up
             && let Some(a) = engineer
         {
+            let key = format!("open_item_reminder:{}", i.id);
+            if i.response_due < fresh_since {
+                missed.push(Missed {
+                    key,
+                    schedule: OutgoingKind::OpenItemReminder.as_str().into(),
+                    due_at: i.response_due,
+                });
+                continue;
+            }
             let (subject, body) = notices::open_item_reminder(
                 &i.project,
                 i.thread,
-                &what,
+                &what(),
                 &local(config, i.response_due),
                 &local(config, i.resolution_due),
             );
@@ -182,7 +221,6 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
                 subject,
                 body,
             };
-            let key = format!("open_item_reminder:{}", i.id);
             out.push(due(
                 key,
                 OutgoingKind::OpenItemReminder,
@@ -191,7 +229,7 @@ pub fn open_items(config: &Config, rows: &[OpenItemRow], now: DateTime<Utc>) -> 
             ));
         }
     }
-    out
+    (out, missed)
 }
 
 /// One step of a fault order (故障处理工作单) someone owes, as the fault-order store sees it.
