@@ -255,7 +255,10 @@ async fn both_deadlines_missed_in_a_gap_are_recorded_as_skipped_and_never_read_a
     .await
     .expect("keys");
     assert_eq!(skipped.len(), 2, "{skipped:?}");
-    assert!(skipped[0].starts_with("open_item_escalation:"), "{skipped:?}");
+    assert!(
+        skipped[0].starts_with("open_item_escalation:"),
+        "{skipped:?}"
+    );
     assert!(skipped[1].starts_with("open_item_reminder:"), "{skipped:?}");
     let due = schedule::open_items_due(&mut conn, bj("2027-01-01T00:00:00"))
         .await

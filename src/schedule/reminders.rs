@@ -139,6 +139,16 @@ pub struct Missed {
     pub due_at: DateTime<Utc>,
 }
 
+impl Missed {
+    fn of(key: String, kind: OutgoingKind, due_at: DateTime<Utc>) -> Missed {
+        Missed {
+            key,
+            schedule: kind.as_str().into(),
+            due_at,
+        }
+    }
+}
+
 /// 第七条 / 第十七条: the engineer is reminded when the response deadline passes with no
 /// follow-up; the presales manager is told when the resolution deadline passes. The events due
 /// before `fresh_since` come back apart as [`Missed`], without their mail: after a gap or an
@@ -164,11 +174,11 @@ pub fn open_items(
         if i.resolution_due <= now {
             let key = format!("open_item_escalation:{}", i.id);
             if i.resolution_due < fresh_since {
-                missed.push(Missed {
+                missed.push(Missed::of(
                     key,
-                    schedule: OutgoingKind::OpenItemEscalation.as_str().into(),
-                    due_at: i.resolution_due,
-                });
+                    OutgoingKind::OpenItemEscalation,
+                    i.resolution_due,
+                ));
             } else {
                 // The item's thread tag: a reply to the reminder acts on that item (workflow.md
                 // §4).
@@ -200,11 +210,11 @@ pub fn open_items(
         {
             let key = format!("open_item_reminder:{}", i.id);
             if i.response_due < fresh_since {
-                missed.push(Missed {
+                missed.push(Missed::of(
                     key,
-                    schedule: OutgoingKind::OpenItemReminder.as_str().into(),
-                    due_at: i.response_due,
-                });
+                    OutgoingKind::OpenItemReminder,
+                    i.response_due,
+                ));
                 continue;
             }
             let (subject, body) = notices::open_item_reminder(
