@@ -134,8 +134,13 @@ const ALLOWED: &[(&str, &str)] = &[
         "`report project`: one project's improvement requests with their hours",
     ),
     (
-        "FROM tasks",
-        "集成部 tasks: the schedule and `report tasks` list the open ones",
+        "FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR project = ?2)",
+        "集成部 tasks: `report tasks`, 查询-待办, 查询-项目 and the task digests list them (every \
+         task ever when no state or project narrows them)",
+    ),
+    (
+        "FROM tasks WHERE state = ?1 ORDER BY requested_at, id",
+        "schedule tick: the tasks in one timed state, by the state index, sorted by request",
     ),
     (
         "SELECT count(*) FROM kb",

@@ -147,13 +147,63 @@ pub struct TaskRow {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
+/// A row of `tasks` as [`list`] and [`in_state`] read it.
+struct ListRow {
+    id: i64,
+    message: i64,
+    kind: String,
+    project_name: String,
+    sales: String,
+    engineers: Json<Vec<String>>,
+    state: TaskState,
+    due: Option<NaiveDate>,
+    requested_due: Option<NaiveDate>,
+    content: String,
+    contract_no: Option<String>,
+    amount_yuan: i64,
+    delays: i64,
+    delay_days: i64,
+    requested_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+impl ListRow {
+    fn row(self) -> anyhow::Result<TaskRow> {
+        let task = Record {
+            id: self.id,
+            message: self.message,
+            kind: self.kind,
+            project_name: self.project_name,
+            sales: self.sales,
+            engineers: self.engineers,
+            state: self.state,
+            due: self.due,
+            requested_due: self.requested_due,
+        }
+        .task()?;
+        Ok(TaskRow {
+            task,
+            content: self.content,
+            contract_no: self.contract_no,
+            amount_yuan: self.amount_yuan,
+            delays: self.delays,
+            delay_days: self.delay_days,
+            requested_at: self.requested_at,
+            updated_at: self.updated_at,
+            completed_at: self.completed_at,
+        })
+    }
+}
+
 /// Tasks, oldest first; `state` and `project` (key) narrow them.
 pub async fn list(
     conn: &mut SqliteConnection,
     state: Option<TaskState>,
     project: Option<&str>,
 ) -> anyhow::Result<Vec<TaskRow>> {
-    let rows = sqlx::query!(
+    sqlx::query_as!(
+        ListRow,
         r#"SELECT id, message, kind, project_name, sales,
                   engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
                   due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate",
@@ -167,32 +217,34 @@ pub async fn list(
         project
     )
     .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let task = Record {
-                id: r.id,
-                message: r.message,
-                kind: r.kind,
-                project_name: r.project_name,
-                sales: r.sales,
-                engineers: r.engineers,
-                state: r.state,
-                due: r.due,
-                requested_due: r.requested_due,
-            }
-            .task()?;
-            Ok(TaskRow {
-                task,
-                content: r.content,
-                contract_no: r.contract_no,
-                amount_yuan: r.amount_yuan,
-                delays: r.delays,
-                delay_days: r.delay_days,
-                requested_at: r.requested_at,
-                updated_at: r.updated_at,
-                completed_at: r.completed_at,
-            })
-        })
-        .collect()
+    .await?
+    .into_iter()
+    .map(ListRow::row)
+    .collect()
+}
+
+/// The tasks in `state`, oldest first, from the index on the state: what the tick reads of the
+/// tasks still moving ([`list`] with a state reads every task ever, the finished ones too, to
+/// filter them).
+pub async fn in_state(
+    conn: &mut SqliteConnection,
+    state: TaskState,
+) -> anyhow::Result<Vec<TaskRow>> {
+    sqlx::query_as!(
+        ListRow,
+        r#"SELECT id, message, kind, project_name, sales,
+                  engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
+                  due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate",
+                  content, contract_no, amount_yuan, delays, delay_days,
+                  requested_at AS "requested_at: DateTime<Utc>",
+                  updated_at AS "updated_at: DateTime<Utc>",
+                  completed_at AS "completed_at: DateTime<Utc>"
+           FROM tasks WHERE state = ?1 ORDER BY requested_at, id"#,
+        state
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(ListRow::row)
+    .collect()
 }
