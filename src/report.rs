@@ -596,15 +596,7 @@ mod tests {
             .expect("open");
         let mut conn = store.connection().await.expect("connection");
         // The 立项 the projects point at.
-        sqlx::query(
-            "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons, flags,
-                                   event_at, handled_at)
-             VALUES (100, 'i@example.com', 's', 'a@example.com', 'initiation', 'accepted', '[]',
-                     '[]', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-        )
-        .execute(&mut *conn)
-        .await
-        .expect("initiation");
+        crate::store::testkit::initiation(&mut conn, 100, "2026-01-01T00:00:00Z").await;
         for (key, owner) in [("星河", "李四"), ("蓝海", "李四"), ("北辰", "王五")] {
             sqlx::query(
                 "INSERT INTO projects (key, name, status, responsible_sales, first_presales,
@@ -626,33 +618,16 @@ mod tests {
             ("蓝海", "2026-01-15T01:00:00Z", "演示审计规则", None),
         ];
         for (i, (project, at, content, leftover)) in reports.into_iter().enumerate() {
-            let id = i as i64 + 1;
-            sqlx::query(
-                "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons,
-                                       flags, project, event_at, handled_at)
-                 VALUES (?, ?, 's', 'a@example.com', 'report', 'accepted', '[]', '[]', ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(format!("m{id}@example.com"))
-            .bind(project)
-            .bind(at)
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .expect("message");
-            sqlx::query(
-                "INSERT INTO reports (message, project, engineer, result, contact, method,
-                                      content, leftover, priority, reported_at)
-                 VALUES (?, ?, '张三', '成功', '客户王工', '电话', ?, ?, '一般', ?)",
-            )
-            .bind(id)
-            .bind(project)
-            .bind(content)
-            .bind(leftover)
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .expect("report");
+            let report = crate::store::testkit::Report {
+                id: i as i64 + 1,
+                project,
+                at,
+                contact: "客户王工",
+                content,
+                leftover,
+                ..Default::default()
+            };
+            crate::store::testkit::report(&mut conn, report).await;
         }
         drop(conn);
         (dir, store)

@@ -399,26 +399,7 @@ mod tests {
             .await
             .expect("open");
         let mut conn = store.connection().await.expect("connection");
-        for (id, kind, at) in [
-            (10, "initiation", "2026-11-01T01:00:00Z"),
-            (1, "report", "2026-11-02T01:00:00Z"),
-            (2, "report", "2026-11-03T01:00:00Z"),
-            (3, "report", "2026-11-04T01:00:00Z"),
-        ] {
-            sqlx::query(
-                "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons,
-                                       flags, event_at, handled_at)
-                 VALUES (?, ?, 's', 'a@example.com', ?, 'accepted', '[]', '[]', ?, ?)",
-            )
-            .bind(id)
-            .bind(format!("m{id}@example.com"))
-            .bind(kind)
-            .bind(at)
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .expect("message");
-        }
+        crate::store::testkit::initiation(&mut conn, 10, "2026-11-01T01:00:00Z").await;
         sqlx::query(
             "INSERT INTO projects (key, name, status, first_presales, created_at, message)
              VALUES ('星河', '星河项目', 'initiated', '张三', '2026-11-01T01:00:00Z', 10)",
@@ -452,17 +433,14 @@ mod tests {
                 "2026-12-31T01:00:00Z",
             ),
         ] {
-            sqlx::query(
-                "INSERT INTO reports (message, project, engineer, result, contact, method,
-                                      content, priority, reported_at)
-                 VALUES (?, '星河', '李四', '成功', '王工', '电话', ?, '一般', ?)",
-            )
-            .bind(id)
-            .bind(content)
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .expect("report");
+            let report = crate::store::testkit::Report {
+                id,
+                at,
+                engineer: "李四",
+                content,
+                ..Default::default()
+            };
+            crate::store::testkit::report(&mut conn, report).await;
             sqlx::query(
                 "INSERT INTO open_items (report, thread, project, engineer, description, priority,
                                          opened_at, response_due, resolution_due)

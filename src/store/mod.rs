@@ -22,6 +22,8 @@ pub mod tracking;
 pub mod tries;
 
 #[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
 mod tests;
 
 use anyhow::Context;

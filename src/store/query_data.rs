@@ -299,30 +299,16 @@ mod tests {
             let at = format!("2026-01-02T{:02}:{:02}:00Z", i / 60, i % 60);
             let opened = format!("2026-01-03T{:02}:{:02}:00Z", (n - i) / 60, (n - i) % 60);
             let project = format!("p{}", i % 2);
-            sqlx::query(
-                "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons,
-                                       flags, project, event_at, handled_at)
-                 VALUES (?1, 'm' || ?1, 's', 'a', 'report', 'accepted', '[]', '[]', ?2, ?3, ?3)",
-            )
-            .bind(i)
-            .bind(&project)
-            .bind(&at)
-            .execute(&mut *conn)
-            .await
-            .expect("message");
-            let report = sqlx::query(
-                "INSERT INTO reports (message, project, engineer, result, contact, method, content,
-                                      priority, reported_at)
-                 VALUES (?, ?, '张三', '问题遗留', '王工', '电话', ?, '一般', ?)",
-            )
-            .bind(i)
-            .bind(&project)
-            .bind(format!("第{i}次"))
-            .bind(&at)
-            .execute(&mut *conn)
-            .await
-            .expect("report")
-            .last_insert_rowid();
+            let content = format!("第{i}次");
+            let report = crate::store::testkit::Report {
+                id: i,
+                project: &project,
+                at: &at,
+                result: "问题遗留",
+                content: &content,
+                ..Default::default()
+            };
+            let report = crate::store::testkit::report(&mut conn, report).await;
             sqlx::query(
                 "INSERT INTO open_items (report, project, engineer, description, priority, opened_at)
                  VALUES (?, ?, ?, '遗留', '一般', ?)",
