@@ -332,9 +332,10 @@ pub async fn execute(cli: Cli) -> anyhow::Result<()> {
             | Command::Outbox { .. }
             | Command::Kb { .. }
     );
-    let engine = match reads_only {
-        true => Engine::open_for_reading(config.clone()).await?,
-        false => Engine::open(config.clone()).await?,
+    let engine = if reads_only {
+        Engine::open_for_reading(config.clone()).await?
+    } else {
+        Engine::open(config.clone()).await?
     };
     let result = dispatch(&engine, &cli.config, cli.command).await;
     engine.store.close().await;

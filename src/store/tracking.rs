@@ -314,16 +314,17 @@ async fn days_of<'c>(
     .and_then(move |d| {
         let in_order = d.day == next;
         next += 1;
-        std::future::ready(match in_order {
-            true => Ok(Day {
+        std::future::ready(if in_order {
+            Ok(Day {
                 owner,
                 text: d.rows,
-            }),
-            false => Err(anyhow::anyhow!(
+            })
+        } else {
+            Err(anyhow::anyhow!(
                 "tracking days out of order: {} for {}",
                 d.day,
                 next - 1
-            )),
+            ))
         })
     })
     .try_filter(|day| std::future::ready(day.text != "[]"))
