@@ -135,8 +135,27 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     (
         "FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR project = ?2)",
-        "集成部 tasks: `report tasks`, 查询-待办, 查询-项目 and the task digests list them (every \
-         task ever when no state or project narrows them)",
+        "`report tasks`: lists the 集成部 tasks (every task ever when no state or project \
+         narrows them)",
+    ),
+    (
+        "FROM tasks WHERE state IN ('requested', 'dispatched', 'in_progress', 'delay_requested', 'completion_requested') ORDER BY requested_at, id",
+        "查询-待办 and the daily task digest: the tasks not over yet, by the state index, sorted \
+         by request",
+    ),
+    (
+        "FROM tasks INDEXED BY tasks_completed WHERE state = 'completed' AND completed_at >= ?1 AND completed_at < ?2 ORDER BY completed_at, id",
+        "the monthly task digest: the tasks completed in one month, a range of the partial index \
+         on completion",
+    ),
+    (
+        "SELECT max(id) IS NOT NULL AS \"any!: bool\" FROM tasks",
+        "whether the task digests go out: the largest row id, one step down the table's b-tree \
+         (SQLite's min/max optimisation; the plan names no index)",
+    ),
+    (
+        "FROM tasks WHERE project = ?1 ORDER BY requested_at, id",
+        "查询-项目: one project's tasks, by the project index, sorted by request",
     ),
     (
         "FROM tasks WHERE state = ?1 ORDER BY requested_at, id",

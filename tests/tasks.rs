@@ -334,18 +334,20 @@ async fn the_monthly_task_digest_counts_completed_delayed_and_on_time_per_engine
         .collect();
     assert_eq!(monthly.len(), 1);
     assert_eq!(monthly[0].to, vec!["hejun@example.com"]);
-    let rows = supportbot::store::tasks::list(&mut conn, None, None)
-        .await
-        .expect("rows");
-    let o = supportbot::schedule::occurrences::Occurrence {
-        what: supportbot::schedule::occurrences::What::Monthly,
-        key: "k".into(),
-        schedule: "s".into(),
-        due_at: bj("2027-01-04T09:00:00"),
-        from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
-        to: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
-    };
-    let per = supportbot::digest::tasks::per_engineer(&bot.config, &rows, &o);
+    assert!(
+        monthly[0].body.contains("当月完工任务：1"),
+        "{}",
+        monthly[0].body
+    );
+    // What the digest reads: the tasks completed in December, Beijing time.
+    let rows = supportbot::store::tasks::completed_between(
+        &mut conn,
+        bj("2026-12-01T00:00:00"),
+        bj("2027-01-01T00:00:00"),
+    )
+    .await
+    .expect("rows");
+    let per = supportbot::digest::tasks::per_engineer(&bot.config, &rows, &december());
     for name in ["罗斌", "高翔"] {
         let m = per[name];
         assert_eq!(
@@ -358,6 +360,109 @@ async fn the_monthly_task_digest_counts_completed_delayed_and_on_time_per_engine
             ),
             (1, 1, 1, 1, 7),
             "{name}"
+        );
+    }
+}
+
+/// 何军, the engineering manager.
+const HEJUN: (&str, &str) = ("何军", "hejun@example.com");
+
+/// The text of the reply queued to `address` for the query `subject` sent as Message-ID
+/// `<id@test.example.com>`.
+async fn answer(bot: &Engine, (name, address): (&str, &str), subject: &str, id: &str) -> String {
+    let from = format!("{name} <{address}>");
+    let raw = common::mail::mail(&from, subject, "Thu, 31 Dec 2026 09:00:00 +0800", id, "");
+    bot.handle(&raw, handled_at()).await.expect("query");
+    let mut conn = bot.store.connection().await.expect("reader");
+    let rows = outbox::pending(&mut conn, 0, 500).await.expect("pending");
+    let reply: Vec<_> = rows
+        .into_iter()
+        .filter(|m| m.to == vec![address] && m.subject.contains(subject))
+        .collect();
+    assert_eq!(reply.len(), 1, "one answer to {subject} for {name}");
+    reply[0].body.clone()
+}
+
+#[tokio::test]
+async fn the_open_tasks_reach_whoever_owes_them_in_their_todo_and_the_project_lists_all() {
+    let (bot, _dir) = common::spawn_bot().await;
+    // Two 任务申请 on 星河项目; 何军 dispatches the first (SB-1) to 罗斌 and 高翔; then 星河 is
+    // 立项'd.
+    for f in ["01-", "04-", "06-"] {
+        bot.handle(&fixture(f), handled_at()).await.expect("mail");
+    }
+    let initiation = common::mail::initiation("Mon, 2 Nov 2026 09:00:00 +0800");
+    bot.handle(&initiation, handled_at()).await.expect("立项");
+    let manager = answer(&bot, HEJUN, "查询-待办", "todo-hejun").await;
+    assert!(
+        manager.contains("[SB-2]") && manager.contains("集成部任务"),
+        "the second task waits for 派工: {manager}"
+    );
+    assert!(
+        !manager.contains("[SB-1]"),
+        "the dispatched task is the engineers' now: {manager}"
+    );
+    let engineer = answer(
+        &bot,
+        ("罗斌", "luobin@example.com"),
+        "查询-待办",
+        "todo-luobin",
+    )
+    .await;
+    assert!(
+        engineer.contains("[SB-1]") && !engineer.contains("[SB-2]"),
+        "{engineer}"
+    );
+    let project = answer(&bot, HEJUN, "查询-任务-星河项目", "tasks-xinghe").await;
+    assert!(
+        project.contains("[SB-1]") && project.contains("[SB-2]"),
+        "both tasks of 星河项目: {project}"
+    );
+}
+
+/// December 2026's monthly occurrence, due on the first working day of January.
+fn december() -> supportbot::schedule::occurrences::Occurrence {
+    supportbot::schedule::occurrences::Occurrence {
+        what: supportbot::schedule::occurrences::What::Monthly,
+        key: "k".into(),
+        schedule: "s".into(),
+        due_at: bj("2027-01-04T09:00:00"),
+        from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+        to: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
+    }
+}
+
+#[tokio::test]
+async fn the_monthly_task_digest_counts_a_task_by_the_local_day_it_was_completed() {
+    let (bot, _dir) = common::spawn_bot().await;
+    run_fixtures(&bot, "99", false).await;
+    let mut conn = bot.store.connection().await.expect("writer");
+    // (completed at, UTC; completed in December in Beijing?)
+    for (at, in_december) in [
+        ("2026-11-30T16:00:00Z", true), // 12-01 00:00 Beijing: the month's first second
+        ("2026-11-30T15:59:59Z", false), // 11-30 23:59:59 Beijing
+        ("2026-12-31T15:59:59Z", true), // 12-31 23:59:59 Beijing
+        ("2026-12-31T16:00:00Z", false), // 2027-01-01 00:00 Beijing
+    ] {
+        sqlx::query("UPDATE tasks SET completed_at = ?1 WHERE state = 'completed'")
+            .bind(at)
+            .execute(&mut *conn)
+            .await
+            .expect("move the completion");
+        let digest = supportbot::digest::tasks::build(
+            &bot.config,
+            &mut conn,
+            &december(),
+            bj("2027-01-04T09:00:00"),
+        )
+        .await
+        .expect("digest")
+        .expect("tasks and a manager: a digest");
+        let n = usize::from(in_december);
+        assert!(
+            digest.mail.body.contains(&format!("当月完工任务：{n}")),
+            "completed {at}: {}",
+            digest.mail.body
         );
     }
 }

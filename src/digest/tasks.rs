@@ -13,7 +13,8 @@ use crate::rules::task::{TaskState, owes};
 use crate::schedule::occurrences::{Occurrence, What};
 use crate::schedule::tasks::step_due;
 use crate::store::tasks::{self, TaskRow};
-use chrono::{DateTime, Utc};
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
@@ -38,13 +39,19 @@ pub async fn build(
         .with_role(Role::EngineeringManager)
         .map(|p| p.address().to_string())
         .collect();
-    let rows = tasks::list(conn, None, None).await?;
-    if to.is_empty() || rows.is_empty() {
+    if to.is_empty() || !tasks::any(conn).await? {
         return Ok(None);
     }
     let (kind, digest) = match o.what {
-        What::Monthly => (OutgoingKind::MonthlyDigest, monthly(config, &rows, o)),
-        _ => (OutgoingKind::DailyDigest, daily(config, &rows, now)),
+        What::Monthly => {
+            let (from, to) = (midnight(config, o.from)?, midnight(config, o.to)?);
+            let rows = tasks::completed_between(conn, from, to).await?;
+            (OutgoingKind::MonthlyDigest, monthly(config, &rows, o))
+        }
+        _ => {
+            let rows = tasks::open(conn).await?;
+            (OutgoingKind::DailyDigest, daily(config, &rows, now))
+        }
     };
     Ok(Some(Prepared {
         mail: Outgoing {
@@ -59,7 +66,16 @@ pub async fn build(
     }))
 }
 
-/// Tasks by state, and every open task whose step or 期望完工 has run out.
+/// When the local day `d` begins (its first hour when a clock change skips midnight).
+fn midnight(config: &Config, d: NaiveDate) -> anyhow::Result<DateTime<Utc>> {
+    let cal = &config.calendar;
+    cal.at(d, NaiveTime::MIN)
+        .or_else(|| cal.at(d, NaiveTime::from_hms_opt(1, 0, 0)?))
+        .with_context(|| format!("{d} has no start in {}", config.timezone))
+}
+
+/// Tasks by state, and every open task whose step or 期望完工 has run out (`rows`: the open
+/// tasks, [`tasks::open`]; others are left out).
 pub fn daily(config: &Config, rows: &[TaskRow], now: DateTime<Utc>) -> Digest {
     let overdue = |r: &TaskRow| step_due(config, r).is_some_and(|d| d <= now);
     let by_state = TaskState::ALL
@@ -160,7 +176,8 @@ pub fn per_engineer(
     out
 }
 
-/// The month before: per engineer, completed, on time, delayed.
+/// The month before: per engineer, completed, on time, delayed (`rows`: at least the tasks
+/// completed in it, [`tasks::completed_between`]; others are left out).
 pub fn monthly(config: &Config, rows: &[TaskRow], o: &Occurrence) -> Digest {
     let month = o.from.format("%Y-%m").to_string();
     let per = per_engineer(config, rows, o);

@@ -383,7 +383,7 @@ async fn tasks(
     if !access::may_see_tasks(cx.sender, &p) {
         return Ok(cx.not_authorized(access::TASK_ASKERS));
     }
-    let rows = store::tasks::list(conn, None, Some(&p.key)).await?;
+    let rows = store::tasks::of_project(conn, &p.key).await?;
     let mut page = Page::new(format!("集成部任务：{}", p.name), vec![]);
     page.xlsx_name = format!("{}-任务.xlsx", p.name);
     page.sections.push(Section::new(
@@ -607,7 +607,7 @@ async fn todo(cx: &Cx<'_>, conn: &mut SqliteConnection) -> anyhow::Result<Page> 
             .into(),
         ]);
     }
-    for t in store::tasks::list(conn, None, None).await? {
+    for t in store::tasks::open(conn).await? {
         if crate::rules::task::owes(cx.config, &t.task)
             .iter()
             .any(|n| n == me)

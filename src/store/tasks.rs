@@ -223,6 +223,95 @@ pub async fn list(
     .collect()
 }
 
+/// The tasks not over yet (neither 完工 nor 驳回), oldest first, from the index on the state:
+/// what 查询-待办 and the daily task digest list ([`list`] reads every task ever to filter).
+pub async fn open(conn: &mut SqliteConnection) -> anyhow::Result<Vec<TaskRow>> {
+    sqlx::query_as!(
+        ListRow,
+        r#"SELECT id, message, kind, project_name, sales,
+                  engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
+                  due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate",
+                  content, contract_no, amount_yuan, delays, delay_days,
+                  requested_at AS "requested_at: DateTime<Utc>",
+                  updated_at AS "updated_at: DateTime<Utc>",
+                  completed_at AS "completed_at: DateTime<Utc>"
+           FROM tasks
+           WHERE state IN ('requested', 'dispatched', 'in_progress', 'delay_requested',
+                           'completion_requested')
+           ORDER BY requested_at, id"#
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(ListRow::row)
+    .collect()
+}
+
+/// The tasks of one project (key), oldest first, from the index on the project: what 查询-项目
+/// lists.
+pub async fn of_project(
+    conn: &mut SqliteConnection,
+    project: &str,
+) -> anyhow::Result<Vec<TaskRow>> {
+    sqlx::query_as!(
+        ListRow,
+        r#"SELECT id, message, kind, project_name, sales,
+                  engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
+                  due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate",
+                  content, contract_no, amount_yuan, delays, delay_days,
+                  requested_at AS "requested_at: DateTime<Utc>",
+                  updated_at AS "updated_at: DateTime<Utc>",
+                  completed_at AS "completed_at: DateTime<Utc>"
+           FROM tasks WHERE project = ?1 ORDER BY requested_at, id"#,
+        project
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(ListRow::row)
+    .collect()
+}
+
+/// The tasks completed (确认完工) at or after `from` and before `to`, oldest first, from the
+/// partial index on completion: what the monthly task digest counts.
+pub async fn completed_between(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<TaskRow>> {
+    let (from, to) = (ts(from), ts(to));
+    sqlx::query_as!(
+        ListRow,
+        r#"SELECT id, message, kind, project_name, sales,
+                  engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
+                  due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate",
+                  content, contract_no, amount_yuan, delays, delay_days,
+                  requested_at AS "requested_at: DateTime<Utc>",
+                  updated_at AS "updated_at: DateTime<Utc>",
+                  completed_at AS "completed_at: DateTime<Utc>"
+           FROM tasks INDEXED BY tasks_completed
+           WHERE state = 'completed' AND completed_at >= ?1 AND completed_at < ?2
+           ORDER BY completed_at, id"#,
+        from,
+        to
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(ListRow::row)
+    .collect()
+}
+
+/// Whether any task was ever filed (the task digests go out once the flow is in use).
+pub async fn any(conn: &mut SqliteConnection) -> anyhow::Result<bool> {
+    // The largest row id: one step down the table's b-tree, where EXISTS plans as a scan.
+    Ok(
+        sqlx::query_scalar!(r#"SELECT max(id) IS NOT NULL AS "any!: bool" FROM tasks"#)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 /// The tasks in `state`, oldest first, from the index on the state: what the tick reads of the
 /// tasks still moving ([`list`] with a state reads every task ever, the finished ones too, to
 /// filter them).
