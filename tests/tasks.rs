@@ -420,6 +420,44 @@ async fn the_open_tasks_reach_whoever_owes_them_in_their_todo_and_the_project_li
     );
 }
 
+#[tokio::test]
+async fn the_tasks_of_a_project_never_initiated_answer_the_query_for_those_who_may_see_them() {
+    let (bot, _dir) = common::spawn_bot().await;
+    // 孙丽 applies twice on 星河项目, which is never 立项'd (the task flow does not need it).
+    for f in ["01-", "04-"] {
+        bot.handle(&fixture(f), handled_at()).await.expect("mail");
+    }
+    let manager = answer(&bot, HEJUN, "查询-任务-星河项目", "tasks-hejun").await;
+    assert!(
+        manager.contains("[SB-1]") && manager.contains("[SB-2]"),
+        "{manager}"
+    );
+    let sales = answer(
+        &bot,
+        ("孙丽", "sunli@example.com"),
+        "查询-任务-星河",
+        "tasks-sunli",
+    )
+    .await;
+    assert!(
+        sales.contains("[SB-1]") && sales.contains("[SB-2]"),
+        "the applicant sees her tasks: {sales}"
+    );
+    let presales = answer(
+        &bot,
+        ("张三", "zhangsan@example.com"),
+        "查询-任务-星河",
+        "tasks-zs",
+    )
+    .await;
+    assert!(
+        !presales.contains("[SB-1]") && presales.contains("工程技术部经理"),
+        "a presales on no task is told who may ask: {presales}"
+    );
+    let unknown = answer(&bot, HEJUN, "查询-任务-海星项目", "tasks-none").await;
+    assert!(unknown.contains("没有名为「海星项目」的项目"), "{unknown}");
+}
+
 /// December 2026's monthly occurrence, due on the first working day of January.
 fn december() -> supportbot::schedule::occurrences::Occurrence {
     supportbot::schedule::occurrences::Occurrence {

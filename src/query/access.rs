@@ -25,6 +25,19 @@ pub fn may_see_tasks(p: &Person, project: &ProjectRow) -> bool {
     may_see_project(p, project) || p.has(Role::EngineeringManager) || p.has(Role::Engineer)
 }
 
+/// Whether `p` may see the 集成部 tasks of a project never 立项'd (a task's project need not be,
+/// tasks.md): the engineering manager, engineers, managers, and the sales who applied for one
+/// of them (`applicants`).
+pub fn may_see_tasks_unfiled<'a>(
+    p: &Person,
+    mut applicants: impl Iterator<Item = &'a str>,
+) -> bool {
+    is_manager(p)
+        || p.has(Role::EngineeringManager)
+        || p.has(Role::Engineer)
+        || applicants.any(|a| a == p.name)
+}
+
 /// Whether `p` may see `owner`'s 项目跟踪表: their own (a presales), or a manager.
 pub fn may_see_tracking(p: &Person, owner: &str) -> bool {
     is_manager(p) || (p.name == owner && p.has(Role::Presales))

@@ -376,16 +376,32 @@ async fn tasks(
     conn: &mut SqliteConnection,
     name: &str,
 ) -> anyhow::Result<(Page, Verdict)> {
-    let p = match find_project(cx, conn, name, access::may_see_tasks).await? {
-        Ok(p) => p,
-        Err(reply) => return Ok(reply),
+    let (key, title, rows) = match find_project(cx, conn, name, access::may_see_tasks).await? {
+        Ok(p) => {
+            if !access::may_see_tasks(cx.sender, &p) {
+                return Ok(cx.not_authorized(access::TASK_ASKERS));
+            }
+            let rows = store::tasks::of_project(conn, &p.key).await?;
+            (p.key, p.name, rows)
+        }
+        Err(reply) => {
+            // A task's project need not be 立项'd (tasks.md): its tasks are found by its key.
+            let Some(key) = ProjectKey::new(name) else {
+                return Ok(reply);
+            };
+            let rows = store::tasks::of_project(conn, key.as_str()).await?;
+            if rows.is_empty() {
+                return Ok(reply);
+            }
+            let applicants = rows.iter().map(|t| t.task.sales.as_str());
+            if !access::may_see_tasks_unfiled(cx.sender, applicants) {
+                return Ok(cx.not_authorized(access::TASK_ASKERS));
+            }
+            (key.as_str().to_owned(), name.to_owned(), rows)
+        }
     };
-    if !access::may_see_tasks(cx.sender, &p) {
-        return Ok(cx.not_authorized(access::TASK_ASKERS));
-    }
-    let rows = store::tasks::of_project(conn, &p.key).await?;
-    let mut page = Page::new(format!("集成部任务：{}", p.name), vec![]);
-    page.xlsx_name = format!("{}-任务.xlsx", p.name);
+    let mut page = Page::new(format!("集成部任务：{title}"), vec![]);
+    page.xlsx_name = format!("{title}-任务.xlsx");
     page.sections.push(Section::new(
         "任务",
         &[
@@ -415,7 +431,7 @@ async fn tasks(
             })
             .collect(),
     ));
-    Ok((page, Ok(ProjectKey::new(&p.key))))
+    Ok((page, Ok(ProjectKey::new(&key))))
 }
 
 async fn tracking_of(
