@@ -253,6 +253,51 @@ async fn an_unanswered_request_is_reminded_once_five_working_days_later() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// Each 满意度回访's `settled` as stored.
+async fn settled(bot: &Engine) -> Vec<(i64, bool)> {
+    let mut conn = bot.store.connection().await.expect("reader");
+    sqlx::query_as("SELECT id, settled FROM satisfaction ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("settled")
+}
+
+#[tokio::test]
+async fn the_settled_backfill_derives_from_due_events_what_the_ticks_stored() {
+    let (bot, _dir) = two_closed_items().await;
+    let fill = common::migration_statement(
+        "20261203100200_satisfaction_settled.sql",
+        "UPDATE satisfaction SET settled",
+    );
+    // Asked; 张三's reminded on 30 Nov; 李四's on 1 Dec.
+    for (at, stored) in [
+        ("2026-11-23T10:00:00", [false, false]),
+        ("2026-11-30T10:00:00", [true, false]),
+        ("2026-12-01T10:00:00", [true, true]),
+    ] {
+        run_due(&bot, bj(at)).await.expect("tick");
+        let live = settled(&bot).await;
+        let flags: Vec<bool> = live.iter().map(|(_, s)| *s).collect();
+        assert_eq!(flags, stored, "after {at}");
+        // A database from before the column: every request unsettled, then the backfill.
+        let mut conn = bot.store.connection().await.expect("writer");
+        sqlx::query("UPDATE satisfaction SET settled = 0")
+            .execute(&mut *conn)
+            .await
+            .expect("emptied");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(fill.clone()))
+            .execute(&mut *conn)
+            .await
+            .expect("backfilled");
+        drop(conn);
+        assert_eq!(settled(&bot).await, live, "backfilled after {at}");
+    }
+    run_due(&bot, bj("2026-12-02T10:00:00"))
+        .await
+        .expect("tick");
+    assert_eq!(rows(&bot, "satisfaction_reminder").await.len(), 2);
+}
+
 #[tokio::test]
 async fn an_answer_before_the_item_is_closed_is_refused_with_the_reason() {
     let (bot, _dir) = common::spawn_bot().await;

@@ -81,6 +81,61 @@ async fn a_tick_reads_an_item_again_only_when_its_next_deadline_comes() {
     assert_eq!(of_kind(&bot, "open_item_escalation").await.len(), 1);
 }
 
+/// Each open item's `next_due` as stored.
+async fn next_dues(bot: &Engine) -> Vec<(i64, Option<String>)> {
+    let mut conn = bot.store.connection().await.expect("reader");
+    sqlx::query_as("SELECT id, next_due FROM open_items ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("next_due")
+}
+
+/// A database from before `next_due`: the column empty, then the migration's backfill.
+async fn backfill_next_due(bot: &Engine) {
+    let fill = common::migration_statement(
+        "20261203100100_open_items_next_due.sql",
+        "UPDATE open_items SET next_due",
+    );
+    let mut conn = bot.store.connection().await.expect("writer");
+    sqlx::query("UPDATE open_items SET next_due = NULL")
+        .execute(&mut *conn)
+        .await
+        .expect("emptied");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(fill))
+        .execute(&mut *conn)
+        .await
+        .expect("backfilled");
+}
+
+#[tokio::test]
+async fn the_next_due_backfill_derives_from_due_events_what_the_ticks_stored() {
+    let (bot, _dir) = urgent_item_on_friday_evening().await;
+    // At each stage — opened, reminded, escalated — the backfill on a database from before the
+    // column gives what the live code stored, and the ticks after it send nothing twice.
+    for (at, stored) in [
+        (None, Some("2026-11-30T02:00:00Z")), // the response deadline, 10:00 Beijing
+        (Some("2026-11-30T10:00:00"), Some("2026-11-30T09:00:00Z")), // then the resolution's
+        (Some("2026-11-30T17:00:00"), None),  // settled
+    ] {
+        if let Some(at) = at {
+            tick(&bot, at).await;
+        }
+        let live = next_dues(&bot).await;
+        assert_eq!(live, vec![(1, stored.map(String::from))], "after {at:?}");
+        backfill_next_due(&bot).await;
+        assert_eq!(next_dues(&bot).await, live, "backfilled after {at:?}");
+    }
+    for at in [
+        "2026-11-30T17:01:00",
+        "2026-12-01T09:00:00",
+        "2026-12-01T17:00:00",
+    ] {
+        tick(&bot, at).await;
+    }
+    assert_eq!(of_kind(&bot, "open_item_reminder").await.len(), 1);
+    assert_eq!(of_kind(&bot, "open_item_escalation").await.len(), 1);
+}
+
 #[tokio::test]
 async fn an_item_followed_up_in_time_is_still_escalated_at_its_resolution_deadline() {
     let (bot, _dir) = urgent_item_on_friday_evening().await;

@@ -55,3 +55,27 @@ pub async fn spawn_bot() -> (Engine, tempfile::TempDir) {
         .expect("engine opens");
     (engine, dir)
 }
+
+/// The statement of `migrations/<file>` that starts with `start` (comments skipped): a
+/// migration's backfill, run again on a database the live code wrote, to check it derives what
+/// the live code stored.
+pub fn migration_statement(file: &str, start: &str) -> String {
+    let path = root().join("migrations").join(file);
+    let text = std::fs::read_to_string(&path).expect("migration");
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let found: Vec<&str> = code
+        .split(';')
+        .map(str::trim)
+        .filter(|s| s.starts_with(start))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one statement of {file} starts with {start}"
+    );
+    found[0].to_string()
+}
