@@ -82,11 +82,11 @@ impl Store {
             // A connection left inside a transaction (a write failed and SQLite had already
             // rolled back, so sqlx's rollback failed) is closed, never handed out again.
             .after_release(|conn, _| Box::pin(async move { Ok(health::usable(conn).await) }))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open database {}", path.display()))?;
         if check_pages {
-            health::quick_check(&pool, path).await?;
+            health::quick_check(&options, path).await?;
         }
         sqlx::migrate!()
             .run(&pool)
