@@ -506,3 +506,75 @@ async fn a_closed_open_item_enters_the_knowledge_base_when_it_is_closed_not_befo
         .expect("search");
     assert_eq!(again, live);
 }
+
+#[tokio::test]
+async fn a_project_with_more_fault_orders_than_a_reply_holds_lists_the_open_ones_then_the_newest() {
+    let (bot, _dir) = common::spawn_bot().await;
+    let now = common::now();
+    bot.handle(&initiation("Mon, 2 Nov 2026 09:00:00 +0800"), now)
+        .await
+        .expect("立项");
+    // SB-2: filed on 9 November and still waiting for approval; then 600 closed orders.
+    bot.handle(
+        &common::mail::fault_order("Mon, 9 Nov 2026 10:00:00 +0800"),
+        now,
+    )
+    .await
+    .expect("故障处理");
+    let mut conn = bot.store.connection().await.expect("writer");
+    let key: String = sqlx::query_scalar("SELECT project FROM fault_orders WHERE message = 2")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("the order");
+    sqlx::query(
+        "WITH RECURSIVE s(i) AS (SELECT 1001 UNION ALL SELECT i + 1 FROM s WHERE i < 1600)
+         INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons, flags,
+                               event_at, handled_at)
+         SELECT i, 'f' || i || '@example.com', 's', 'zhangsan@example.com', 'fault_order',
+                'accepted', '[]', '[]', '2026-11-20T01:00:00Z', '2026-11-20T01:00:00Z' FROM s",
+    )
+    .execute(&mut *conn)
+    .await
+    .expect("mails");
+    sqlx::query(
+        "INSERT INTO fault_orders (message, project, proposer, priority, state, filed_at,
+                                   updated_at)
+         SELECT id, ?1, '张三', '一般', 'closed', event_at, event_at
+         FROM messages WHERE id > 1000 ORDER BY id",
+    )
+    .bind(&key)
+    .execute(&mut *conn)
+    .await
+    .expect("orders");
+    drop(conn);
+    let ask = mail(
+        WANGFANG,
+        "查询-星河",
+        "Tue, 1 Dec 2026 09:00:00 +0800",
+        "q-faults",
+        "",
+    );
+    bot.handle(&ask, now).await.expect("query");
+    let mut conn = bot.store.connection().await.expect("reader");
+    let replies: Vec<_> = supportbot::store::outbox::pending(&mut conn, 0, 100)
+        .await
+        .expect("pending")
+        .into_iter()
+        .filter(|m| m.to == vec!["wangfang@example.com"] && m.subject.contains("查询-星河"))
+        .collect();
+    assert_eq!(replies.len(), 1);
+    let text = &replies[0].body;
+    assert!(
+        text.contains("故障处理工作单超过 500 张：下表列出未结束的 1 张和最近结束的 499 张"),
+        "{text}"
+    );
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("[SB-")).collect();
+    assert!(
+        rows[0].starts_with("[SB-2]"),
+        "the open one first: {rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("[SB-1600]"),
+        "then the newest finished: {rows:?}"
+    );
+}

@@ -154,12 +154,18 @@ const ALLOWED: &[(&str, &str)] = &[
          (SQLite's min/max optimisation; the plan names no index)",
     ),
     (
-        "FROM tasks WHERE project = ?1 ORDER BY requested_at, id",
-        "查询-项目: one project's tasks, by the project index, sorted by request",
-    ),
-    (
         "FROM tasks WHERE state = ?1 ORDER BY requested_at, id",
         "schedule tick: the tasks in one timed state, by the state index, sorted by request",
+    ),
+    (
+        "FROM tasks INDEXED BY tasks_project_state WHERE project = ?1 AND state IN ('requested', 'dispatched', 'in_progress', 'delay_requested', 'completion_requested') ORDER BY requested_at, id",
+        "查询-任务: one project's tasks not over yet, by the index on (project, state), sorted by \
+         request (the finished ones are read newest first up to the reply's rows)",
+    ),
+    (
+        "FROM fault_orders INDEXED BY fault_orders_project_state WHERE project = ?1 AND state IN ('pending_approval', 'with_rd_manager', 'assigned', 'closure_requested') ORDER BY id",
+        "查询-项目: one project's fault orders not finished, by the index on (project, state), \
+         sorted by filing (the finished ones are read newest first up to the reply's rows)",
     ),
     (
         "SELECT count(*) FROM kb",

@@ -458,6 +458,65 @@ async fn the_tasks_of_a_project_never_initiated_answer_the_query_for_those_who_m
     assert!(unknown.contains("没有名为「海星项目」的项目"), "{unknown}");
 }
 
+/// `n` finished tasks (and their mails) on `project`, filed after every fixture: row ids from
+/// 1001 on, the last the newest.
+async fn finished_tasks(bot: &Engine, project: &str, n: i64) {
+    let mut conn = bot.store.connection().await.expect("writer");
+    sqlx::query(
+        "WITH RECURSIVE s(i) AS (SELECT 1001 UNION ALL SELECT i + 1 FROM s WHERE i < 1000 + ?1)
+         INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons, flags,
+                               event_at, handled_at)
+         SELECT i, 't' || i || '@example.com', 's', 'sunli@example.com', 'task_request',
+                'accepted', '[]', '[]', '2027-01-05T01:00:00Z', '2027-01-05T01:00:00Z' FROM s",
+    )
+    .bind(n)
+    .execute(&mut *conn)
+    .await
+    .expect("mails");
+    sqlx::query(
+        "INSERT INTO tasks (message, kind, project, project_name, sales, state, content,
+                            amount_yuan, requested_at, updated_at, completed_at)
+         SELECT id, '施工', ?1, '星河项目', '孙丽', 'completed', '安装', 100000,
+                event_at, event_at, event_at
+         FROM messages WHERE id > 1000 ORDER BY id",
+    )
+    .bind(project)
+    .execute(&mut *conn)
+    .await
+    .expect("tasks");
+}
+
+#[tokio::test]
+async fn a_project_with_more_tasks_than_a_reply_holds_lists_the_open_ones_then_the_newest() {
+    let (bot, _dir) = common::spawn_bot().await;
+    // SB-1, requested long ago and still open; then 600 finished tasks on the same project.
+    bot.handle(&fixture("01-"), handled_at())
+        .await
+        .expect("mail");
+    let key: String = {
+        let mut conn = bot.store.connection().await.expect("reader");
+        sqlx::query_scalar("SELECT project FROM tasks WHERE message = 1")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("key")
+    };
+    finished_tasks(&bot, &key, 600).await;
+    let reply = answer(&bot, HEJUN, "查询-任务-星河项目", "tasks-many").await;
+    assert!(
+        reply.contains("任务超过 500 项：下表列出未完工的 1 项和最近结束的 499 项"),
+        "{reply}"
+    );
+    let rows: Vec<&str> = reply.lines().filter(|l| l.starts_with("[SB-")).collect();
+    assert!(
+        rows[0].starts_with("[SB-1]"),
+        "the open one first: {rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("[SB-1600]"),
+        "then the newest finished: {rows:?}"
+    );
+}
+
 /// December 2026's monthly occurrence, due on the first working day of January.
 fn december() -> supportbot::schedule::occurrences::Occurrence {
     supportbot::schedule::occurrences::Occurrence {

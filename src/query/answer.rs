@@ -12,6 +12,7 @@ use crate::rules::Outcome;
 use crate::store::{self, kb, parse_ts, queries, query_data};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
+use std::collections::HashSet;
 
 /// Entries a knowledge-base answer lists (queries.md §2).
 pub const KB_HITS: i64 = 10;
@@ -259,7 +260,18 @@ async fn project(
         &open,
         false,
     )?);
-    let faults = queries::faults(conn, Some(&key), None).await?;
+    let (faults, open_faults, more) = open_then_latest(
+        query_data::active_faults_of(conn, &key).await?,
+        query_data::faults_latest(conn, &key, READ_ROWS).await?,
+        |f| f.thread,
+    );
+    if more {
+        page.lines.push(format!(
+            "故障处理工作单超过 {REPLY_ROWS} 张：下表列出未结束的 {open_faults} 张和最近结束的 {} 张，\
+             更早的请系统管理员导出（report faults）。",
+            faults.len() - open_faults
+        ));
+    }
     page.sections.push(Section::new(
         "故障处理工作单（第四十四条）",
         &["编号", "提出人", "优先级", "状态", "下一步由"],
@@ -376,31 +388,39 @@ async fn tasks(
     conn: &mut SqliteConnection,
     name: &str,
 ) -> anyhow::Result<(Page, Verdict)> {
-    let (key, title, rows) = match find_project(cx, conn, name, access::may_see_tasks).await? {
-        Ok(p) => {
-            if !access::may_see_tasks(cx.sender, &p) {
-                return Ok(cx.not_authorized(access::TASK_ASKERS));
+    let (key, title, (rows, open, more)) =
+        match find_project(cx, conn, name, access::may_see_tasks).await? {
+            Ok(p) => {
+                if !access::may_see_tasks(cx.sender, &p) {
+                    return Ok(cx.not_authorized(access::TASK_ASKERS));
+                }
+                let rows = project_tasks(conn, &p.key).await?;
+                (p.key, p.name, rows)
             }
-            let rows = store::tasks::of_project(conn, &p.key).await?;
-            (p.key, p.name, rows)
-        }
-        Err(reply) => {
-            // A task's project need not be 立项'd (tasks.md): its tasks are found by its key.
-            let Some(key) = ProjectKey::new(name) else {
-                return Ok(reply);
-            };
-            let rows = store::tasks::of_project(conn, key.as_str()).await?;
-            if rows.is_empty() {
-                return Ok(reply);
+            Err(reply) => {
+                // A task's project need not be 立项'd (tasks.md): its tasks are found by its key.
+                let Some(key) = ProjectKey::new(name) else {
+                    return Ok(reply);
+                };
+                let rows = project_tasks(conn, key.as_str()).await?;
+                if rows.0.is_empty() {
+                    return Ok(reply);
+                }
+                let applicants = rows.0.iter().map(|t| t.task.sales.as_str());
+                if !access::may_see_tasks_unfiled(cx.sender, applicants) {
+                    return Ok(cx.not_authorized(access::TASK_ASKERS));
+                }
+                (key.as_str().to_owned(), name.to_owned(), rows)
             }
-            let applicants = rows.iter().map(|t| t.task.sales.as_str());
-            if !access::may_see_tasks_unfiled(cx.sender, applicants) {
-                return Ok(cx.not_authorized(access::TASK_ASKERS));
-            }
-            (key.as_str().to_owned(), name.to_owned(), rows)
-        }
-    };
+        };
     let mut page = Page::new(format!("集成部任务：{title}"), vec![]);
+    if more {
+        page.lines.push(format!(
+            "任务超过 {REPLY_ROWS} 项：下表列出未完工的 {open} 项和最近结束的 {} 项，\
+             更早的请系统管理员导出（report tasks）。",
+            rows.len() - open
+        ));
+    }
     page.xlsx_name = format!("{title}-任务.xlsx");
     page.sections.push(Section::new(
         "任务",
@@ -432,6 +452,34 @@ async fn tasks(
             .collect(),
     ));
     Ok((page, Ok(ProjectKey::new(&key))))
+}
+
+/// The open ones (oldest first), then the latest of the others (newest first, `latest` read
+/// with [`READ_ROWS`]), at most [`REPLY_ROWS`] in all; with how many open ones lead and whether
+/// any were left out.
+fn open_then_latest<T>(
+    open: Vec<T>,
+    latest: Vec<T>,
+    id: impl Fn(&T) -> i64,
+) -> (Vec<T>, usize, bool) {
+    let opened: HashSet<i64> = open.iter().map(&id).collect();
+    let mut rows = open;
+    rows.extend(latest.into_iter().filter(|t| !opened.contains(&id(t))));
+    let more = rows.len() > REPLY_ROWS;
+    rows.truncate(REPLY_ROWS);
+    (rows, opened.len().min(REPLY_ROWS), more)
+}
+
+/// A project's 集成部 tasks as 查询-任务 lists them ([`open_then_latest`]).
+async fn project_tasks(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> anyhow::Result<(Vec<store::tasks::TaskRow>, usize, bool)> {
+    Ok(open_then_latest(
+        store::tasks::open_of_project(conn, key).await?,
+        store::tasks::latest_of_project(conn, key, READ_ROWS).await?,
+        |t| t.task.id,
+    ))
 }
 
 async fn tracking_of(

@@ -254,6 +254,47 @@ pub async fn active_faults(
     .await?)
 }
 
+/// The project's fault orders not yet finished, oldest first, by the index on (project, state).
+pub async fn active_faults_of(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> anyhow::Result<Vec<super::queries::FaultLine>> {
+    Ok(sqlx::query_as!(
+        super::queries::FaultLine,
+        r#"SELECT message AS thread, project, proposer, priority, state, lead,
+                  conversion_proposed AS "conversion_proposed: bool", filed_at, updated_at,
+                  response_due, resolution_due
+           FROM fault_orders INDEXED BY fault_orders_project_state
+           WHERE project = ?1
+             AND state IN ('pending_approval', 'with_rd_manager', 'assigned', 'closure_requested')
+           ORDER BY id"#,
+        key
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The project's latest `limit` fault orders in any state, newest first, walked down the index
+/// on the project.
+pub async fn faults_latest(
+    conn: &mut SqliteConnection,
+    key: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<super::queries::FaultLine>> {
+    Ok(sqlx::query_as!(
+        super::queries::FaultLine,
+        r#"SELECT message AS thread, project, proposer, priority, state, lead,
+                  conversion_proposed AS "conversion_proposed: bool", filed_at, updated_at,
+                  response_due, resolution_due
+           FROM fault_orders INDEXED BY fault_orders_project
+           WHERE project = ?1 ORDER BY id DESC LIMIT (SELECT ?2)"#,
+        key,
+        limit
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Projects reported on but not initiated whose 责任销售 is `sales` (第十一条: 立项 to file).
 pub async fn uninitiated_of(
     conn: &mut SqliteConnection,

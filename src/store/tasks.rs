@@ -247,9 +247,8 @@ pub async fn open(conn: &mut SqliteConnection) -> anyhow::Result<Vec<TaskRow>> {
     .collect()
 }
 
-/// The tasks of one project (key), oldest first, from the index on the project: what 查询-项目
-/// lists.
-pub async fn of_project(
+/// One project's (key) tasks not over yet, oldest first, by the index on (project, state).
+pub async fn open_of_project(
     conn: &mut SqliteConnection,
     project: &str,
 ) -> anyhow::Result<Vec<TaskRow>> {
@@ -262,8 +261,40 @@ pub async fn of_project(
                   requested_at AS "requested_at: DateTime<Utc>",
                   updated_at AS "updated_at: DateTime<Utc>",
                   completed_at AS "completed_at: DateTime<Utc>"
-           FROM tasks WHERE project = ?1 ORDER BY requested_at, id"#,
+           FROM tasks INDEXED BY tasks_project_state
+           WHERE project = ?1
+             AND state IN ('requested', 'dispatched', 'in_progress', 'delay_requested',
+                           'completion_requested')
+           ORDER BY requested_at, id"#,
         project
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(ListRow::row)
+    .collect()
+}
+
+/// One project's (key) latest `limit` tasks in any state, newest first, walked down the index
+/// on the project.
+pub async fn latest_of_project(
+    conn: &mut SqliteConnection,
+    project: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<TaskRow>> {
+    sqlx::query_as!(
+        ListRow,
+        r#"SELECT id, message, kind, project_name, sales,
+                  engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
+                  due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate",
+                  content, contract_no, amount_yuan, delays, delay_days,
+                  requested_at AS "requested_at: DateTime<Utc>",
+                  updated_at AS "updated_at: DateTime<Utc>",
+                  completed_at AS "completed_at: DateTime<Utc>"
+           FROM tasks INDEXED BY tasks_project
+           WHERE project = ?1 ORDER BY id DESC LIMIT (SELECT ?2)"#,
+        project,
+        limit
     )
     .fetch_all(conn)
     .await?
