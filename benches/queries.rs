@@ -22,7 +22,9 @@ const PEOPLE: &str = include_str!("../config/default.toml");
 
 /// Fills the database: `n` mails, 60 % of them accepted reports over 2,000 projects, 5 %
 /// complaints, a 问题遗留 in every seventh report (its deadlines as 一般's 1 and 5 working days
-/// would give, taken as 1 and 7 calendar days). `{projects}`, `{complaints}`, `{open}` and
+/// would give, taken as 1 and 7 calendar days); 1 % 集成部 tasks and 2 % fault orders, over but
+/// for those of the last 2 % of the mail, and a 满意度回访 for every closed fault order but the
+/// last ones (three in four answered, the rest reminded). `{projects}`, `{complaints}`, `{open}` and
 /// `{engineer}` are the shape's ([`Shape`]).
 const FILL: &str = "
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?1)
@@ -56,6 +58,36 @@ SELECT id, project, '孙丽', CASE id % 3 WHEN 0 THEN '张三' WHEN 1 THEN '李�
 FROM messages WHERE kind = 'complaint';
 INSERT INTO complaint_counts (target, month, n)
 SELECT target, month, count(*) FROM complaints WHERE status = 'active' GROUP BY target, month;
+INSERT INTO tasks (message, kind, project, project_name, sales, engineers, state, content,
+                   amount_yuan, due, requested_at, updated_at, completed_at)
+SELECT id, '施工', project, project, '孙丽', json_array('罗斌', '高翔'),
+       CASE WHEN id > ?1 * 98 / 100 THEN CASE id % 3 WHEN 0 THEN 'requested'
+                                                      WHEN 1 THEN 'dispatched' ELSE 'in_progress' END
+            WHEN id % 10 = 0 THEN 'rejected' ELSE 'completed' END,
+       '机房设备安装调试', 100000, date(event_at, '+14 days'), event_at,
+       strftime('%Y-%m-%dT%H:%M:%SZ', event_at, '+10 days'),
+       CASE WHEN id > ?1 * 98 / 100 OR id % 10 = 0 THEN NULL
+            ELSE strftime('%Y-%m-%dT%H:%M:%SZ', event_at, '+10 days') END
+FROM messages WHERE id % 100 = 97;
+INSERT INTO fault_orders (message, project, proposer, priority, state, filed_at, updated_at,
+                          response_due, resolution_due)
+SELECT id, project, '张三', '一般',
+       CASE WHEN id > ?1 * 98 / 100 THEN CASE id % 2 WHEN 0 THEN 'pending_approval' ELSE 'assigned' END
+            ELSE 'closed' END,
+       event_at, strftime('%Y-%m-%dT%H:%M:%SZ', event_at, '+3 days'),
+       strftime('%Y-%m-%dT%H:%M:%SZ', event_at, '+1 day'),
+       strftime('%Y-%m-%dT%H:%M:%SZ', event_at, '+7 days')
+FROM messages WHERE id % 100 IN (98, 99);
+INSERT INTO satisfaction (item_kind, item_id, thread, project, owner, contact, description,
+                          closed_at, requested_at, reminded_at, answer, answered_by, answered_at,
+                          settled)
+SELECT 'fault_order', id, message, project, '张三', '客户王工', '服务器宕机', updated_at,
+       strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, '+3 days'),
+       CASE WHEN id % 4 = 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, '+8 days') END,
+       CASE WHEN id % 4 <> 0 THEN '满意' END, CASE WHEN id % 4 <> 0 THEN '客户王工' END,
+       CASE WHEN id % 4 <> 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, '+4 days') END,
+       1
+FROM fault_orders WHERE state = 'closed' AND message <= ?1 * 96 / 100;
 ";
 
 /// The shape of the generated archive.
@@ -88,10 +120,12 @@ const SKEWED: Shape = Shape {
 };
 
 /// A query mail from `who` (`名 <address>`) asking `subject`.
-fn query_mail(who: &str, subject: &str, i: usize) -> Vec<u8> {
+/// Its Message-ID holds `run` (the run's start), so a kept database answers the next run's
+/// queries again instead of finding them handled.
+fn query_mail(who: &str, subject: &str, run: i64, i: usize) -> Vec<u8> {
     format!(
         "From: {who}\r\nTo: supportbot@example.com\r\nSubject: {subject}\r\n\
-         Date: Sun, 20 Dec 2026 09:00:00 +0800\r\nMessage-ID: <q-bench-{i}@example.com>\r\n\r\n"
+         Date: Sun, 20 Dec 2026 09:00:00 +0800\r\nMessage-ID: <q-bench-{run}-{i}@example.com>\r\n\r\n"
     )
     .into_bytes()
 }
@@ -125,7 +159,7 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("bench dir");
     // A kept database is reused only when it was generated with the same size and shape.
     let made = format!(
-        "{n} {} with deadlines\n",
+        "{n} {} with deadlines, tasks and fault orders\n",
         if skewed { "skewed" } else { "spread" }
     );
     let marker = dir.join("bench.shape");
@@ -335,6 +369,38 @@ fn main() {
                 floor,
             );
         }
+        // The engineering manager's 集成部 digests, riding on the same daily and monthly
+        // occurrences: the open tasks by state and lateness; June's completions per engineer.
+        let task_digests = [
+            (
+                "task digest, daily",
+                supportbot::schedule::occurrences::daily(&cfg.calendar, &cfg.schedules, monday),
+                monday,
+            ),
+            (
+                "task digest, monthly",
+                supportbot::schedule::occurrences::monthly(&cfg.calendar, &cfg.schedules, now),
+                now,
+            ),
+        ];
+        for (name, occurrence, at) in task_digests {
+            let Some(o) = occurrence.and_then(supportbot::digest::tasks::occurrence) else {
+                println!("{name}: no occurrence at {at}");
+                continue;
+            };
+            let t = Instant::now();
+            let digest = supportbot::digest::tasks::build(cfg, &mut conn, &o, at)
+                .await
+                .expect("task digest");
+            let size = digest.map_or(0, |p| {
+                p.mail.body.len() + p.html.as_ref().map_or(0, String::len)
+            });
+            time(
+                &format!("{name} ({} KiB of text and HTML)", size / 1024),
+                t.elapsed().as_secs_f64(),
+                floor,
+            );
+        }
         // The schedule tick (issue 13: what the daemon does every minute must not grow with the
         // archive), on a copy of the database: the first tick after the archive came in records
         // a skipped reminder for every item long past its deadlines (once); the next, a minute
@@ -390,7 +456,8 @@ fn main() {
             .expect("date");
         let zhang = "张三 <zhangsan@example.com>";
         let manager = "王芳 <wangfang@example.com>";
-        let queries: [(&str, &str); 10] = [
+        let hejun = "何军 <hejun@example.com>";
+        let queries: [(&str, &str); 12] = [
             (zhang, "帮助"),
             (zhang, "查询-p0"),
             (zhang, "查询-我的跟踪表"),
@@ -401,14 +468,17 @@ fn main() {
             (zhang, "查询-遗留问题"),
             (zhang, "查询-待办"),
             (zhang, "查询-知识库-防火墙放行 审计"),
+            (hejun, "查询-待办"),
+            (hejun, "查询-任务-p0"),
         ];
+        let run = Utc::now().timestamp_millis();
         let mut i = 0;
         for (who, subject) in queries {
             let mut times = Vec::new();
             let mut outcome = "";
             for _ in 0..5 {
                 i += 1;
-                let raw = query_mail(who, subject, i);
+                let raw = query_mail(who, subject, run, i);
                 let t = Instant::now();
                 let handled = engine.handle(&raw, now).await.expect("handled");
                 times.push(t.elapsed());
