@@ -132,8 +132,8 @@ pub async fn create_if_missing(path: &Path) -> anyhow::Result<()> {
 
 /// `PRAGMA quick_check`: damaged pages are an error at start, not a surprise later. It reads
 /// every page (about a second at a million mails, more from a cold disk), on a connection of
-/// its own opened with `options` and sqlx's statement log (its slow-statement warning) off: the check is slow by
-/// design, and one info line says how long it took instead.
+/// its own opened with `options` and sqlx's statement log off: the check is slow by design, so
+/// instead of sqlx's slow-statement warning one info line says how long it took.
 pub async fn quick_check(options: &SqliteConnectOptions, path: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let cannot = || format!("cannot check database {}", path.display());
