@@ -49,9 +49,11 @@ pub(super) fn open_items_shown(open: store::OpenCounts, shown: usize) -> String 
         return String::new();
     }
     format!(
-        "未关闭的遗留问题共 {} 个，其中超时 {} 个；下表列出 {shown} 个，超时的在前，各按开启时间从早到晚。\
+        "未关闭的遗留问题共 {} 个，其中超时 {} 个；下表列出 {} 个，超时的在前，各按开启时间从早到晚。\
          更多可发邮件「查询-遗留问题」或「查询-项目名」查询。",
-        open.open, open.overdue
+        super::grouped(&open.open.to_string()),
+        super::grouped(&open.overdue.to_string()),
+        shown
     )
 }
 

@@ -227,7 +227,8 @@ async fn personal(
     );
     if total > rows.len() as i64 {
         intro += &format!(
-            "跟踪表共 {total} 行，下表是最近的 {} 行；完整的项目跟踪表请系统管理员导出（report tracking）。",
+            "跟踪表共 {} 行，下表是最近的 {} 行；完整的项目跟踪表请系统管理员导出（report tracking）。",
+            super::grouped(&total.to_string()),
             rows.len()
         );
     }

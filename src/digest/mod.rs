@@ -65,12 +65,29 @@ impl Table {
     }
 }
 
+/// A count as people read it: `300,000` for `300000` (千分位, as Chinese reports print figures);
+/// anything but a plain whole number (`25%`, `12.5万`, `—`) as it is.
+pub fn grouped(value: &str) -> String {
+    let (sign, digits) = value.strip_prefix('-').map_or(("", value), |d| ("-", d));
+    if digits.len() <= 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return value.to_string();
+    }
+    let mut out = String::from(sign);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Digest {
     /// The plain-text part.
     pub fn text(&self) -> String {
         let mut s = format!("{}\n{}\n\n", self.title, self.intro);
         for (label, value) in &self.figures {
-            s += &format!("  {label}：{value}\n");
+            s += &format!("  {label}：{}\n", grouped(value));
         }
         for t in &self.tables {
             s += &format!("\n【{}】\n", t.title);
@@ -119,7 +136,7 @@ impl Digest {
             s += &format!(
                 "<tr><td style=\"{CELL}background:#f6f8fa;\">{}</td><td style=\"{CELL}font-weight:bold;\">{}</td></tr>\n",
                 esc(label),
-                esc(value)
+                esc(&grouped(value))
             );
         }
         s += "</table>\n";
@@ -144,3 +161,32 @@ impl Digest {
 }
 
 pub use crate::mail::html::esc;
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn counts_are_grouped_by_thousands_and_nothing_else_is_touched() {
+        for (value, shown) in [
+            ("0", "0"),
+            ("999", "999"),
+            ("1000", "1,000"),
+            ("12345", "12,345"),
+            ("300000", "300,000"),
+            ("1000000", "1,000,000"),
+            ("-1234", "-1,234"),
+            ("25%", "25%"),
+            ("12.5万", "12.5万"),
+            ("—", "—"),
+            ("", ""),
+        ] {
+            assert_eq!(grouped(value), shown, "{value}");
+        }
+        for n in [0_u64, 7, 1_000, 999_999, 1_000_001, u64::MAX] {
+            let shown = grouped(&n.to_string());
+            assert_eq!(shown.replace(',', ""), n.to_string());
+            assert!(shown.split(',').skip(1).all(|g| g.len() == 3), "{shown}");
+        }
+    }
+}
