@@ -168,6 +168,16 @@ const ALLOWED: &[(&str, &str)] = &[
          sorted by filing (the finished ones are read newest first up to the reply's rows)",
     ),
     (
+        "SELECT count(*) AS \"n!: i64\" FROM ( SELECT 1 FROM projects p JOIN open_items o INDEXED BY open_items_project_since ON o.project = p.key AND o.status = 'open' WHERE p.first_presales = ?1 LIMIT (SELECT ?2))",
+        "查询-遗留问题 of a presales: their projects' open items counted up to a bound (5,000), to \
+         choose between sorting them and walking every open item",
+    ),
+    (
+        "WHERE p2.first_presales = ?1) ORDER BY o.opened_at, o.id LIMIT (SELECT ?2)",
+        "查询-遗留问题 of a presales whose projects have fewer than 5,000 open items: those, and \
+         the first of their own by the engineer index, sorted",
+    ),
+    (
         "SELECT count(*) FROM kb",
         "知识库 rebuild and status: the whole index by design",
     ),
