@@ -565,7 +565,7 @@ async fn a_project_with_more_fault_orders_than_a_reply_holds_lists_the_open_ones
     assert_eq!(replies.len(), 1);
     let text = &replies[0].body;
     assert!(
-        text.contains("故障处理工作单超过 500 张：下表列出未结束的 1 张和最近结束的 499 张"),
+        text.contains("故障处理工作单超过 500 张：此表列出未结束的 1 张和最近结束的 499 张"),
         "{text}"
     );
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("[SB-")).collect();

@@ -503,7 +503,7 @@ async fn a_project_with_more_tasks_than_a_reply_holds_lists_the_open_ones_then_t
     finished_tasks(&bot, &key, 600).await;
     let reply = answer(&bot, HEJUN, "查询-任务-星河项目", "tasks-many").await;
     assert!(
-        reply.contains("任务超过 500 项：下表列出未完工的 1 项和最近结束的 499 项"),
+        reply.contains("任务超过 500 项：此表列出未完工的 1 项和最近结束的 499 项"),
         "{reply}"
     );
     let rows: Vec<&str> = reply.lines().filter(|l| l.starts_with("[SB-")).collect();

@@ -265,14 +265,14 @@ async fn project(
         query_data::faults_latest(conn, &key, READ_ROWS).await?,
         |f| f.thread,
     );
-    if more {
-        page.lines.push(format!(
-            "故障处理工作单超过 {REPLY_ROWS} 张：下表列出未结束的 {open_faults} 张和最近结束的 {} 张，\
+    let note = more.then(|| {
+        format!(
+            "故障处理工作单超过 {REPLY_ROWS} 张：此表列出未结束的 {open_faults} 张和最近结束的 {} 张，\
              更早的请系统管理员导出（report faults）。",
             faults.len() - open_faults
-        ));
-    }
-    page.sections.push(Section::new(
+        )
+    });
+    let mut section = Section::new(
         "故障处理工作单（第四十四条）",
         &["编号", "提出人", "优先级", "状态", "下一步由"],
         faults
@@ -287,7 +287,9 @@ async fn project(
                 ]
             })
             .collect(),
-    ));
+    );
+    section.note = note;
+    page.sections.push(section);
     let improvements = queries::improvements(conn, &key).await?;
     page.sections.push(Section::new(
         "产品改进申请（第二十一条）",
@@ -414,15 +416,15 @@ async fn tasks(
             }
         };
     let mut page = Page::new(format!("集成部任务：{title}"), vec![]);
-    if more {
-        page.lines.push(format!(
-            "任务超过 {REPLY_ROWS} 项：下表列出未完工的 {open} 项和最近结束的 {} 项，\
+    let note = more.then(|| {
+        format!(
+            "任务超过 {REPLY_ROWS} 项：此表列出未完工的 {open} 项和最近结束的 {} 项，\
              更早的请系统管理员导出（report tasks）。",
             rows.len() - open
-        ));
-    }
+        )
+    });
     page.xlsx_name = format!("{title}-任务.xlsx");
-    page.sections.push(Section::new(
+    let mut section = Section::new(
         "任务",
         &[
             "编号",
@@ -450,7 +452,9 @@ async fn tasks(
                 ]
             })
             .collect(),
-    ));
+    );
+    section.note = note;
+    page.sections.push(section);
     Ok((page, Ok(ProjectKey::new(&key))))
 }
 

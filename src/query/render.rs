@@ -67,7 +67,7 @@ impl Page {
                 .map(|r| r.iter().map(Cell::plain).collect())
                 .collect();
             s += &crate::report::table(&headers, &rows);
-            if let Some(note) = t.cut_note() {
+            for note in t.note.iter().cloned().chain(t.cut_note()) {
                 s += &note;
                 s += "\n";
             }
@@ -93,7 +93,8 @@ impl Page {
                 })
                 .collect();
             s += &html::table(&t.title, &t.headers, &rows);
-            if let Some(note) = t.cut_note().filter(|_| !t.rows.is_empty()) {
+            let cut = t.cut_note().filter(|_| !t.rows.is_empty());
+            for note in t.note.iter().cloned().chain(cut) {
                 s += &format!("<p style=\"{MUTED}\">{}</p>\n", esc(&note));
             }
         }

@@ -79,6 +79,8 @@ pub struct Section {
     /// The rows are [`REPLY_ROWS`] of more (the first, or the last with `keep_last`): the
     /// .xlsx holds them, not every row.
     pub bounded: bool,
+    /// A line under the table saying which rows it holds, when the reply chose them.
+    pub note: Option<String>,
 }
 
 impl Section {
@@ -90,6 +92,7 @@ impl Section {
             rows,
             keep_last: false,
             bounded: false,
+            note: None,
         }
     }
 
