@@ -181,7 +181,7 @@ async fn the_monthly_workbook_opens_with_a_sheet_per_presales_holding_their_rows
     assert!(
         summary
             .iter()
-            .any(|r| r.starts_with("张三|3 ▲3|1 ▲1|25% ▲25|2 ▲2")),
+            .any(|r| r.starts_with("张三|3 ▲3|1 ▲1|25% ▲25个百分点|2 ▲2")),
         "{summary:?}"
     );
     let sheet = wb.worksheet_range("张三").expect("张三's sheet");

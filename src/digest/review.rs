@@ -57,11 +57,13 @@ impl Month {
     }
 }
 
-/// `now` beside `before`: 「5 ▲2」, 「3 ▼1」, 「4」.
+/// `now` beside `before`: 「5 ▲2」, 「3 ▼1」, 「4」; a rate's change in percentage points, as
+/// Chinese reports write it: 「25% ▼25个百分点」 (not 「▼25」, which reads as 25 %).
 pub fn beside(now: i64, before: i64, unit: &str) -> String {
+    let points = if unit == "%" { "个百分点" } else { "" };
     match now.cmp(&before) {
-        std::cmp::Ordering::Greater => format!("{now}{unit} ▲{}", now - before),
-        std::cmp::Ordering::Less => format!("{now}{unit} ▼{}", before - now),
+        std::cmp::Ordering::Greater => format!("{now}{unit} ▲{}{points}", now - before),
+        std::cmp::Ordering::Less => format!("{now}{unit} ▼{}{points}", before - now),
         std::cmp::Ordering::Equal => format!("{now}{unit}"),
     }
 }
@@ -298,6 +300,8 @@ mod tests {
         assert_eq!(beside(5, 3, ""), "5 ▲2");
         assert_eq!(beside(1, 4, ""), "1 ▼3");
         assert_eq!(beside(2, 2, ""), "2");
-        assert_eq!(beside(25, 50, "%"), "25% ▼25");
+        assert_eq!(beside(25, 50, "%"), "25% ▼25个百分点");
+        assert_eq!(beside(50, 25, "%"), "50% ▲25个百分点");
+        assert_eq!(beside(50, 50, "%"), "50%");
     }
 }
