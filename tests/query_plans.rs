@@ -140,8 +140,8 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     (
         "FROM tasks WHERE state IN ('requested', 'dispatched', 'in_progress', 'delay_requested', 'completion_requested') ORDER BY requested_at, id",
-        "查询-待办 and the daily task digest: the tasks not over yet, by the state index, sorted \
-         by request",
+        "the schedule tick, 查询-待办 and the daily task digest: the tasks not over yet, by the \
+         state index, sorted by request",
     ),
     (
         "FROM tasks INDEXED BY tasks_completed WHERE state = 'completed' AND completed_at >= ?1 AND completed_at < ?2 ORDER BY completed_at, id",
@@ -152,10 +152,6 @@ const ALLOWED: &[(&str, &str)] = &[
         "SELECT max(id) IS NOT NULL AS \"any!: bool\" FROM tasks",
         "whether the task digests go out: the largest row id, one step down the table's b-tree \
          (SQLite's min/max optimisation; the plan names no index)",
-    ),
-    (
-        "FROM tasks WHERE state = ?1 ORDER BY requested_at, id",
-        "schedule tick: the tasks in one timed state, by the state index, sorted by request",
     ),
     (
         "FROM tasks INDEXED BY tasks_project_state WHERE project = ?1 AND state IN ('requested', 'dispatched', 'in_progress', 'delay_requested', 'completion_requested') ORDER BY requested_at, id",

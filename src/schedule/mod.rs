@@ -61,7 +61,9 @@ pub async fn run_due(engine: &Engine, now: DateTime<Utc>) -> anyhow::Result<DueO
     ));
     let follow_ups = crate::store::satisfaction::unanswered(&mut tx).await?;
     reminders.extend(reminders::satisfaction(config, &follow_ups, now));
-    let task_rows = timed_tasks(&mut tx).await?;
+    // The tasks not over yet, by the state index: tasks::due times three of their states and
+    // the approval nudges one; the finished and rejected, most of them, are never read.
+    let task_rows = crate::store::tasks::open(&mut tx).await?;
     reminders.extend(tasks::due(config, &task_rows, now));
     reminders.extend(nudges::report_due(
         config,
@@ -238,25 +240,6 @@ async fn open_fault_orders(
         lines.extend(crate::store::queries::faults_in_state(conn, state.as_str()).await?);
     }
     Ok(lines)
-}
-
-/// The 集成部 tasks in a state with a time limit (waiting for 派工, for 开工, or in progress
-/// towards 期望完工), in request order: [`tasks::step_due`] times nothing else, and the finished
-/// and rejected tasks, most of them, are never read.
-async fn timed_tasks(
-    conn: &mut SqliteConnection,
-) -> anyhow::Result<Vec<crate::store::tasks::TaskRow>> {
-    use crate::rules::task::TaskState;
-    let mut rows = Vec::new();
-    for state in [
-        TaskState::Requested,
-        TaskState::Dispatched,
-        TaskState::InProgress,
-    ] {
-        rows.extend(crate::store::tasks::in_state(conn, state).await?);
-    }
-    rows.sort_by_key(|r| (r.requested_at, r.task.id));
-    Ok(rows)
 }
 
 /// Every step someone owes on an open fault order (`open`, [`open_fault_orders`]), with its SLA

@@ -147,7 +147,7 @@ pub struct TaskRow {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// A row of `tasks` as [`list`] and [`in_state`] read it.
+/// A row of `tasks` as the readers below read it.
 struct ListRow {
     id: i64,
     message: i64,
@@ -224,7 +224,8 @@ pub async fn list(
 }
 
 /// The tasks not over yet (neither 完工 nor 驳回), oldest first, from the index on the state:
-/// what 查询-待办 and the daily task digest list ([`list`] reads every task ever to filter).
+/// what the schedule tick times, 查询-待办 and the daily task digest list ([`list`] reads every
+/// task ever to filter).
 pub async fn open(conn: &mut SqliteConnection) -> anyhow::Result<Vec<TaskRow>> {
     sqlx::query_as!(
         ListRow,
@@ -341,30 +342,4 @@ pub async fn any(conn: &mut SqliteConnection) -> anyhow::Result<bool> {
             .fetch_one(conn)
             .await?,
     )
-}
-
-/// The tasks in `state`, oldest first, from the index on the state: what the tick reads of the
-/// tasks still moving ([`list`] with a state reads every task ever, the finished ones too, to
-/// filter them).
-pub async fn in_state(
-    conn: &mut SqliteConnection,
-    state: TaskState,
-) -> anyhow::Result<Vec<TaskRow>> {
-    sqlx::query_as!(
-        ListRow,
-        r#"SELECT id, message, kind, project_name, sales,
-                  engineers AS "engineers: Json<Vec<String>>", state AS "state: TaskState",
-                  due AS "due: NaiveDate", requested_due AS "requested_due: NaiveDate",
-                  content, contract_no, amount_yuan, delays, delay_days,
-                  requested_at AS "requested_at: DateTime<Utc>",
-                  updated_at AS "updated_at: DateTime<Utc>",
-                  completed_at AS "completed_at: DateTime<Utc>"
-           FROM tasks WHERE state = ?1 ORDER BY requested_at, id"#,
-        state
-    )
-    .fetch_all(conn)
-    .await?
-    .into_iter()
-    .map(ListRow::row)
-    .collect()
 }
