@@ -22,7 +22,12 @@ pub fn may_see_project(p: &Person, project: &ProjectRow) -> bool {
 /// Whether `p` may see the 集成部 tasks of `project`: as the project, or the engineering
 /// manager and engineers who carry tasks out (tasks.md).
 pub fn may_see_tasks(p: &Person, project: &ProjectRow) -> bool {
-    may_see_project(p, project) || p.has(Role::EngineeringManager) || p.has(Role::Engineer)
+    may_see_project(p, project) || carries_out_tasks(p)
+}
+
+/// The engineering manager and engineers: the 集成部 people who carry tasks out (tasks.md).
+fn carries_out_tasks(p: &Person) -> bool {
+    p.has(Role::EngineeringManager) || p.has(Role::Engineer)
 }
 
 /// Whether `p` may see the 集成部 tasks of a project never 立项'd (a task's project need not be,
@@ -32,10 +37,7 @@ pub fn may_see_tasks_unfiled<'a>(
     p: &Person,
     mut applicants: impl Iterator<Item = &'a str>,
 ) -> bool {
-    is_manager(p)
-        || p.has(Role::EngineeringManager)
-        || p.has(Role::Engineer)
-        || applicants.any(|a| a == p.name)
+    is_manager(p) || carries_out_tasks(p) || applicants.any(|a| a == p.name)
 }
 
 /// Whether `p` may see `owner`'s 项目跟踪表: their own (a presales), or a manager.
