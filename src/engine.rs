@@ -187,6 +187,10 @@ async fn handle_parts(
         // A query's answer reads reports, histories and the 知识库, and its parts are set on
         // its reply's outbox row: nothing of them may be held.
         later.flush(conn).await?;
+        if messages::recorded(conn, &mail.key).await? {
+            // Seen before: [`record`] would find it so, after the answer was built for nothing.
+            return Ok(Handled::Duplicate);
+        }
     }
     let query_parts = crate::query::fill(config, conn, mail, &mut d, now).await?;
     let chain = facts.thread.as_ref().map(|t| t.chain);

@@ -396,6 +396,26 @@ fn queries_change_no_workflow_state_and_count_toward_the_reply_cap() {
 }
 
 #[test]
+fn a_query_delivered_again_is_seen_before_and_answered_once() {
+    let site = site(1000);
+    story(&site);
+    deliver(&site, &ask(ZHANGSAN, "查询-星河项目", "q-again"));
+    site.ok(&["process"]);
+    let first = reply_to(&site, "q-again");
+    // The same mail again, as an IMAP server may deliver it after a lost acknowledgement; a
+    // report in between changes what a new answer would say.
+    deliver(&site, &report(25, "between", "第二次投递之前的报告"));
+    deliver(&site, &ask(ZHANGSAN, "查询-星河项目", "q-again"));
+    let out = site.bot(&["process"]);
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("processed 1 new, 1 seen before"), "{said}");
+    let again = reply_to(&site, "q-again");
+    assert_eq!(again.text, first.text, "the one reply is the first answer");
+    assert_eq!(message(&site, "q-again")["outcome"], "accepted");
+}
+
+#[test]
 fn todo_lists_what_the_sender_owes_and_open_items_show_their_sla() {
     let site = site(1000);
     deliver(&site, &initiation("Mon, 2 Nov 2026 09:00:00 +0800"));

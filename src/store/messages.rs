@@ -97,6 +97,16 @@ pub async fn insert(
     Ok((done.rows_affected() == 1).then(|| done.last_insert_rowid()))
 }
 
+/// Whether a mail with exactly-once key `key` is recorded: a query's answer is only computed
+/// for a mail not seen before (an IMAP redelivery of a 查询 would otherwise build the whole
+/// answer again before [`insert`] finds the key taken).
+pub async fn recorded(conn: &mut SqliteConnection, key: &str) -> anyhow::Result<bool> {
+    let found = sqlx::query_scalar!("SELECT 1 AS one FROM messages WHERE dedup_key = ?", key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// The thread opened by message row `id` (the n of an `[SB-n]` tag).
 pub async fn thread_by_id(
     conn: &mut SqliteConnection,
