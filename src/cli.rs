@@ -354,8 +354,9 @@ async fn dispatch(engine: &Engine, config_path: &Path, command: Command) -> anyh
         Command::Process { batch } => {
             let _lock = crate::daemon::InstanceLock::acquire(&config.database_path)?;
             let out = Outbound::from_config(config)?;
-            let t = crate::ingest::process(engine, batch).await?;
-            let s = jobs::send_pending(engine, &out, Utc::now()).await?;
+            let jobs::Processed {
+                tally: t, sent: s, ..
+            } = jobs::process_and_send(engine, &out, batch).await?;
             eprintln!(
                 "processed {} new, {} seen before, {} errors, {} dead-lettered; sent {}, failed {}, deferred {}",
                 t.recorded, t.duplicates, t.errors, t.dead_lettered, s.sent, s.failed, s.deferred

@@ -14,12 +14,13 @@ use crate::store::batch::Deferred;
 use crate::store::{imap_state, tries};
 use crate::transport::imap::ImapIn;
 use crate::transport::inbox::{Fetched, Inbox, MailRef, Waiting};
-use crate::transport::maildir::MaildirIn;
+use crate::transport::maildir::{Filer, MaildirIn};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
+use sqlx::{Sqlite, SqliteConnection};
 use std::collections::HashMap;
+use std::future::Future;
 
 /// Counts of what a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -64,6 +65,24 @@ impl Tally {
     }
 }
 
+/// What a step in groups does between two groups, on its connection and outside any
+/// transaction, once the group before has committed: `process` writes the replies committed so
+/// far into the sent Maildir beside the next group ([`crate::jobs::SendBeside`]).
+pub trait BetweenGroups {
+    /// Runs after each group.
+    fn after_group(
+        &mut self,
+        conn: &mut SqliteConnection,
+    ) -> impl Future<Output = anyhow::Result<()>>;
+}
+
+/// Nothing between groups.
+impl BetweenGroups for () {
+    async fn after_group(&mut self, _: &mut SqliteConnection) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
 /// Processes every mail waiting in `inbox`, reading the clock for each mail; stops between
 /// mails when `stop()` says so.
 pub async fn ingest_once(
@@ -103,6 +122,21 @@ pub async fn ingest_grouped(
     stop: impl Fn() -> bool,
     group: usize,
 ) -> anyhow::Result<Tally> {
+    ingest_grouped_with(engine, inbox, (clock, stop), group, &mut ()).await
+}
+
+/// [`ingest_grouped`] with `between` run after each group on the step's connection. A
+/// Maildir's handled files are filed by a [`Filer`] thread once their group has committed.
+pub async fn ingest_grouped_with(
+    engine: &Engine,
+    inbox: &mut Inbox<'_>,
+    (clock, stop): (
+        impl Fn() -> DateTime<Utc> + Clone + Send + 'static,
+        impl Fn() -> bool,
+    ),
+    group: usize,
+    between: &mut impl BetweenGroups,
+) -> anyhow::Result<Tally> {
     let config = &engine.config;
     let key = config.mailbox.url.as_str();
     let (stored, tried) = {
@@ -124,6 +158,10 @@ pub async fn ingest_grouped(
         tally: Tally::default(),
         conn: None,
         bulk: group > 1,
+        filer: match (&*inbox, group > 1) {
+            (Inbox::Maildir(m), true) => Some(Filer::start((*m).clone())?),
+            _ => None,
+        },
     };
     // Groups only (the daemon's one-mail step reads each mail itself). The reader gives one item
     // per waiting mail, in order: only when every one is a file.
@@ -153,8 +191,14 @@ pub async fn ingest_grouped(
             (_, ahead) => step.group(inbox, chunk, &clock, ahead.as_mut()).await?,
         }
         left -= chunk.len() as u64;
+        if let Some(conn) = step.conn.as_mut() {
+            between.after_group(conn).await?;
+        }
     }
     drop(ahead);
+    if let Some(filer) = step.filer.take() {
+        filer.finish()?;
+    }
     if let (true, Some(conn)) = (step.bulk, step.conn.as_mut()) {
         crate::store::bulk_writes(conn, false).await?;
     }
@@ -167,11 +211,22 @@ pub async fn ingest_grouped(
 /// `process`: the configured inbox (a Maildir, or an IMAP folder: connect, handle everything
 /// waiting, log out), `group` mails per transaction ([`ingest_grouped`]).
 pub async fn process(engine: &Engine, group: usize) -> anyhow::Result<Tally> {
+    process_with(engine, group, &mut ()).await
+}
+
+/// [`process`] with `between` run after each group of a Maildir ([`ingest_grouped_with`]; IMAP
+/// runs none).
+pub async fn process_with(
+    engine: &Engine,
+    group: usize,
+    between: &mut impl BetweenGroups,
+) -> anyhow::Result<Tally> {
     match &engine.config.mailbox_url {
         crate::config::MailboxUrl::Maildir(path) => {
             let maildir = MaildirIn::create(path)?;
             let inbox = &mut Inbox::Maildir(&maildir);
-            ingest_grouped(engine, inbox, Utc::now, || false, group).await
+            let clock = (Utc::now, || false);
+            ingest_grouped_with(engine, inbox, clock, group, between).await
         }
         crate::config::MailboxUrl::Imap(_) => process_imap(engine, group).await,
     }
@@ -240,6 +295,9 @@ struct Step<'e> {
     /// Mails are committed in groups: a bulk job, whose connection writes as bulk jobs do
     /// ([`crate::store::bulk_writes`]).
     bulk: bool,
+    /// A Maildir's groups are filed by this thread once committed (the one-mail path files
+    /// its mail itself).
+    filer: Option<Filer>,
 }
 
 /// A mail of a group: which, the mail, and the clock when it was read.
@@ -332,7 +390,10 @@ impl Step<'_> {
         for ((w, read, _), h) in batch.iter().zip(&handled) {
             engine::log(&read.mail.key, h);
             self.tally.add(h);
-            inbox.file_processed(w, folder).await?;
+            match (&self.filer, &w.mail) {
+                (Some(filer), MailRef::File(path)) => filer.file(path.clone())?,
+                _ => inbox.file_processed(w, folder).await?,
+            }
         }
         Ok(())
     }

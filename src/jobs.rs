@@ -14,6 +14,7 @@ use crate::transport::inbox::Inbox;
 use crate::transport::maildir::MaildirIn;
 use crate::transport::replay::{self, Source};
 use crate::transport::{Outbound, SendError};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use std::path::PathBuf;
@@ -285,8 +286,11 @@ pub async fn send_pending(
 /// `syncfs` each, which waits for the disk — 31 of them took ~0.9 s of a 10,000-mail `process`
 /// with batches of 200).
 fn claim_size(out: &Outbound) -> i64 {
-    if out.batches() { 1_000 } else { 1 }
+    if out.batches() { MAILDIR_CLAIM } else { 1 }
 }
+
+/// Mails claimed at once for a Maildir ([`claim_size`], [`SendBeside`]).
+const MAILDIR_CLAIM: i64 = 1_000;
 
 /// A token no other sender run has: this process, and a random part for runs in one process.
 fn claim_token() -> String {
@@ -345,6 +349,224 @@ pub async fn send_pending_until(
         }
     }
     Ok(done)
+}
+
+/// `process`: the inbox handled `group` mails per transaction, then everything queued sent.
+/// From a Maildir to a Maildir in groups, the replies are written beside the groups after
+/// theirs ([`SendBeside`]); what is left then (and every reply otherwise) goes as
+/// [`send_pending`] sends it.
+pub async fn process_and_send(
+    engine: &Engine,
+    out: &Outbound,
+    group: usize,
+) -> anyhow::Result<Processed> {
+    let maildirs = matches!(
+        engine.config.mailbox_url,
+        crate::config::MailboxUrl::Maildir(_)
+    );
+    let mut beside = match out {
+        Outbound::Maildir(m) if maildirs && group > 1 => Some(SendBeside::start(engine, m)?),
+        _ => None,
+    };
+    let tally = match beside.as_mut() {
+        Some(b) => crate::ingest::process_with(engine, group, b).await,
+        None => crate::ingest::process(engine, group).await,
+    };
+    // What was written beside is marked sent even when the step stopped early.
+    let finished = match beside {
+        Some(b) => b.finish(engine).await,
+        None => Ok(0),
+    };
+    let tally = tally?;
+    let beside = finished?;
+    let mut sent = send_pending(engine, out, Utc::now()).await?;
+    sent.sent += beside;
+    Ok(Processed {
+        tally,
+        sent,
+        beside,
+    })
+}
+
+/// What [`process_and_send`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Processed {
+    /// The mails.
+    pub tally: Tally,
+    /// The mail sent, beside the step and after it.
+    pub sent: Sent,
+    /// Of `sent.sent`, written beside the step ([`SendBeside`]).
+    pub beside: usize,
+}
+
+/// Replies written into the sent Maildir beside `process --batch`: between two groups, on the
+/// writer's connection, the mails claimed before and now written and flushed are marked sent
+/// and the next pending ones claimed (as [`send_pending_until`] claims them: a token and a
+/// lease); a thread off the writer's core renders and writes them while the writer handles the
+/// next group. One batch is out at a time; the writer never waits for it but at the end. A
+/// kill while a batch is out leaves its rows claimed and pending: once the claim lapses a later
+/// sender writes them again under the same file names, so each is still one file. A mail the
+/// thread could not write is released for [`send_pending`] after the step (which records a
+/// failure and tells the admins).
+pub struct SendBeside {
+    token: String,
+    lease: chrono::Duration,
+    /// The last row claimed.
+    after: i64,
+    jobs: Option<std::sync::mpsc::Sender<Vec<outbox_row::Queued>>>,
+    written: tokio::sync::mpsc::UnboundedReceiver<Written>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    out: bool,
+    sent: usize,
+}
+
+/// A batch as the writing thread leaves it.
+struct Written {
+    /// Written into `new/`: (row, Message-ID).
+    delivered: Vec<(i64, String)>,
+    /// Not written (a render or write error, or after one): released.
+    left: Vec<i64>,
+    /// The `syncfs` after the batch.
+    flushed: Result<(), SendError>,
+}
+
+impl SendBeside {
+    /// Starts the writing thread, delivering into `sent`.
+    fn start(
+        engine: &Engine,
+        sent: &crate::transport::maildir::MaildirOut,
+    ) -> anyhow::Result<Self> {
+        let (jobs, batches) = std::sync::mpsc::channel::<Vec<outbox_row::Queued>>();
+        let (done, written) = tokio::sync::mpsc::unbounded_channel();
+        let (config, sent) = (engine.config.clone(), sent.clone());
+        let thread = std::thread::Builder::new()
+            .name("process-sender".into())
+            .spawn(move || {
+                crate::cpu::leave_the_writers_core();
+                for batch in batches {
+                    let w = write_batch(&config.bot, &sent, batch);
+                    if done.send(w).is_err() {
+                        break;
+                    }
+                }
+            })
+            .context("cannot start the reply writer")?;
+        Ok(SendBeside {
+            token: claim_token(),
+            lease: chrono::Duration::seconds(engine.config.smtp.claim_seconds.max(1) as i64),
+            after: 0,
+            jobs: Some(jobs),
+            written,
+            thread: Some(thread),
+            out: false,
+            sent: 0,
+        })
+    }
+
+    /// Marks a written batch sent (once flushed) and releases what was not written.
+    async fn settle(&mut self, conn: &mut SqliteConnection, w: Written) -> anyhow::Result<()> {
+        self.out = false;
+        let ids: Vec<i64> = w.delivered.iter().map(|(id, _)| *id).collect();
+        match w.flushed {
+            Ok(()) if !ids.is_empty() => {
+                outbox::mark_sent(conn, &ids, Utc::now()).await?;
+                for (id, message_id) in &w.delivered {
+                    tracing::info!(message_id = %message_id, id, outcome = "sent", "mail sent");
+                }
+                self.sent += ids.len();
+            }
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "sent mail not flushed; it stays pending");
+                outbox::release(conn, &ids, &self.token).await?;
+            }
+        }
+        if !w.left.is_empty() {
+            outbox::release(conn, &w.left, &self.token).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the batch out, marks it, stops the thread; how many were sent.
+    async fn finish(mut self, engine: &Engine) -> anyhow::Result<usize> {
+        if self.out {
+            let w = self.written.recv().await;
+            let w = w.context("the reply writer stopped")?;
+            let mut conn = engine.store.connection().await?;
+            self.settle(&mut conn, w).await?;
+        }
+        drop(self.jobs.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        Ok(self.sent)
+    }
+}
+
+impl crate::ingest::BetweenGroups for SendBeside {
+    async fn after_group(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
+        if self.out {
+            match self.written.try_recv() {
+                Ok(w) => self.settle(conn, w).await?,
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => return Ok(()),
+                Err(e) => anyhow::bail!("the reply writer stopped: {e}"),
+            }
+        }
+        let at = Utc::now();
+        let claim = outbox::Claim {
+            token: &self.token,
+            now: at,
+            until: at + self.lease,
+        };
+        let batch = outbox::claim(conn, self.after, MAILDIR_CLAIM, &claim).await?;
+        let Some(last) = batch.last() else {
+            return Ok(());
+        };
+        self.after = last.id;
+        let jobs = self
+            .jobs
+            .as_ref()
+            .context("the reply writer has finished")?;
+        jobs.send(batch)
+            .map_err(|_| anyhow::anyhow!("the reply writer stopped"))?;
+        self.out = true;
+        Ok(())
+    }
+}
+
+/// Renders and writes `batch` into `sent` in order, stopping at the first mail that fails, and
+/// flushes what was written.
+fn write_batch(
+    from: &lettre::message::Mailbox,
+    sent: &crate::transport::maildir::MaildirOut,
+    batch: Vec<outbox_row::Queued>,
+) -> Written {
+    let mut w = Written {
+        delivered: Vec::with_capacity(batch.len()),
+        left: Vec::new(),
+        flushed: Ok(()),
+    };
+    for mail in batch {
+        if !w.left.is_empty() {
+            w.left.push(mail.id);
+            continue;
+        }
+        let result = match mail.render(from) {
+            Ok(bytes) => sent.deliver(&mail, &bytes),
+            Err(e) => Err(SendError::Permanent(e.to_string())),
+        };
+        match result {
+            Ok(()) => w.delivered.push((mail.id, mail.message_id)),
+            Err(e) => {
+                tracing::warn!(message_id = %mail.message_id, id = mail.id, error = %e, "reply not written beside the step; sent after it");
+                w.left.push(mail.id);
+            }
+        }
+    }
+    if !w.delivered.is_empty() {
+        w.flushed = sent.flush();
+    }
+    w
 }
 
 /// Marks a batch delivered to a Maildir sent, once it is flushed to disk, in one transaction.

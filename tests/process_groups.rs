@@ -250,3 +250,75 @@ async fn the_reply_cap_counts_the_replies_of_the_same_group_as_it_counts_committ
     }
     assert_eq!(runs[0], runs[1], "the same rows, ids included");
 }
+
+/// A bot on the golden corpus whose inbox and sent mail are Maildirs in `dir` (`process` as the
+/// embedded default runs it), caps lifted.
+async fn sending_bot(dir: &Path) -> Engine {
+    let mut config = common::config_in(dir);
+    config.limits.replies_per_recipient_hour = u32::MAX;
+    config.limits.replies_per_recipient_day = u32::MAX;
+    config.mailbox_url = supportbot::config::MailboxUrl::Maildir(dir.join("mail"));
+    config.smtp_url = supportbot::config::SmtpUrl::Maildir(dir.join("sent"));
+    Engine::open(Arc::new(config)).await.expect("engine opens")
+}
+
+/// The Message-IDs of the files in the sent Maildir's new/.
+fn sent_ids(dir: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(dir.join("sent/new"))
+        .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            let raw = std::fs::read(&p).expect("sent file");
+            let m = mail_parser::MessageParser::default()
+                .parse(&raw)
+                .expect("a mail");
+            m.message_id().expect("Message-ID").to_string()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn process_in_groups_writes_each_reply_once_beside_the_groups_and_marks_it_sent() {
+    let mut runs = Vec::new();
+    for group in [1, 7] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bot = sending_bot(dir.path()).await;
+        let inbox = maildir(dir.path());
+        let out = supportbot::transport::Outbound::from_config(&bot.config).expect("outbound");
+        let run = jobs::process_and_send(&bot, &out, group)
+            .await
+            .expect("process");
+        assert!(inbox.new_mail().expect("list").is_empty(), "group {group}");
+        let rows = common::rows::dump(&bot).await;
+        let outbox = |status: &str| {
+            rows.iter()
+                .filter(|r| r.starts_with("outbox: ") && r.contains(&format!("'{status}'")))
+                .count()
+        };
+        assert_eq!(outbox("pending"), 0, "group {group}: nothing left pending");
+        let ids = sent_ids(dir.path());
+        let mut unique = ids.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "group {group}: one file per reply");
+        assert_eq!(
+            ids.len(),
+            outbox("sent"),
+            "group {group}: a file per row sent"
+        );
+        assert_eq!(run.sent.sent, ids.len(), "group {group}: {run:?}");
+        assert!(run.tally.queued > 50, "group {group}: {run:?}");
+        match group {
+            // One mail per transaction: everything is sent after the step, as before.
+            1 => assert_eq!(run.beside, 0, "{run:?}"),
+            // In groups the replies committed so far are claimed after each group and
+            // written beside the next (what the writing thread has not finished by the next
+            // group waits for the one after, or for the step's end).
+            _ => assert!(run.beside > 0, "group {group}: {run:?}"),
+        }
+        runs.push((run.tally, ids.len()));
+    }
+    assert_eq!(runs[0], runs[1], "the same mails handled and sent");
+}

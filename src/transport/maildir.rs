@@ -35,11 +35,17 @@ impl MaildirIn {
     /// Mail not yet handled, in arrival (file name) order.
     pub fn new_mail(&self) -> anyhow::Result<Vec<PathBuf>> {
         let dir = self.root.join("new");
+        // The directory entry says what it is (no stat a file); a link, or a file system
+        // that does not say, is looked at.
         let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
             .filter_map(Result::ok)
+            .filter(|e| match e.file_type() {
+                Ok(t) if t.is_file() => true,
+                Ok(t) if t.is_dir() => false,
+                _ => e.path().is_file(),
+            })
             .map(|e| e.path())
-            .filter(|p| p.is_file())
             .collect();
         paths.sort();
         Ok(paths)
@@ -56,6 +62,76 @@ impl MaildirIn {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => Ok(()),
             r => r.with_context(|| format!("cannot move {} to cur/", path.display())),
         }
+    }
+}
+
+/// Files handled mails into `cur/` ([`MaildirIn::mark_seen`]) on a thread of its own, off the
+/// writer's core: `process --batch` hands it a group's files once the group has committed, and
+/// goes on with the next group. A mail whose group committed but which is not filed yet (a
+/// kill) is found seen before by the next run, as when the writer filed it itself.
+pub struct Filer {
+    tx: Option<std::sync::mpsc::Sender<PathBuf>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<usize>>>,
+}
+
+impl Filer {
+    /// Starts the thread, filing into `inbox`.
+    pub fn start(inbox: MaildirIn) -> anyhow::Result<Filer> {
+        let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
+        let thread = std::thread::Builder::new()
+            .name("process-filer".into())
+            .spawn(move || {
+                crate::cpu::leave_the_writers_core();
+                // Every file is tried; the first failure is what the run reports.
+                let mut first: Option<anyhow::Error> = None;
+                let mut filed = 0;
+                for path in rx {
+                    match inbox.mark_seen(&path) {
+                        Ok(()) => filed += 1,
+                        Err(e) => {
+                            tracing::error!(error = %format!("{e:#}"), "handled mail not filed; the next run finds it seen before");
+                            first.get_or_insert(e);
+                        }
+                    }
+                }
+                first.map_or(Ok(filed), Err)
+            })
+            .context("cannot start the Maildir filer")?;
+        Ok(Filer {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands over a committed mail's file.
+    pub fn file(&self, path: PathBuf) -> anyhow::Result<()> {
+        self.tx
+            .as_ref()
+            .context("the Maildir filer has finished")?
+            .send(path)
+            .map_err(|_| anyhow::anyhow!("the Maildir filer stopped"))
+    }
+
+    /// Waits until every file handed over is filed; how many were, or the first failure.
+    pub fn finish(mut self) -> anyhow::Result<usize> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> anyhow::Result<usize> {
+        drop(self.tx.take());
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| anyhow::anyhow!("the Maildir filer panicked"))?,
+            None => Ok(0),
+        }
+    }
+}
+
+impl Drop for Filer {
+    fn drop(&mut self) {
+        // An early return still files what was committed.
+        let _ = self.stop();
     }
 }
 
