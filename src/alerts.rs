@@ -127,6 +127,13 @@ pub async fn send_database_failing(
     }
 }
 
+/// What [`reply_cap_reached`]'s alert is about: the recipient and the department's day of
+/// `now` (its Message-ID comes from it).
+pub fn reply_cap_about(config: &Config, recipient: &str, now: DateTime<Utc>) -> String {
+    let day = now.with_timezone(&config.timezone).date_naive();
+    format!("reply_cap:{recipient}:{day}")
+}
+
 /// Queues the admins' alert that replies to `recipient` are being suppressed: one per recipient
 /// per day (the department's day of `now`), however many replies are suppressed that day.
 pub async fn reply_cap_reached(
@@ -136,11 +143,10 @@ pub async fn reply_cap_reached(
     recipient: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let day = now.with_timezone(&config.timezone).date_naive();
     let limits = &config.limits;
     let alert = Alert {
         kind: OutgoingKind::AdminAlert,
-        about: format!("reply_cap:{recipient}:{day}"),
+        about: reply_cap_about(config, recipient, now),
         subject: format!("回复已达上限：{recipient}"),
         body: format!(
             "发给 {recipient} 的自动回复已达上限（每小时 {} 封、每天 {} 封，见配置 [limits]），\

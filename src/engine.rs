@@ -1056,15 +1056,21 @@ async fn queue(
         if let outbox::ReplyQueued::Suppressed(over) =
             later.queue_reply(conn, out, &env, cap).await?
         {
-            // The alert is written now, after the replies held before it.
-            later.flush_outbox(conn).await?;
             for recipient in &over {
                 tracing::warn!(
                     recipient,
                     kind = out.kind.as_str(),
                     "reply suppressed: cap reached"
                 );
+                let about = alerts::reply_cap_about(config, recipient, now);
+                if later.alerted.contains(&about) {
+                    // Queued earlier in this transaction: the same Message-ID, nothing to write.
+                    continue;
+                }
+                // The alert is written now, after the replies held before it.
+                later.flush_outbox(conn).await?;
                 alerts::reply_cap_reached(config, conn, id, recipient, now).await?;
+                later.alerted.insert(about);
             }
         }
     }

@@ -43,6 +43,14 @@ pub struct Deferred {
     audit: Vec<Value>,
     /// Complaint counts and notices read or written in this transaction (not rows to write).
     pub known: super::complaints::Known,
+    /// The admins' alerts queued in this transaction, by what they are about: an alert's
+    /// Message-ID comes from that, so queuing one again would write nothing (a flood of
+    /// suppressed replies to one address asks for the same alert with each).
+    pub alerted: std::collections::HashSet<String>,
+    /// The per-recipient cap's counts of written `reply_log` lines read in this transaction, by
+    /// recipient and the second they were counted up to (the statement reads nothing finer):
+    /// only [`Deferred::flush_outbox`] writes such lines, and it forgets these.
+    cap_counts: std::collections::HashMap<(String, String), (i64, i64)>,
 }
 
 impl Deferred {
@@ -131,7 +139,15 @@ impl Deferred {
         recipients.dedup();
         let mut over = Vec::new();
         for r in &recipients {
-            let (hour, day) = outbox::replies_in_hour_and_day(conn, r, now).await?;
+            let key = (r.clone(), ts(now));
+            let (hour, day) = match self.cap_counts.get(&key) {
+                Some(counts) => *counts,
+                None => {
+                    let counts = outbox::replies_in_hour_and_day(conn, r, now).await?;
+                    self.cap_counts.insert(key, counts);
+                    counts
+                }
+            };
             let hour = hour + self.replies_since(r, now - chrono::Duration::hours(1), now);
             let day = day + self.replies_since(r, now - chrono::Duration::days(1), now);
             if hour >= i64::from(cap.per_hour) || day >= i64::from(cap.per_day) {
@@ -222,6 +238,7 @@ impl Deferred {
         self.outbox.clear();
         self.outbox_ids.clear();
         if !self.reply_log.is_empty() {
+            self.cap_counts.clear();
             let lines: Vec<Value> = (self.reply_log.iter())
                 .map(|(id, r, at)| json!({"message_id": id, "recipient": r, "queued_at": ts(*at)}))
                 .collect();
