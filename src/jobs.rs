@@ -416,7 +416,8 @@ pub struct SendBeside {
     jobs: Option<std::sync::mpsc::Sender<Vec<outbox_row::Queued>>>,
     written: tokio::sync::mpsc::UnboundedReceiver<Written>,
     thread: Option<std::thread::JoinHandle<()>>,
-    out: bool,
+    /// A batch is with the writing thread.
+    in_flight: bool,
     sent: usize,
 }
 
@@ -458,14 +459,14 @@ impl SendBeside {
             jobs: Some(jobs),
             written,
             thread: Some(thread),
-            out: false,
+            in_flight: false,
             sent: 0,
         })
     }
 
     /// Marks a written batch sent (once flushed) and releases what was not written.
     async fn settle(&mut self, conn: &mut SqliteConnection, w: Written) -> anyhow::Result<()> {
-        self.out = false;
+        self.in_flight = false;
         let ids: Vec<i64> = w.delivered.iter().map(|(id, _)| *id).collect();
         match w.flushed {
             Ok(()) if !ids.is_empty() => {
@@ -489,7 +490,7 @@ impl SendBeside {
 
     /// Waits for the batch out, marks it, stops the thread; how many were sent.
     async fn finish(mut self, engine: &Engine) -> anyhow::Result<usize> {
-        if self.out {
+        if self.in_flight {
             let w = self.written.recv().await;
             let w = w.context("the reply writer stopped")?;
             let mut conn = engine.store.connection().await?;
@@ -505,7 +506,7 @@ impl SendBeside {
 
 impl crate::ingest::BetweenGroups for SendBeside {
     async fn after_group(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
-        if self.out {
+        if self.in_flight {
             match self.written.try_recv() {
                 Ok(w) => self.settle(conn, w).await?,
                 Err(tokio::sync::mpsc::error::TryRecvError::Empty) => return Ok(()),
@@ -529,7 +530,7 @@ impl crate::ingest::BetweenGroups for SendBeside {
             .context("the reply writer has finished")?;
         jobs.send(batch)
             .map_err(|_| anyhow::anyhow!("the reply writer stopped"))?;
-        self.out = true;
+        self.in_flight = true;
         Ok(())
     }
 }
