@@ -162,6 +162,7 @@ pub async fn ingest_grouped_with(
             (Inbox::Maildir(m), true) => Some(Filer::start((*m).clone())?),
             _ => None,
         },
+        alerted: Default::default(),
     };
     // Groups only (the daemon's one-mail step reads each mail itself). The reader gives one item
     // per waiting mail, in order: only when every one is a file.
@@ -298,6 +299,10 @@ struct Step<'e> {
     /// A Maildir's groups are filed by this thread once committed (the one-mail path files
     /// its mail itself).
     filer: Option<Filer>,
+    /// The admins' alerts committed by this step's groups ([`Deferred::alerted`]): a later
+    /// group does not queue them again (taken over only after a commit, so a group rolled
+    /// back forgets what it queued).
+    alerted: std::collections::HashSet<String>,
 }
 
 /// A mail of a group: which, the mail, and the clock when it was read.
@@ -410,6 +415,7 @@ impl Step<'_> {
         let conn = self.conn.as_mut().context("the step has no connection")?;
         let mut tx = crate::store::begin_on(conn).await?;
         let mut later = Deferred::default();
+        later.alerted.clone_from(&self.alerted);
         let mut handled = Vec::with_capacity(batch.len());
         for (_, read, now) in batch {
             let replies = engine::Replies::Queue;
@@ -423,6 +429,7 @@ impl Step<'_> {
             imap_state::set(&mut tx, self.key, pos, *now).await?;
         }
         tx.commit().await?;
+        self.alerted = later.alerted;
         Ok(handled)
     }
 
