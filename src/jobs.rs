@@ -467,21 +467,7 @@ impl SendBeside {
     /// Marks a written batch sent (once flushed) and releases what was not written.
     async fn settle(&mut self, conn: &mut SqliteConnection, w: Written) -> anyhow::Result<()> {
         self.in_flight = false;
-        let ids: Vec<i64> = w.delivered.iter().map(|(id, _)| *id).collect();
-        match w.flushed {
-            Ok(()) if !ids.is_empty() => {
-                outbox::mark_sent(conn, &ids, Utc::now()).await?;
-                for (id, message_id) in &w.delivered {
-                    tracing::info!(message_id = %message_id, id, outcome = "sent", "mail sent");
-                }
-                self.sent += ids.len();
-            }
-            Ok(()) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "sent mail not flushed; it stays pending");
-                outbox::release(conn, &ids, &self.token).await?;
-            }
-        }
+        self.sent += mark_flushed(conn, &w.delivered, w.flushed, &self.token, Utc::now()).await?;
         if !w.left.is_empty() {
             outbox::release(conn, &w.left, &self.token).await?;
         }
@@ -552,10 +538,10 @@ fn write_batch(
             w.left.push(mail.id);
             continue;
         }
-        let result = match mail.render(from) {
-            Ok(bytes) => sent.deliver(&mail, &bytes),
-            Err(e) => Err(SendError::Permanent(e.to_string())),
-        };
+        let result = mail
+            .render(from)
+            .map_err(SendError::from)
+            .and_then(|bytes| sent.deliver(&mail, &bytes));
         match result {
             Ok(()) => w.delivered.push((mail.id, mail.message_id)),
             Err(e) => {
@@ -582,21 +568,37 @@ async fn mark_delivered(
     if delivered.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = delivered.iter().map(|(id, _)| *id).collect();
     let mut conn = engine.store.connection().await?;
-    if let Err(e) = out.flush() {
-        tracing::warn!(error = %e, "sent mail not flushed; it stays pending");
-        done.deferred += delivered.len();
-        // NOTE: a Maildir delivery of the same row again writes the same file name.
-        outbox::release(&mut conn, &ids, token).await?;
-        return Ok(());
+    let marked = mark_flushed(&mut conn, delivered, out.flush(), token, now).await?;
+    done.sent += marked;
+    done.deferred += delivered.len() - marked;
+    Ok(())
+}
+
+/// Marks the rows written into a Maildir sent (a "mail sent" line each) when their flush held;
+/// otherwise releases their claim, so a later sender writes them again (under the same file
+/// names). How many were marked.
+async fn mark_flushed(
+    conn: &mut SqliteConnection,
+    delivered: &[(i64, String)],
+    flushed: Result<(), SendError>,
+    token: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    if delivered.is_empty() {
+        return Ok(0);
     }
-    outbox::mark_sent(&mut conn, &ids, now).await?;
+    let ids: Vec<i64> = delivered.iter().map(|(id, _)| *id).collect();
+    if let Err(e) = flushed {
+        tracing::warn!(error = %e, "sent mail not flushed; it stays pending");
+        outbox::release(conn, &ids, token).await?;
+        return Ok(0);
+    }
+    outbox::mark_sent(conn, &ids, now).await?;
     for (id, message_id) in delivered {
         tracing::info!(message_id = %message_id, id, outcome = "sent", "mail sent");
     }
-    done.sent += delivered.len();
-    Ok(())
+    Ok(ids.len())
 }
 
 /// Delivers one claimed mail and records the result; false when it was deferred (its claim is
@@ -611,7 +613,7 @@ async fn send_one(
 ) -> anyhow::Result<bool> {
     let result = match mail.render(&engine.config.bot) {
         Ok(bytes) => out.deliver(mail, &bytes).await,
-        Err(e) => Err(SendError::Permanent(e.to_string())),
+        Err(e) => Err(e.into()),
     };
     if result.is_ok() && out.batches() {
         delivered.push((mail.id, mail.message_id.clone()));

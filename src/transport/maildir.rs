@@ -71,7 +71,7 @@ impl MaildirIn {
 /// kill) is found seen before by the next run, as when the writer filed it itself.
 pub struct Filer {
     tx: Option<std::sync::mpsc::Sender<PathBuf>>,
-    thread: Option<std::thread::JoinHandle<anyhow::Result<usize>>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Filer {
@@ -84,17 +84,13 @@ impl Filer {
                 crate::cpu::leave_the_writers_core();
                 // Every file is tried; the first failure is what the run reports.
                 let mut first: Option<anyhow::Error> = None;
-                let mut filed = 0;
                 for path in rx {
-                    match inbox.mark_seen(&path) {
-                        Ok(()) => filed += 1,
-                        Err(e) => {
-                            tracing::error!(error = %format!("{e:#}"), "handled mail not filed; the next run finds it seen before");
-                            first.get_or_insert(e);
-                        }
+                    if let Err(e) = inbox.mark_seen(&path) {
+                        tracing::error!(error = %format!("{e:#}"), "handled mail not filed; the next run finds it seen before");
+                        first.get_or_insert(e);
                     }
                 }
-                first.map_or(Ok(filed), Err)
+                first.map_or(Ok(()), Err)
             })
             .context("cannot start the Maildir filer")?;
         Ok(Filer {
@@ -112,18 +108,18 @@ impl Filer {
             .map_err(|_| anyhow::anyhow!("the Maildir filer stopped"))
     }
 
-    /// Waits until every file handed over is filed; how many were, or the first failure.
-    pub fn finish(mut self) -> anyhow::Result<usize> {
+    /// Waits until every file handed over is filed; the first failure, if any.
+    pub fn finish(mut self) -> anyhow::Result<()> {
         self.stop()
     }
 
-    fn stop(&mut self) -> anyhow::Result<usize> {
+    fn stop(&mut self) -> anyhow::Result<()> {
         drop(self.tx.take());
         match self.thread.take() {
             Some(t) => t
                 .join()
                 .map_err(|_| anyhow::anyhow!("the Maildir filer panicked"))?,
-            None => Ok(0),
+            None => Ok(()),
         }
     }
 }

@@ -25,6 +25,13 @@ pub enum SendError {
     Permanent(String),
 }
 
+impl From<crate::mail::outbound::RenderError> for SendError {
+    /// A mail that cannot be rendered never will be.
+    fn from(e: crate::mail::outbound::RenderError) -> Self {
+        SendError::Permanent(e.to_string())
+    }
+}
+
 /// Where outgoing mail goes.
 #[derive(Debug, Clone)]
 pub enum Outbound {
