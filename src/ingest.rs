@@ -162,7 +162,7 @@ pub async fn ingest_grouped_with(
             (Inbox::Maildir(m), true) => Some(Filer::start((*m).clone())?),
             _ => None,
         },
-        alerted: Default::default(),
+        carried: Default::default(),
     };
     // Groups only (the daemon's one-mail step reads each mail itself). The reader gives one item
     // per waiting mail, in order: only when every one is a file.
@@ -299,10 +299,10 @@ struct Step<'e> {
     /// A Maildir's groups are filed by this thread once committed (the one-mail path files
     /// its mail itself).
     filer: Option<Filer>,
-    /// The admins' alerts committed by this step's groups ([`Deferred::alerted`]): a later
-    /// group does not queue them again (taken over only after a commit, so a group rolled
-    /// back forgets what it queued).
-    alerted: std::collections::HashSet<String>,
+    /// What the last group committed knew ([`Deferred::carry`]): the admins' alerts it queued
+    /// (a later group does not queue them again) and the reply cap's lines it read. Taken by
+    /// each group and given back only after its commit, so a group rolled back forgets it.
+    carried: crate::store::batch::Carried,
 }
 
 /// A mail of a group: which, the mail, and the clock when it was read.
@@ -414,8 +414,8 @@ impl Step<'_> {
         self.ensure_connection().await?;
         let conn = self.conn.as_mut().context("the step has no connection")?;
         let mut tx = crate::store::begin_on(conn).await?;
-        let mut later = Deferred::default();
-        later.alerted.clone_from(&self.alerted);
+        let carried = std::mem::take(&mut self.carried);
+        let mut later = Deferred::resume(&mut tx, carried).await?;
         let mut handled = Vec::with_capacity(batch.len());
         for (_, read, now) in batch {
             let replies = engine::Replies::Queue;
@@ -423,13 +423,14 @@ impl Step<'_> {
             handled.push(h.await?);
         }
         later.flush(&mut tx).await?;
+        let carried = later.carry(&mut tx).await?;
         if let Some((w, _, now)) = batch.last()
             && let Some(pos) = inbox.position(w)
         {
             imap_state::set(&mut tx, self.key, pos, *now).await?;
         }
         tx.commit().await?;
-        self.alerted = later.alerted;
+        self.carried = carried;
         Ok(handled)
     }
 

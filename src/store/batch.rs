@@ -27,6 +27,28 @@ use crate::store::outbox::{self, Envelope, ReplyCap, ReplyQueued};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
+use std::collections::{HashMap, HashSet};
+
+/// One recipient's written `reply_log` lines as a connection knows them: every line queued in
+/// the 24 hours up to `until` (when they were read, or last counted), with those its
+/// transactions wrote since (stored timestamps, compared as the statement compares them).
+/// Counted again only up to a time no earlier than `until`.
+#[derive(Debug, Clone)]
+struct CapLines {
+    until: String,
+    lines: Vec<String>,
+}
+
+/// What a committed transaction's [`Deferred`] knew that the next one on the same connection
+/// starts from ([`Deferred::resume`]): the admins' alerts it queued, and the cap lines it read
+/// and wrote — kept only while nobody else has written a `reply_log` line (its last rowid is
+/// the same), so a `process` in groups reads each recipient's lines once, not once a group.
+#[derive(Debug, Default)]
+pub struct Carried {
+    alerted: HashSet<String>,
+    cap: HashMap<String, CapLines>,
+    last_line: Option<i64>,
+}
 
 /// Rows held until [`Deferred::flush`], each table's in the order they were held.
 #[derive(Debug, Default)]
@@ -35,7 +57,7 @@ pub struct Deferred {
     kb_reports: Vec<i64>,
     outbox: Vec<Value>,
     /// The Message-IDs of the held outbox rows.
-    outbox_ids: std::collections::HashSet<String>,
+    outbox_ids: HashSet<String>,
     /// The per-recipient cap's lines of held replies: the reply's Message-ID, the recipient
     /// (lowercase) and when it was queued.
     reply_log: Vec<(String, String, DateTime<Utc>)>,
@@ -46,14 +68,38 @@ pub struct Deferred {
     /// The admins' alerts queued in this transaction, by what they are about: an alert's
     /// Message-ID comes from that, so queuing one again would write nothing (a flood of
     /// suppressed replies to one address asks for the same alert with each).
-    pub alerted: std::collections::HashSet<String>,
-    /// The per-recipient cap's counts of written `reply_log` lines read in this transaction, by
-    /// recipient and the second they were counted up to (the statement reads nothing finer):
-    /// only [`Deferred::flush_outbox`] writes such lines, and it forgets these.
-    cap_counts: std::collections::HashMap<(String, String), (i64, i64)>,
+    pub alerted: HashSet<String>,
+    /// The per-recipient cap's written `reply_log` lines, by recipient, as far as read in this
+    /// transaction or carried over from the one before ([`Carried`]).
+    cap: HashMap<String, CapLines>,
 }
 
 impl Deferred {
+    /// A transaction's held rows, starting from what the transaction before it on this
+    /// connection carried: its cap lines only when no `reply_log` line was written since.
+    pub async fn resume(conn: &mut SqliteConnection, c: Carried) -> anyhow::Result<Deferred> {
+        let cap = match c.last_line {
+            Some(_) if outbox::last_reply_line(conn).await? == c.last_line => c.cap,
+            _ => HashMap::new(),
+        };
+        Ok(Deferred {
+            alerted: c.alerted,
+            cap,
+            ..Deferred::default()
+        })
+    }
+
+    /// What the next transaction may start from, once everything held is written (called
+    /// before the commit; dropped with the transaction when that fails).
+    pub async fn carry(self, conn: &mut SqliteConnection) -> anyhow::Result<Carried> {
+        anyhow::ensure!(self.is_empty(), "rows still held");
+        Ok(Carried {
+            last_line: outbox::last_reply_line(conn).await?,
+            alerted: self.alerted,
+            cap: self.cap,
+        })
+    }
+
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.reports.is_empty()
@@ -139,15 +185,7 @@ impl Deferred {
         recipients.dedup();
         let mut over = Vec::new();
         for r in &recipients {
-            let key = (r.clone(), ts(now));
-            let (hour, day) = match self.cap_counts.get(&key) {
-                Some(counts) => *counts,
-                None => {
-                    let counts = outbox::replies_in_hour_and_day(conn, r, now).await?;
-                    self.cap_counts.insert(key, counts);
-                    counts
-                }
-            };
+            let (hour, day) = self.written_replies(conn, r, now).await?;
             let hour = hour + self.replies_since(r, now - chrono::Duration::hours(1), now);
             let day = day + self.replies_since(r, now - chrono::Duration::days(1), now);
             if hour >= i64::from(cap.per_hour) || day >= i64::from(cap.per_day) {
@@ -163,6 +201,48 @@ impl Deferred {
             self.reply_log.push((env.message_id.to_string(), r, now));
         }
         Ok(ReplyQueued::Pending)
+    }
+
+    /// Written replies counted against `recipient` (lowercase) in the hour and in the 24 hours up
+    /// to `now`, from its lines as this connection knows them ([`CapLines`]); read (once) when
+    /// it does not know them, or knows them only up to a later time than `now`.
+    async fn written_replies(
+        &mut self,
+        conn: &mut SqliteConnection,
+        recipient: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(i64, i64)> {
+        let until = ts(now);
+        let known = self.cap.get_mut(recipient).filter(|c| c.until <= until);
+        let c = match known {
+            Some(c) => {
+                c.until.clone_from(&until);
+                c
+            }
+            None => {
+                let lines = outbox::reply_lines_in_day(conn, recipient, now).await?;
+                let c = CapLines {
+                    until: until.clone(),
+                    lines,
+                };
+                self.cap
+                    .entry(recipient.to_string())
+                    .insert_entry(c)
+                    .into_mut()
+            }
+        };
+        let day_ago = ts(now - chrono::Duration::days(1));
+        let hour_ago = ts(now - chrono::Duration::hours(1));
+        // Never counted again: every later count is up to a time no earlier than `now`.
+        c.lines.retain(|l| *l > day_ago);
+        let day = c.lines.iter().filter(|l| **l <= until).count();
+        let hour = c
+            .lines
+            .iter()
+            .filter(|l| **l > hour_ago && **l <= until)
+            .count();
+        let n = |x: usize| i64::try_from(x).unwrap_or(i64::MAX);
+        Ok((n(hour), n(day)))
     }
 
     /// Held replies counted against `recipient` (lowercase) in `(since, until]`: what the
@@ -238,7 +318,6 @@ impl Deferred {
         self.outbox.clear();
         self.outbox_ids.clear();
         if !self.reply_log.is_empty() {
-            self.cap_counts.clear();
             let lines: Vec<Value> = (self.reply_log.iter())
                 .map(|(id, r, at)| json!({"message_id": id, "recipient": r, "queued_at": ts(*at)}))
                 .collect();
@@ -252,7 +331,12 @@ impl Deferred {
             )
             .execute(&mut *conn)
             .await?;
-            self.reply_log.clear();
+            // Written now: the recipients whose lines are known know these too.
+            for (_, r, at) in self.reply_log.drain(..) {
+                if let Some(c) = self.cap.get_mut(&r) {
+                    c.lines.push(ts(at));
+                }
+            }
         }
         Ok(())
     }

@@ -85,27 +85,34 @@ pub enum ReplyQueued {
     Suppressed(Vec<String>),
 }
 
-/// Replies counted against `recipient` (lowercase) queued in the hour and in the 24 hours up to
-/// `until`: one statement for both, through the `reply_log (recipient, queued_at)` index.
-pub async fn replies_in_hour_and_day(
+/// When the replies counted against `recipient` (lowercase) in the 24 hours up to `until` were
+/// queued (stored timestamps), through the `reply_log (recipient, queued_at)` index: at most the
+/// cap's `per_day` lines, as a line is only written under it.
+pub async fn reply_lines_in_day(
     conn: &mut SqliteConnection,
     recipient: &str,
     until: DateTime<Utc>,
-) -> anyhow::Result<(i64, i64)> {
-    let hour_ago = ts(until - chrono::Duration::hours(1));
+) -> anyhow::Result<Vec<String>> {
     let day_ago = ts(until - chrono::Duration::days(1));
     let until = ts(until);
-    let counts = sqlx::query!(
-        r#"SELECT coalesce(sum(queued_at > ?), 0) AS "hour!: i64", count(*) AS "day!: i64"
-           FROM reply_log WHERE recipient = ? AND queued_at > ? AND queued_at <= ?"#,
-        hour_ago,
+    Ok(sqlx::query_scalar!(
+        "SELECT queued_at FROM reply_log WHERE recipient = ? AND queued_at > ? AND queued_at <= ?",
         recipient,
         day_ago,
         until
     )
-    .fetch_one(conn)
-    .await?;
-    Ok((counts.hour, counts.day))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The `reply_log`'s last line (its rowid), or None when it has none: whether anyone wrote a
+/// line since it was last read.
+pub async fn last_reply_line(conn: &mut SqliteConnection) -> anyhow::Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar!(r#"SELECT max(rowid) AS "last?: i64" FROM reply_log"#)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// A row of `outbox` (interface.md `outbox`).

@@ -152,3 +152,105 @@ async fn a_bulk_connection_keeps_temporary_data_in_memory_and_is_given_back_as_i
     super::bulk_writes(&mut conn, false).await.expect("back");
     assert_eq!(settings(&mut conn).await, before);
 }
+
+/// The reply cap across transactions on one connection ([`super::batch::Carried`]): 2 replies
+/// an hour to one address, each queued and written in a transaction of its own.
+mod reply_cap_carried {
+    use super::super::batch::{Carried, Deferred};
+    use super::super::outbox::{Envelope, ReplyCap, ReplyQueued};
+    use super::store;
+    use crate::mail::{Outgoing, OutgoingKind};
+    use chrono::{DateTime, TimeZone, Utc};
+    use sqlx::{Connection, SqliteConnection};
+
+    const CAP: ReplyCap = ReplyCap {
+        per_hour: 2,
+        per_day: 10,
+    };
+
+    /// Queues reply `n` to a@example.com at `now` in a transaction started from `carried`
+    /// (or fresh, as the one-mail path starts), commits; what the cap said and what it carries.
+    async fn reply(
+        conn: &mut SqliteConnection,
+        carried: Option<Carried>,
+        n: i64,
+        now: DateTime<Utc>,
+    ) -> (ReplyQueued, Carried) {
+        let mut tx = conn.begin().await.expect("begin");
+        sqlx::query(
+            "INSERT INTO messages (id, dedup_key, subject, sender, kind, outcome, reasons, flags,
+                                   event_at, handled_at)
+             VALUES (?, ?, 's', 'a@example.com', 'ordinary', 'ignored', '[]', '[]', ?, ?)",
+        )
+        .bind(n)
+        .bind(format!("<m{n}@x>"))
+        .bind(super::super::ts(now))
+        .bind(super::super::ts(now))
+        .execute(&mut *tx)
+        .await
+        .expect("message");
+        let mut later = match carried {
+            Some(c) => Deferred::resume(&mut tx, c).await.expect("resume"),
+            None => Deferred::default(),
+        };
+        let mail = Outgoing {
+            kind: OutgoingKind::Rejection,
+            to: vec!["A@example.com".into()],
+            cc: vec![],
+            subject: "s".into(),
+            body: "b".into(),
+        };
+        let id = format!("<r{n}@bot>");
+        let env = Envelope {
+            message: n,
+            subject: "s",
+            message_id: &id,
+            in_reply_to: None,
+            references: None,
+            created_at: now,
+        };
+        let queued = later
+            .queue_reply(&mut tx, &mail, &env, CAP)
+            .await
+            .expect("queue");
+        later.flush(&mut tx).await.expect("flush");
+        let carried = later.carry(&mut tx).await.expect("carry");
+        tx.commit().await.expect("commit");
+        (queued, carried)
+    }
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 8, minute, 0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_carried_cap_counts_the_lines_its_transactions_wrote() {
+        let (_dir, store) = store().await;
+        let mut conn = store.connection().await.expect("connection");
+        let (first, c) = reply(&mut conn, None, 1, at(0)).await;
+        assert_eq!(first, ReplyQueued::Pending);
+        let (second, c) = reply(&mut conn, Some(c), 2, at(1)).await;
+        assert_eq!(second, ReplyQueued::Pending, "one line written before");
+        let (third, c) = reply(&mut conn, Some(c), 3, at(2)).await;
+        assert_eq!(third, ReplyQueued::Suppressed(vec!["a@example.com".into()]));
+        // An hour after the first, one of the two has left the hour.
+        let (later, _) = reply(&mut conn, Some(c), 4, at(0) + chrono::Duration::hours(1)).await;
+        assert_eq!(later, ReplyQueued::Pending);
+    }
+
+    #[tokio::test]
+    async fn a_line_written_by_another_transaction_in_between_is_counted() {
+        let (_dir, store) = store().await;
+        let mut conn = store.connection().await.expect("connection");
+        let (_, carried) = reply(&mut conn, None, 1, at(0)).await;
+        // Another writer (the one-mail path, `replay --send`) answers the same address.
+        let (other, _) = reply(&mut conn, None, 2, at(1)).await;
+        assert_eq!(other, ReplyQueued::Pending);
+        let (third, _) = reply(&mut conn, Some(carried), 3, at(2)).await;
+        assert_eq!(
+            third,
+            ReplyQueued::Suppressed(vec!["a@example.com".into()]),
+            "two written in the hour, one of them by the other writer"
+        );
+    }
+}
