@@ -271,9 +271,14 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     // --- Per mail, over a set that is bounded.
     (
-        "SELECT coalesce(sum(queued_at > ?), 0) AS \"hour!: i64\", count(*) AS \"day!: i64\" FROM reply_log WHERE recipient = ?",
+        "SELECT queued_at FROM reply_log WHERE recipient = ? AND queued_at > ? AND queued_at <= ?",
         "the per-recipient reply cap: one recipient's replies inside the cap's 24 hours, at most \
          the daily cap (suppressed replies are not logged)",
+    ),
+    (
+        "SELECT max(rowid) AS \"last?: i64\" FROM reply_log",
+        "whether another writer logged a reply since a group's cap lines were read \
+         (store::batch::Carried): the last row of the table's b-tree",
     ),
     (
         "SELECT filename, content_type, content FROM outbox_attachments WHERE outbox = ?",
