@@ -6,13 +6,14 @@
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use mail_parser::MessageParser;
+use mail_parser::{HeaderName, MessageParser};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use std::fs;
 use std::io::BufReader;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 /// Where one mail to replay lives.
 #[derive(Debug, Clone)]
@@ -184,11 +185,23 @@ fn read_head(f: fs::File) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
-fn date_of(raw: &[u8], now: DateTime<Utc>) -> i64 {
+/// Listing reads one header of every mail: its Date. The other headers are skipped over, not
+/// parsed (addresses, encoded words, a relay's Received lines): replay lists the whole archive
+/// on the writer's thread before the first mail is handled.
+static DATE_ONLY: LazyLock<MessageParser> = LazyLock::new(|| {
     MessageParser::new()
-        .parse_headers(raw)
-        .and_then(|m| m.date().filter(|d| d.is_valid()).map(|d| d.to_timestamp()))
-        .unwrap_or(now.timestamp())
+        .header_date(HeaderName::Date)
+        .default_header_ignore()
+});
+
+/// The Date of the mail whose header block is `raw`, in seconds; `now` without a usable one.
+fn date_of(raw: &[u8], now: DateTime<Utc>) -> i64 {
+    date_by(&DATE_ONLY, raw).unwrap_or(now.timestamp())
+}
+
+fn date_by(parser: &MessageParser, raw: &[u8]) -> Option<i64> {
+    let m = parser.parse_headers(raw)?;
+    m.date().filter(|d| d.is_valid()).map(|d| d.to_timestamp())
 }
 
 /// What is left to look at while listing.
@@ -275,5 +288,86 @@ impl Rows {
         });
         self.written += q.build().execute(conn).await?.rows_affected();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DATE_ONLY, date_by};
+    use mail_parser::MessageParser;
+    use proptest::prelude::*;
+    use std::path::Path;
+
+    /// The Date listing reads, against what parsing every header finds.
+    fn same_date(raw: &[u8]) -> Result<(), TestCaseError> {
+        let whole = date_by(&MessageParser::new(), raw);
+        prop_assert_eq!(
+            date_by(&DATE_ONLY, raw),
+            whole,
+            "{:?}",
+            String::from_utf8_lossy(raw)
+        );
+        Ok(())
+    }
+
+    /// Header lines of every kind the parsers tell apart, malformed ones among them.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Date: Tue, 20 Oct 2026 09:00:00 +0800".to_string()),
+            Just("Date: 20 Oct 2026 9:00 GMT".to_string()),
+            Just("Date: not a date".to_string()),
+            Just("Date:\r\n Mon, 30 Nov 2026 10:00:00 +0800".to_string()),
+            Just("From: =?UTF-8?B?5byg5LiJ?= <zhangsan@example.com>".to_string()),
+            Just("To: \"a, b\" <a@x>, (comment) c@y,\r\n\td@z".to_string()),
+            Just("Subject: =?gb2312?B?v827p7nYz7U=?= Date: 1 Jan 2020".to_string()),
+            Just("Received: from a (b [1.2.3.4]) by c; Tue, 1 Dec 2026 08:00:00 +0000".to_string()),
+            Just("Message-ID: <x@y>".to_string()),
+            Just("Content-Type: text/plain; charset=\"utf-8\"; x=\"Date: 1 Jan 2020\"".to_string()),
+            Just("X-Other: (unclosed comment Date: 2 Jan 2020".to_string()),
+            Just("From: <unclosed@x".to_string()),
+            Just("No colon here".to_string()),
+            "[ -~]{0,40}".prop_map(|s| format!("X-Any: {s}")),
+            "[ -~]{0,40}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn listing_finds_the_date_parsing_every_header_finds(
+            lines in proptest::collection::vec(line(), 0..8),
+            ends in prop_oneof![Just("\r\n"), Just("\n")],
+            body in "[ -~]{0,20}",
+        ) {
+            let raw = format!("{}{ends}{ends}{body}", lines.join(ends));
+            same_date(raw.as_bytes())?;
+        }
+
+        #[test]
+        fn listing_finds_the_same_date_in_any_bytes(raw in proptest::collection::vec(any::<u8>(), 0..400)) {
+            same_date(&raw)?;
+        }
+    }
+
+    #[test]
+    fn listing_finds_the_same_date_in_the_public_samples_and_the_golden_corpus() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shared = root.join("../shared/corpora/mail-parser");
+        let dirs = [
+            root.join("tests/fixtures/golden"),
+            shared.join("malformed"),
+            shared.join("thirdparty"),
+        ];
+        let mut seen = 0;
+        for dir in dirs {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let raw = std::fs::read(e.path()).expect("sample");
+                same_date(&raw).expect("the same Date");
+                seen += 1;
+            }
+        }
+        assert!(seen > 50, "{seen} samples");
     }
 }
