@@ -231,13 +231,13 @@ pub async fn write_tracking_xlsx(
     tz: chrono_tz::Tz,
     path: &std::path::Path,
 ) -> anyhow::Result<u64> {
-    let mut book = crate::digest::xlsx::Streamed::new(tz);
+    let mut book = crate::digest::xlsx::Streamed::create(tz, path)?;
     let mut count = 0u64;
     for owner in owners {
         book.sheet(owner)?;
         count += tracking::each_row(conn, owner, |r| book.row(&r)).await?;
     }
-    book.save(path)?;
+    book.save()?;
     Ok(count)
 }
 

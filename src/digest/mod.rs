@@ -5,6 +5,7 @@
 mod activity;
 mod build;
 pub mod chart;
+mod ooxml;
 pub mod review;
 pub mod tasks;
 pub mod xlsx;
