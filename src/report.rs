@@ -224,7 +224,7 @@ pub async fn write_tracking(
 }
 
 /// `report tracking --format xlsx`: a sheet for each of `owners` (in order), their rows written
-/// as they come from SQLite into constant-memory sheets, saved to `path`. Returns how many rows.
+/// as they come from SQLite ([`crate::digest::xlsx::Streamed`]), saved to `path`. Returns how many rows.
 pub async fn write_tracking_xlsx(
     conn: &mut SqliteConnection,
     owners: &[String],
