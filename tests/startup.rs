@@ -176,3 +176,27 @@ fn check_config_refuses_settings_that_parse_but_cannot_work() {
         );
     }
 }
+
+#[test]
+fn the_log_to_a_pipe_is_plain_text_with_a_line_per_mail() {
+    let site = Site::new();
+    site.deliver(&common::mail::initiation("Tue, 1 Dec 2026 10:00:00 +0800"));
+    let out = Command::new(env!("CARGO_BIN_EXE_supportbot"))
+        .current_dir(common::root())
+        .arg("--config")
+        .arg(&site.config)
+        .arg("process")
+        .env("SUPPORTBOT_LOG", "info")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // journald and log files show escapes as text: none when standard error is not a terminal.
+    assert!(!err.contains('\x1b'), "{err:?}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("init-xinghe@test.example.com"))
+        .unwrap_or_default();
+    assert!(line.contains(" INFO "), "{err}");
+}
