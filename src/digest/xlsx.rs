@@ -87,7 +87,7 @@ impl Streamed<std::io::BufWriter<std::fs::File>> {
     pub fn create(tz: Tz, path: &std::path::Path) -> anyhow::Result<Self> {
         let file = std::fs::File::create(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
-        Streamed::into(tz, std::io::BufWriter::with_capacity(1 << 16, file))
+        Streamed::writing(tz, std::io::BufWriter::with_capacity(1 << 16, file))
     }
 
     /// Ends the workbook and makes sure its file is written.
@@ -100,7 +100,7 @@ impl Streamed<std::io::BufWriter<std::fs::File>> {
 
 impl<W: std::io::Write + std::io::Seek + Send + 'static> Streamed<W> {
     /// An empty workbook written into `out`.
-    fn into(tz: Tz, out: W) -> anyhow::Result<Self> {
+    fn writing(tz: Tz, out: W) -> anyhow::Result<Self> {
         Ok(Streamed {
             book: Book::new(out, LEVEL)?,
             tz,
@@ -142,7 +142,7 @@ impl<W: std::io::Write + std::io::Seek + Send + 'static> Streamed<W> {
 impl Streamed<std::io::Cursor<Vec<u8>>> {
     /// An empty workbook written in memory.
     fn in_memory(tz: Tz) -> anyhow::Result<Self> {
-        Streamed::into(tz, std::io::Cursor::new(Vec::new()))
+        Streamed::writing(tz, std::io::Cursor::new(Vec::new()))
     }
 
     /// The workbook's bytes.
