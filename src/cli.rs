@@ -557,8 +557,15 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
                 }
             };
             match output {
-                Some(path) => std::fs::write(&path, bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => {
+                    use std::io::Write;
+                    let staged = report::Staged::beside(&path)?;
+                    staged
+                        .file()?
+                        .write_all(&bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    staged.finish()?;
+                }
                 None => {
                     use std::io::Write;
                     std::io::stdout().write_all(&bytes)?;
@@ -627,12 +634,14 @@ async fn report_command(engine: &Engine, what: ReportCommand) -> anyhow::Result<
             };
             match output {
                 Some(path) => {
-                    let file = std::fs::File::create(&path)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    let mut out = std::io::BufWriter::new(file);
+                    // Whole or not at all: a failure half-way leaves the file that was there.
+                    let staged = report::Staged::beside(&path)?;
+                    let mut out = std::io::BufWriter::new(staged.file()?);
                     report::write_tracking(&mut conn, person.as_deref(), text, &mut out)
                         .await
                         .with_context(|| format!("cannot write {}", path.display()))?;
+                    drop(out);
+                    staged.finish()?;
                 }
                 None => {
                     let mut out = std::io::BufWriter::new(std::io::stdout());

@@ -6,6 +6,7 @@ pub mod tasks;
 use crate::config::Config;
 use crate::directory::Role;
 use crate::store::{complaints, messages, outbox, queries, tracking};
+use anyhow::Context as _;
 use serde_json::json;
 use sqlx::SqliteConnection;
 
@@ -224,21 +225,70 @@ pub async fn write_tracking(
 }
 
 /// `report tracking --format xlsx`: a sheet for each of `owners` (in order), their rows written
-/// as they come from SQLite ([`crate::digest::xlsx::Streamed`]), saved to `path`. Returns how many rows.
+/// as they come from SQLite ([`crate::digest::xlsx::Streamed`]), saved to `path` ([`Staged`]:
+/// whole or not at all). Returns how many rows.
 pub async fn write_tracking_xlsx(
     conn: &mut SqliteConnection,
     owners: &[String],
     tz: chrono_tz::Tz,
     path: &std::path::Path,
 ) -> anyhow::Result<u64> {
-    let mut book = crate::digest::xlsx::Streamed::create(tz, path)?;
+    let staged = Staged::beside(path)?;
+    let mut book = crate::digest::xlsx::Streamed::into_file(tz, staged.file()?)?;
     let mut count = 0u64;
     for owner in owners {
         book.sheet(owner)?;
         count += tracking::each_row(conn, owner, |r| book.row(&r)).await?;
     }
     book.save()?;
+    staged.finish()?;
     Ok(count)
+}
+
+/// A report's `--output` file, written under a temporary name in the same folder and renamed
+/// to its own name once whole ([`Staged::finish`]), so a command that fails half-way (a full
+/// disk, a broken database) leaves the file that was there, not a truncated one; the
+/// temporary file is removed when it is dropped unfinished.
+pub struct Staged {
+    temp: tempfile::NamedTempFile,
+    path: std::path::PathBuf,
+}
+
+impl Staged {
+    /// A temporary file beside `path`, with the permissions a new file would get.
+    pub fn beside(path: &std::path::Path) -> anyhow::Result<Staged> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".supportbot-")
+            .suffix(".partial")
+            // As `File::create` asks: the umask takes its share.
+            .permissions(std::fs::Permissions::from_mode(0o666))
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Staged {
+            temp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Another handle on the temporary file, to write it.
+    pub fn file(&self) -> anyhow::Result<std::fs::File> {
+        Ok(self.temp.as_file().try_clone()?)
+    }
+
+    /// Renames the written file to its own name.
+    pub fn finish(self) -> anyhow::Result<()> {
+        let path = self.path;
+        self.temp
+            .persist(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
 }
 
 /// A cell a spreadsheet will not run (OWASP "CSV Injection"): text that starts with `=`, `+`,
@@ -749,5 +799,46 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[0].1.len(), 5, "李四: the headings and four rows");
         assert_eq!(got[0].1[3][6], "=1+1", "a formula stays a string");
+    }
+
+    #[tokio::test]
+    async fn a_tracking_workbook_that_fails_half_way_leaves_the_file_that_was_there() {
+        let (dir, store) = tables().await;
+        let mut conn = store.connection().await.expect("connection");
+        let tz = chrono_tz::Asia::Shanghai;
+        let path = dir.path().join("t.xlsx");
+        std::fs::write(&path, b"last month's workbook").expect("old file");
+        // A stored time that is not one: the row that carries it fails, after others.
+        sqlx::query("UPDATE reports SET reported_at = 'not a time' WHERE id = 2")
+            .execute(&mut *conn)
+            .await
+            .expect("spoil");
+        let owners = vec!["李四".to_string()];
+        let failed = write_tracking_xlsx(&mut conn, &owners, tz, &path).await;
+        assert!(failed.is_err());
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            b"last month's workbook"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        // Once the data is right the file is replaced whole.
+        sqlx::query("UPDATE reports SET reported_at = '2026-03-01T01:00:00Z' WHERE id = 2")
+            .execute(&mut *conn)
+            .await
+            .expect("mend");
+        write_tracking_xlsx(&mut conn, &owners, tz, &path)
+            .await
+            .expect("written");
+        let book: calamine::Xlsx<_> = calamine::open_workbook(&path).expect("a workbook now");
+        assert_eq!(calamine::Reader::sheet_names(&book), ["李四"]);
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_ne!(mode & 0o044, 0, "readable as a new file would be: {mode:o}");
     }
 }

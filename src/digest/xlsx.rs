@@ -4,7 +4,6 @@
 use super::ooxml::{Book, Style};
 use crate::store::parse_ts;
 use crate::store::tracking::TrackingRow;
-use anyhow::Context as _;
 use chrono_tz::Tz;
 
 /// MIME type of an .xlsx file.
@@ -83,10 +82,8 @@ pub struct Streamed<W: std::io::Write + std::io::Seek + Send + 'static> {
 const LEVEL: i64 = 2;
 
 impl Streamed<std::io::BufWriter<std::fs::File>> {
-    /// An empty workbook to be written into the file at `path` (created, or emptied).
-    pub fn create(tz: Tz, path: &std::path::Path) -> anyhow::Result<Self> {
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
+    /// An empty workbook to be written into `file` (from its start).
+    pub fn into_file(tz: Tz, file: std::fs::File) -> anyhow::Result<Self> {
         Streamed::writing(tz, std::io::BufWriter::with_capacity(1 << 16, file))
     }
 
