@@ -342,12 +342,19 @@ fn stored_width(chars: f64) -> f64 {
     ((chars * 7.0 + 5.0) / 7.0 * 256.0).trunc() / 256.0
 }
 
-/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`, not starting or ending
-/// with `'`, not blank, and unlike every name in `taken` (Excel compares them ignoring case).
+/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\` nor a control
+/// character (an XML attribute cannot keep them), not starting or ending with `'`, not blank,
+/// and unlike every name in `taken` (Excel compares them ignoring case).
 fn unique_sheet_name(name: &str, taken: &[String]) -> String {
     let clean: String = name
         .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .map(|c| {
+            if "[]:*?/\\".contains(c) || c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') {
+                '_'
+            } else {
+                c
+            }
+        })
         .take(31)
         .collect();
     let clean = clean.trim_matches('\'');
@@ -694,10 +701,48 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
+        /// Sheet names made of anything (a name in the config) give a workbook that opens, with
+        /// the names [`unique_sheet_name`] chose, in order and all different.
+        #[test]
+        fn any_sheet_names_read_back_as_chosen(names in proptest::collection::vec(any_text(), 1..5)) {
+            let mut book = Book::new(std::io::Cursor::new(Vec::new()), 2).expect("book");
+            let mut chosen: Vec<String> = Vec::new();
+            for n in &names {
+                chosen.push(unique_sheet_name(n, &chosen));
+                book.sheet(n, &[]).expect("sheet");
+                book.row(&[n.as_str()], Style::Plain).expect("row");
+            }
+            let wb = read_back(book.finish().expect("finish").into_inner());
+            prop_assert_eq!(wb.sheet_names(), chosen.clone());
+            let lower: std::collections::HashSet<String> =
+                chosen.iter().map(|n| n.to_lowercase()).collect();
+            prop_assert_eq!(lower.len(), chosen.len());
+            for n in &chosen {
+                prop_assert!(n.chars().count() <= 31, "{}", n);
+                prop_assert!(!n.is_empty());
+                // XML cannot carry these in an attribute (calamine reads them all the same).
+                prop_assert!(!n.chars().any(|c| c.is_control() || c == '\u{FFFE}'), "{:?}", n);
+            }
+        }
+
         /// Whatever a mail carried comes back from the workbook as it was written.
         #[test]
         fn any_text_reads_back_as_it_was(cells in proptest::collection::vec(any_text(), 1..6)) {
             let bytes = book_of(&[("表", vec![cells.clone()])]);
+            // No character XML 1.0 leaves out (its `Char` production) is in the sheet's XML.
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).expect("zip");
+            let mut xml = String::new();
+            std::io::Read::read_to_string(
+                &mut zip.by_name("xl/worksheets/sheet1.xml").expect("sheet"),
+                &mut xml,
+            )
+            .expect("read");
+            prop_assert!(
+                !xml.chars().any(|c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+                    || matches!(c, '\u{FFFE}' | '\u{FFFF}')),
+                "{:?}",
+                xml
+            );
             let mut wb = read_back(bytes);
             let s = wb.worksheet_range("表").expect("sheet");
             for (i, want) in cells.iter().enumerate() {
