@@ -120,19 +120,12 @@ impl<W: Write + Seek + Send + 'static> Book<W> {
     pub fn row<S: AsRef<str>>(&mut self, cells: &[S], style: Style) -> anyhow::Result<()> {
         let row = self.next_row()?;
         // The row's number is written once and copied into each cell's reference.
-        let mut number = [0u8; 10];
+        let mut digits = [0u8; 10];
         let number = {
-            let mut at = number.len();
-            let mut n = row;
-            loop {
-                at -= 1;
-                number[at] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            &number[at..]
+            let mut rest = &mut digits[..];
+            write!(rest, "{row}")?;
+            let len = 10 - rest.len();
+            &digits[..len]
         };
         self.piece.extend_from_slice(b"<row r=\"");
         self.piece.extend_from_slice(number);
@@ -395,40 +388,36 @@ fn push_text(out: &mut Vec<u8>, text: &str) {
         .enumerate()
         .filter(|(_, b)| MAY_ESCAPE[usize::from(**b)])
     {
-        let escape: Option<&[u8]> = match b {
-            b'&' => Some(b"&amp;"),
-            b'<' => Some(b"&lt;"),
-            b'>' => Some(b"&gt;"),
-            b'\t' | b'\n' => None,
-            0..=0x1f => Some(&[]),
-            b'_' if is_escape_like(&bytes[i..]) => Some(b"_x005F"),
-            // U+FFFE and U+FFFF, which XML cannot carry either.
-            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => {
-                Some(if bytes[i + 2] == 0xBE {
-                    b"_xFFFE_"
-                } else {
-                    b"_xFFFF_"
-                })
+        let control;
+        // What to write in place of the next `consumed` bytes.
+        let (escape, consumed): (&[u8], usize) = match b {
+            b'&' => (b"&amp;", 1),
+            b'<' => (b"&lt;", 1),
+            b'>' => (b"&gt;", 1),
+            b'\t' | b'\n' => continue,
+            0..=0x1f => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                control = [
+                    b'_',
+                    b'x',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 0xf)],
+                    b'_',
+                ];
+                (&control, 1)
             }
-            _ => None,
+            // Written before the `_`, which follows as it is.
+            b'_' if is_escape_like(&bytes[i..]) => (b"_x005F", 0),
+            // U+FFFE and U+FFFF, which XML cannot carry either.
+            0xEF if bytes.get(i + 1..i + 3) == Some(&[0xBF, 0xBE]) => (b"_xFFFE_", 3),
+            0xEF if bytes.get(i + 1..i + 3) == Some(&[0xBF, 0xBF]) => (b"_xFFFF_", 3),
+            _ => continue,
         };
-        let Some(escape) = escape else { continue };
         out.extend_from_slice(&bytes[plain..i]);
-        if escape.is_empty() {
-            // A control character.
-            let _ = write!(out, "_x{b:04X}_");
-            plain = i + 1;
-        } else if b == b'_' {
-            out.extend_from_slice(escape);
-            // The `_` itself follows.
-            plain = i;
-        } else if b == 0xEF {
-            out.extend_from_slice(escape);
-            plain = i + 3;
-        } else {
-            out.extend_from_slice(escape);
-            plain = i + 1;
-        }
+        out.extend_from_slice(escape);
+        plain = i + consumed;
     }
     out.extend_from_slice(&bytes[plain..]);
     out.extend_from_slice(b"</t>");
@@ -499,6 +488,15 @@ mod tests {
 
     fn read_back(bytes: Vec<u8>) -> Xlsx<std::io::Cursor<Vec<u8>>> {
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx opens")
+    }
+
+    /// The text of the package's member `name`.
+    fn member(bytes: Vec<u8>, name: &str) -> String {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect("member"), &mut text)
+            .expect("read");
+        text
     }
 
     fn book_of(sheets: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {
@@ -578,13 +576,7 @@ mod tests {
             Some(&Data::String(" 前后空格 ".into()))
         );
         // The styles and widths as the file says them.
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
-        let mut sheet = String::new();
-        std::io::Read::read_to_string(
-            &mut zip.by_name("xl/worksheets/sheet1.xml").expect("sheet1"),
-            &mut sheet,
-        )
-        .expect("read");
+        let sheet = member(bytes, "xl/worksheets/sheet1.xml");
         assert!(
             sheet.contains(r#"<c r="A1" s="1" t="inlineStr">"#),
             "{sheet}"
@@ -730,13 +722,7 @@ mod tests {
         fn any_text_reads_back_as_it_was(cells in proptest::collection::vec(any_text(), 1..6)) {
             let bytes = book_of(&[("表", vec![cells.clone()])]);
             // No character XML 1.0 leaves out (its `Char` production) is in the sheet's XML.
-            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).expect("zip");
-            let mut xml = String::new();
-            std::io::Read::read_to_string(
-                &mut zip.by_name("xl/worksheets/sheet1.xml").expect("sheet"),
-                &mut xml,
-            )
-            .expect("read");
+            let xml = member(bytes.clone(), "xl/worksheets/sheet1.xml");
             prop_assert!(
                 !xml.chars().any(|c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
                     || matches!(c, '\u{FFFE}' | '\u{FFFF}')),

@@ -127,12 +127,10 @@ impl<W: std::io::Write + std::io::Seek + Send + 'static> Streamed<W> {
 
     /// Adds a row to the current sheet.
     pub fn row<S: AsRef<str>>(&mut self, r: &TrackingRow<S>) -> anyhow::Result<()> {
-        self.date.clear();
-        push_local(&mut self.date, self.tz, r.date.as_ref())?;
-        let date = std::mem::take(&mut self.date);
-        let written = self.book.row(&cells(r, &date), Style::Plain);
-        self.date = date;
-        written
+        let Streamed { book, tz, date } = self;
+        date.clear();
+        push_local(date, *tz, r.date.as_ref())?;
+        book.row(&cells(r, date), Style::Plain)
     }
 }
 
