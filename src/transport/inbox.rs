@@ -34,8 +34,11 @@ pub enum MailRef {
 pub struct Waiting {
     /// Which.
     pub mail: MailRef,
-    /// Its size in bytes as the inbox reports it before reading (a Maildir file's length).
-    pub size: u64,
+    /// Its size in bytes as an IMAP server lists it, looked at before fetching. A Maildir file
+    /// has none: [`Inbox::fetch`] measures it when it reads it (a stat of every file while
+    /// listing was more than half of a 10,000-mail `process`'s listing, on the writer's thread
+    /// before its first mail, for a figure nothing read).
+    pub size: Option<u64>,
 }
 
 /// What [`Inbox::fetch`] found.
@@ -96,7 +99,7 @@ impl Inbox<'_> {
                 .new_mail()?
                 .into_iter()
                 .map(|path| Waiting {
-                    size: std::fs::metadata(&path).map_or(0, |m| m.len()),
+                    size: None,
                     mail: MailRef::File(path),
                 })
                 .collect()),
@@ -124,7 +127,7 @@ impl Inbox<'_> {
                     .into_iter()
                     .map(|w| Waiting {
                         mail: MailRef::Uid(w.uid),
-                        size: w.size,
+                        size: Some(w.size),
                     })
                     .collect())
             }
@@ -149,11 +152,12 @@ impl Inbox<'_> {
                 })
             }
             (Inbox::Imap(imap), MailRef::Uid(uid)) => {
-                let too_large = w.size > max;
+                let size = w.size.unwrap_or(0);
+                let too_large = size > max;
                 Ok(match imap.fetch(*uid, too_large).await? {
                     None => Fetched::Gone,
                     Some(head) if too_large => {
-                        Fetched::TooLarge(Box::new(Inbound::parse(&head, now)), w.size)
+                        Fetched::TooLarge(Box::new(Inbound::parse(&head, now)), size)
                     }
                     Some(raw) => Fetched::Whole(raw),
                 })
