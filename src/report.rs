@@ -184,8 +184,8 @@ pub async fn write_tracking(
             let mut json = serde_json::Serializer::pretty(&mut buffered);
             let mut array = json.serialize_seq(None)?;
             for owner in &owners {
-                count +=
-                    tracking::each_row(conn, owner, |r| Ok(array.serialize_element(&r)?)).await?;
+                count += tracking::each_json_row(conn, owner, |r| Ok(array.serialize_element(&r)?))
+                    .await?;
             }
             array.end()?;
             buffered.write_all(b"\n")?;
@@ -718,6 +718,53 @@ mod tests {
                 "{person:?}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn report_tracking_json_holds_every_awkward_character_as_serde_json_writes_it() {
+        // The JSON format copies each cell as SQLite's json_array wrote it: every control
+        // character, quotes, backslashes, a separator JavaScript treats as a line end, a
+        // noncharacter and an astral character, in a presales' name, a project's name and the
+        // report's cells, come out as serde_json writes them, and read back as they went in.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::store::Store::open(&dir.path().join("t.db"))
+            .await
+            .expect("open");
+        let mut conn = store.connection().await.expect("connection");
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        let awkward = format!("{controls}\u{7f}\"\\/'\u{2028}\u{2029}\u{fffe}😀审");
+        let owner = format!("李\"四\\{awkward}");
+        crate::store::testkit::initiation(&mut conn, 100, "2026-01-01T00:00:00Z").await;
+        sqlx::query(
+            "INSERT INTO projects (key, name, status, responsible_sales, first_presales,
+                                   created_at, message)
+             VALUES ('星河', ?, 'initiated', '孙丽', ?, '2026-01-01T00:00:00Z', 100)",
+        )
+        .bind(format!("星河\t{awkward}"))
+        .bind(&owner)
+        .execute(&mut *conn)
+        .await
+        .expect("project");
+        let report = crate::store::testkit::Report {
+            contact: &awkward,
+            content: &awkward,
+            leftover: Some(&awkward),
+            ..Default::default()
+        };
+        crate::store::testkit::report(&mut conn, report).await;
+        let rows = tracking(&mut conn, None).await.expect("rows");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].owner, owner);
+        assert_eq!(rows[0].content, awkward);
+        let json = streamed(&mut conn, None, TrackingText::Json).await;
+        assert_eq!(
+            json,
+            serde_json::to_string_pretty(&rows).expect("json") + "\n"
+        );
+        let back: serde_json::Value = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back[0]["leftover"], awkward.as_str());
+        assert_eq!(back[0]["owner"], owner.as_str());
+        assert_eq!(back[0]["project_name"], format!("星河\t{awkward}").as_str());
     }
 
     /// The rows of [`tables`] in table order: by presales, then by date, then by report.

@@ -4,6 +4,7 @@ use super::ts;
 use crate::rules::ReportRow;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
+use serde_json::value::RawValue;
 use sqlx::SqliteConnection;
 use std::borrow::Cow;
 
@@ -119,6 +120,10 @@ pub struct TrackingRow<S = String> {
 /// A tracking row read in place: a cell is a copy only where JSON escaped something in it.
 pub type TrackingRef<'a> = TrackingRow<Cow<'a, str>>;
 
+/// A tracking row whose cells are JSON text as SQLite wrote it (a string with its quotes and
+/// escapes, or `null`), serialized as it is.
+pub type TrackingJson<'a> = TrackingRow<&'a RawValue>;
+
 impl TrackingRef<'_> {
     /// The row with its own copy of every cell.
     pub fn into_owned(self) -> TrackingRow {
@@ -157,46 +162,67 @@ pub async fn tracking(
 
 /// A tracking row as SQLite's `json_array` hands it over, read in place: project key, date,
 /// engineer, result, content, message_id, report id, project name, contact, method, leftover.
+/// A cell is `C`: [`Text`] for rows whose cells are read, `&RawValue` for rows written on as
+/// JSON ([`each_json_row`]).
 #[derive(serde::Deserialize)]
-struct Row<'a>(
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    i64,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Option<Cow<'a, str>>,
-);
+#[serde(bound(deserialize = "C: serde::Deserialize<'de>"))]
+struct Row<C>(C, C, C, C, C, C, i64, C, C, C, Option<C>);
 
-impl<'a> Row<'a> {
+/// A cell read in place: a copy only where JSON escaped something in it.
+#[derive(serde::Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// What a day's rows are ordered by: a cell's text.
+trait Cell {
+    /// The text the date cell is compared by.
+    fn ordered_by(&self) -> &str;
+}
+
+impl Cell for Text<'_> {
+    fn ordered_by(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The cell as JSON, quotes included: a date (RFC 3339, nothing in it that JSON escapes)
+/// compares as its text does.
+impl Cell for &RawValue {
+    fn ordered_by(&self) -> &str {
+        self.get()
+    }
+}
+
+impl<C: Cell> Row<C> {
     /// Puts rows in report order: by date, then report. `json_group_array` promises no order.
-    fn order(rows: &mut [Row]) {
+    fn order(rows: &mut [Row<C>]) {
         rows.sort_by(|a, b| a.key().cmp(&b.key()));
     }
 
     /// Where the row stands in report order: its date, then its report.
     fn key(&self) -> (&str, i64) {
-        (&self.1, self.6)
+        (self.1.ordered_by(), self.6)
     }
 
-    fn into_row(self, owner: Cow<'a, str>) -> TrackingRef<'a> {
+    fn into_row<S>(self, owner: S, cell: impl Fn(C) -> S) -> TrackingRow<S> {
         TrackingRow {
             owner,
-            project: self.0,
-            project_name: self.7,
-            date: self.1,
-            engineer: self.2,
-            result: self.3,
-            content: self.4,
-            message_id: self.5,
-            contact: self.8,
-            method: self.9,
-            leftover: self.10,
+            project: cell(self.0),
+            project_name: cell(self.7),
+            date: cell(self.1),
+            engineer: cell(self.2),
+            result: cell(self.3),
+            content: cell(self.4),
+            message_id: cell(self.5),
+            contact: cell(self.8),
+            method: cell(self.9),
+            leftover: self.10.map(cell),
         }
+    }
+}
+
+impl<'a> Row<Text<'a>> {
+    fn into_ref(self, owner: Cow<'a, str>) -> TrackingRef<'a> {
+        self.into_row(owner, |t| t.0)
     }
 }
 
@@ -236,12 +262,21 @@ struct Day<'o> {
 impl Day<'_> {
     /// The day's rows in report order, their cells borrowed from the day's text.
     fn rows(&self) -> anyhow::Result<Vec<TrackingRef<'_>>> {
-        let mut rows: Vec<Row<'_>> = serde_json::from_str(&self.text)?;
+        let mut rows: Vec<Row<Text<'_>>> = serde_json::from_str(&self.text)?;
         Row::order(&mut rows);
         Ok(rows
             .into_iter()
-            .map(|r| r.into_row(Cow::Borrowed(self.owner)))
+            .map(|r| r.into_ref(Cow::Borrowed(self.owner)))
             .collect())
+    }
+
+    /// The day's rows in report order, each cell the JSON text SQLite wrote for it (JSON
+    /// output: a cell is copied as it is, not decoded and escaped again). `owner` is the
+    /// presales' name as JSON.
+    fn json_rows<'d>(&'d self, owner: &'d RawValue) -> anyhow::Result<Vec<TrackingJson<'d>>> {
+        let mut rows: Vec<Row<&RawValue>> = serde_json::from_str(&self.text)?;
+        Row::order(&mut rows);
+        Ok(rows.into_iter().map(|r| r.into_row(owner, |c| c)).collect())
     }
 }
 
@@ -349,6 +384,28 @@ pub async fn each_row(
     Ok(count)
 }
 
+/// Calls `f` on every row of `owner`'s table in report order, as [`each_row`] does, each cell
+/// JSON as SQLite wrote it ([`TrackingJson`]: for `report tracking --format json`, which then
+/// copies each cell instead of decoding it and escaping it again). SQLite's JSON escapes a
+/// string as serde_json does (`\"`, `\\`, `\b \f \n \r \t`, other control characters as
+/// `\u00xx`, nothing else), so the text written is the same; a test holds them to it.
+pub async fn each_json_row(
+    conn: &mut SqliteConnection,
+    owner: &str,
+    mut f: impl FnMut(TrackingJson<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<u64> {
+    let name = serde_json::value::to_raw_value(owner)?;
+    let mut count = 0;
+    let mut days = days_of(conn, owner).await?;
+    while let Some(day) = days.try_next().await? {
+        for r in day.json_rows(&name)? {
+            f(r)?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
 /// Every presales' tracking-table rows reported in `[from, to)` (the monthly digest's month),
 /// by presales, then in report order. Read as one JSON row and ordered here: a month of a
 /// 1,000,000-mail archive is about 52,000 rows, and handing them over one by one was most of
@@ -371,17 +428,52 @@ pub async fn tracking_between(
     )
     .fetch_one(conn)
     .await?;
-    let mut rows: Vec<(Cow<'_, str>, Row<'_>)> = serde_json::from_str(&text)?;
-    rows.sort_by(|(a, x), (b, y)| (a, x.key()).cmp(&(b, y.key())));
+    let mut rows: Vec<(Text<'_>, Row<Text<'_>>)> = serde_json::from_str(&text)?;
+    rows.sort_by(|(a, x), (b, y)| (&*a.0, x.key()).cmp(&(&*b.0, y.key())));
     Ok(rows
         .into_iter()
-        .map(|(owner, r)| r.into_row(owner).into_owned())
+        .map(|(owner, r)| r.into_ref(owner.0).into_owned())
         .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::days_between;
+    use proptest::prelude::*;
+
+    /// Text with what JSON must escape, and what it must not, well represented.
+    fn awkward() -> impl Strategy<Value = String> {
+        let c = prop_oneof![
+            (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap_or('?')),
+            prop::sample::select(vec![
+                '"', '\\', '/', '\'', '\u{7f}', '\u{2028}', '\u{fffe}', '😀', '审'
+            ]),
+            any::<char>(),
+        ];
+        prop::collection::vec(c, 0..24).prop_map(|cs| cs.into_iter().collect())
+    }
+
+    // `report tracking --format json` copies the text SQLite's json_array wrote for each cell
+    // (`each_json_row`); the rest of the file is serde_json's. Both must escape alike.
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn sqlite_writes_a_json_string_as_serde_json_does(a in awkward(), b in awkward()) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            let sqlite: String = rt.block_on(async {
+                use sqlx::Connection as _;
+                let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.expect("connect");
+                sqlx::query_scalar("SELECT json_array(?1, ?2, NULL)")
+                    .bind(&a)
+                    .bind(&b)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("json_array")
+            });
+            let serde = serde_json::to_string(&(&a, &b, None::<String>)).expect("json");
+            prop_assert_eq!(sqlite, serde);
+        }
+    }
 
     fn days(first: &str, last: &str) -> Vec<(String, String)> {
         days_between(first, last)
