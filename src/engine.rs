@@ -571,7 +571,7 @@ async fn apply(
                     a.later.flush_reports(conn).await?;
                     report = Some(tracking::add_report(conn, a.message, row, a.at).await?);
                 } else {
-                    a.later.report(a.message, row, a.at);
+                    a.later.report(a.message, row, a.at)?;
                 }
                 None
             }
@@ -699,8 +699,7 @@ async fn history(
     _conn: &mut SqliteConnection,
     line: HistoryLine<'_>,
 ) -> anyhow::Result<()> {
-    a.later.history(a.message, a.at, &line);
-    Ok(())
+    a.later.history(a.message, a.at, &line)
 }
 
 async fn initiate_project(

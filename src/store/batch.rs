@@ -25,9 +25,107 @@ use crate::rules::ReportRow;
 use crate::store::items::HistoryLine;
 use crate::store::outbox::{self, Envelope, ReplyCap, ReplyQueued};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use sqlx::SqliteConnection;
 use std::collections::{HashMap, HashSet};
+
+/// A table's held rows as the JSON array its flush binds, each row serialized as it is held
+/// (its cells borrowed: no tree of `Value`s with a copy of every key and cell, serialized again
+/// at the flush).
+#[derive(Debug, Default)]
+struct Rows {
+    /// `[` and the rows so far, comma separated; the `]` is added by [`Rows::take`].
+    text: Vec<u8>,
+}
+
+impl Rows {
+    fn push(&mut self, row: &impl Serialize) -> anyhow::Result<()> {
+        let before = self.text.len();
+        self.text.push(if before == 0 { b'[' } else { b',' });
+        if let Err(e) = serde_json::to_writer(&mut self.text, row) {
+            self.text.truncate(before);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The array, to bind; nothing is held after. A flush that fails ends its transaction,
+    /// and the rows with it.
+    fn take(&mut self) -> anyhow::Result<String> {
+        let mut text = std::mem::take(&mut self.text);
+        text.push(b']');
+        Ok(String::from_utf8(text)?)
+    }
+}
+
+/// A held `reports` row (as `tracking::add_report` writes it).
+#[derive(Serialize)]
+struct ReportLine<'a> {
+    message: i64,
+    project: &'a str,
+    engineer: &'a str,
+    result: &'a str,
+    contact: &'a str,
+    method: &'a str,
+    content: &'a str,
+    leftover: Option<&'a str>,
+    priority: &'a str,
+    communicated_at: Option<&'a str>,
+    reported_at: String,
+}
+
+/// A held `outbox` row (as `outbox::enqueue` writes it); the address lists as sqlx's `Json`
+/// writes them: serde_json's text.
+#[derive(Serialize)]
+struct OutboxLine<'a> {
+    message: i64,
+    kind: &'a str,
+    to: String,
+    cc: String,
+    subject: &'a str,
+    body: &'a str,
+    message_id: &'a str,
+    in_reply_to: Option<&'a str>,
+    references: Option<&'a str>,
+    created_at: String,
+    status: &'a str,
+}
+
+/// A held `reply_log` line, by its reply's Message-ID.
+#[derive(Serialize)]
+struct CapLine<'a> {
+    message_id: &'a str,
+    recipient: &'a str,
+    queued_at: String,
+}
+
+/// A held `item_history` line.
+#[derive(Serialize)]
+struct HistoryRow<'a> {
+    item_kind: &'a str,
+    item_id: i64,
+    message: i64,
+    at: String,
+    actor: &'a str,
+    action: &'a str,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+/// A held `audit_log` line; the detail as its JSON text.
+#[derive(Serialize)]
+struct AuditLine<'a> {
+    at: String,
+    message: i64,
+    action: &'a str,
+    detail: String,
+}
 
 /// One recipient's written `reply_log` lines as a connection knows them: every line queued in
 /// the 24 hours up to `until` (when they were read, or last counted), with those its
@@ -53,16 +151,16 @@ pub struct Carried {
 /// Rows held until [`Deferred::flush`], each table's in the order they were held.
 #[derive(Debug, Default)]
 pub struct Deferred {
-    reports: Vec<Value>,
+    reports: Rows,
     kb_reports: Vec<i64>,
-    outbox: Vec<Value>,
+    outbox: Rows,
     /// The Message-IDs of the held outbox rows.
     outbox_ids: HashSet<String>,
     /// The per-recipient cap's lines of held replies: the reply's Message-ID, the recipient
     /// (lowercase) and when it was queued.
     reply_log: Vec<(String, String, DateTime<Utc>)>,
-    history: Vec<Value>,
-    audit: Vec<Value>,
+    history: Rows,
+    audit: Rows,
     /// Complaint counts and notices read or written in this transaction (not rows to write).
     pub known: super::complaints::Known,
     /// The admins' alerts queued in this transaction, by what they are about: an alert's
@@ -111,20 +209,20 @@ impl Deferred {
     }
 
     /// Holds the report row of mail row `message` (as `tracking::add_report` writes it).
-    pub fn report(&mut self, message: i64, r: &ReportRow, at: DateTime<Utc>) {
-        self.reports.push(json!({
-            "message": message,
-            "project": r.project.as_str(),
-            "engineer": r.engineer,
-            "result": r.result,
-            "contact": r.contact,
-            "method": r.method,
-            "content": r.content,
-            "leftover": r.leftover,
-            "priority": r.priority,
-            "communicated_at": r.communicated_at,
-            "reported_at": ts(at),
-        }));
+    pub fn report(&mut self, message: i64, r: &ReportRow, at: DateTime<Utc>) -> anyhow::Result<()> {
+        self.reports.push(&ReportLine {
+            message,
+            project: r.project.as_str(),
+            engineer: &r.engineer,
+            result: &r.result,
+            contact: &r.contact,
+            method: &r.method,
+            content: &r.content,
+            leftover: r.leftover.as_deref(),
+            priority: &r.priority,
+            communicated_at: r.communicated_at.as_deref(),
+            reported_at: ts(at),
+        })
     }
 
     /// Holds the 知识库 line of the report recorded from mail row `message` (written after
@@ -150,21 +248,19 @@ impl Deferred {
         status: &str,
     ) -> anyhow::Result<()> {
         self.outbox_ids.insert(env.message_id.to_string());
-        self.outbox.push(json!({
-            "message": env.message,
-            "kind": mail.kind.as_str(),
-            // The address lists as sqlx's `Json` writes them: serde_json's text.
-            "to": serde_json::to_string(&mail.to)?,
-            "cc": serde_json::to_string(&mail.cc)?,
-            "subject": env.subject,
-            "body": mail.body,
-            "message_id": env.message_id,
-            "in_reply_to": env.in_reply_to,
-            "references": env.references,
-            "created_at": ts(env.created_at),
-            "status": status,
-        }));
-        Ok(())
+        self.outbox.push(&OutboxLine {
+            message: env.message,
+            kind: mail.kind.as_str(),
+            to: serde_json::to_string(&mail.to)?,
+            cc: serde_json::to_string(&mail.cc)?,
+            subject: env.subject,
+            body: &mail.body,
+            message_id: env.message_id,
+            in_reply_to: env.in_reply_to,
+            references: env.references,
+            created_at: ts(env.created_at),
+            status,
+        })
     }
 
     /// Queues a reply to incoming mail under the per-recipient cap: when any `to` address
@@ -254,18 +350,23 @@ impl Deferred {
     }
 
     /// Holds an item history line (as `items::history` writes it).
-    pub fn history(&mut self, message: i64, at: DateTime<Utc>, h: &HistoryLine<'_>) {
-        self.history.push(json!({
-            "item_kind": h.item_kind,
-            "item_id": h.item_id,
-            "message": message,
-            "at": ts(at),
-            "actor": h.actor,
-            "action": h.action,
-            "from": h.from,
-            "to": h.to,
-            "note": h.note,
-        }));
+    pub fn history(
+        &mut self,
+        message: i64,
+        at: DateTime<Utc>,
+        h: &HistoryLine<'_>,
+    ) -> anyhow::Result<()> {
+        self.history.push(&HistoryRow {
+            item_kind: h.item_kind,
+            item_id: h.item_id,
+            message,
+            at: ts(at),
+            actor: h.actor,
+            action: h.action,
+            from: h.from,
+            to: h.to,
+            note: h.note,
+        })
     }
 
     /// Holds an audit line (as `store::audit` writes it).
@@ -276,13 +377,12 @@ impl Deferred {
         action: &str,
         detail: Value,
     ) -> anyhow::Result<()> {
-        self.audit.push(json!({
-            "at": ts(at),
-            "message": message,
-            "action": action,
-            "detail": serde_json::to_string(&detail)?,
-        }));
-        Ok(())
+        self.audit.push(&AuditLine {
+            at: ts(at),
+            message,
+            action,
+            detail: serde_json::to_string(&detail)?,
+        })
     }
 
     /// Whether a held outbox row has one of these Message-IDs (with or without brackets).
@@ -300,7 +400,7 @@ impl Deferred {
         if self.outbox.is_empty() {
             return Ok(());
         }
-        let rows = serde_json::to_string(&self.outbox)?;
+        let rows = self.outbox.take()?;
         // `WHERE true`: SQLite's grammar needs it between a SELECT and its ON CONFLICT.
         sqlx::query!(
             "INSERT INTO outbox (message, kind, to_addrs, cc_addrs, subject, body, message_id,
@@ -315,13 +415,17 @@ impl Deferred {
         )
         .execute(&mut *conn)
         .await?;
-        self.outbox.clear();
         self.outbox_ids.clear();
         if !self.reply_log.is_empty() {
-            let lines: Vec<Value> = (self.reply_log.iter())
-                .map(|(id, r, at)| json!({"message_id": id, "recipient": r, "queued_at": ts(*at)}))
-                .collect();
-            let lines = serde_json::to_string(&lines)?;
+            let mut lines = Rows::default();
+            for (id, r, at) in &self.reply_log {
+                lines.push(&CapLine {
+                    message_id: id,
+                    recipient: r,
+                    queued_at: ts(*at),
+                })?;
+            }
+            let lines = lines.take()?;
             sqlx::query!(
                 "INSERT INTO reply_log (outbox, recipient, queued_at)
                  SELECT o.id, value ->> 'recipient', value ->> 'queued_at'
@@ -346,7 +450,7 @@ impl Deferred {
         self.flush_kb(conn).await?;
         self.flush_outbox(conn).await?;
         if !self.history.is_empty() {
-            let rows = serde_json::to_string(&self.history)?;
+            let rows = self.history.take()?;
             sqlx::query!(
                 "INSERT INTO item_history (item_kind, item_id, message, at, actor, action,
                                            from_state, to_state, note)
@@ -358,10 +462,9 @@ impl Deferred {
             )
             .execute(&mut *conn)
             .await?;
-            self.history.clear();
         }
         if !self.audit.is_empty() {
-            let rows = serde_json::to_string(&self.audit)?;
+            let rows = self.audit.take()?;
             sqlx::query!(
                 "INSERT INTO audit_log (at, message, action, detail)
                  SELECT value ->> 'at', value ->> 'message', value ->> 'action', value ->> 'detail'
@@ -370,7 +473,6 @@ impl Deferred {
             )
             .execute(&mut *conn)
             .await?;
-            self.audit.clear();
         }
         Ok(())
     }
@@ -388,7 +490,7 @@ impl Deferred {
     /// keep their order).
     pub async fn flush_reports(&mut self, conn: &mut SqliteConnection) -> anyhow::Result<()> {
         if !self.reports.is_empty() {
-            let rows = serde_json::to_string(&self.reports)?;
+            let rows = self.reports.take()?;
             sqlx::query!(
                 "INSERT INTO reports (message, project, engineer, result, contact, method, content,
                                       leftover, priority, communicated_at, reported_at)
@@ -401,8 +503,49 @@ impl Deferred {
             )
             .execute(&mut *conn)
             .await?;
-            self.reports.clear();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Rows, Serialize};
+
+    #[derive(Serialize)]
+    struct Line<'a> {
+        n: i64,
+        text: &'a str,
+        note: Option<&'a str>,
+    }
+
+    #[test]
+    fn held_rows_are_one_json_array_in_the_order_held_and_none_after_it_is_taken() {
+        let mut rows = Rows::default();
+        assert!(rows.is_empty());
+        for (n, text, note) in [(1, "第一\n\"行\"", None), (2, "\\", Some("\u{1}"))] {
+            rows.push(&Line { n, text, note }).expect("push");
+        }
+        assert!(!rows.is_empty());
+        let text = rows.take().expect("text");
+        assert!(rows.is_empty());
+        let back: serde_json::Value = serde_json::from_str(&text).expect("one JSON array");
+        assert_eq!(
+            back,
+            serde_json::json!([
+                {"n": 1, "text": "第一\n\"行\"", "note": null},
+                {"n": 2, "text": "\\", "note": "\u{1}"},
+            ])
+        );
+        rows.push(&Line {
+            n: 3,
+            text: "",
+            note: None,
+        })
+        .expect("push");
+        assert_eq!(
+            rows.take().expect("text"),
+            r#"[{"n":3,"text":"","note":null}]"#
+        );
     }
 }
