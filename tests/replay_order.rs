@@ -108,3 +108,31 @@ async fn mails_come_back_in_date_order_in_batches_from_maildirs_folders_and_mbox
     // The same path twice lists its mails once.
     assert_eq!(order(&[d.join("eml"), d.join("eml")], 10).await.len(), 2);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_link_in_a_folder_is_followed_to_its_mail_or_folder() {
+    // Entries are told apart by what the folder says of them; a link says only that it is a
+    // link, so it is looked at: a link to a mail is that mail, a link to a folder is read.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(
+        &d.join("elsewhere/linked.eml"),
+        &mail("Tue, 3 Nov 2026 10:00:00 +0800", "through-a-file-link"),
+    );
+    write(
+        &d.join("other/inner.eml"),
+        &mail("Wed, 4 Nov 2026 10:00:00 +0800", "through-a-folder-link"),
+    );
+    write(
+        &d.join("eml/plain.eml"),
+        &mail("Mon, 2 Nov 2026 10:00:00 +0800", "plain"),
+    );
+    std::os::unix::fs::symlink(d.join("elsewhere/linked.eml"), d.join("eml/file-link.eml"))
+        .expect("file link");
+    std::os::unix::fs::symlink(d.join("other"), d.join("eml/folder-link")).expect("folder link");
+    assert_eq!(
+        order(&[d.join("eml")], 10).await,
+        ["plain", "through-a-file-link", "through-a-folder-link"]
+    );
+}
