@@ -337,7 +337,8 @@ fn stored_width(chars: f64) -> f64 {
 
 /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\` nor a control
 /// character (an XML attribute cannot keep them), not starting or ending with `'`, not blank,
-/// and unlike every name in `taken` (Excel compares them ignoring case).
+/// not `History` (Excel keeps that name for itself and refuses a workbook that uses it), and
+/// unlike every name in `taken` (Excel compares them ignoring case).
 fn unique_sheet_name(name: &str, taken: &[String]) -> String {
     let clean: String = name
         .chars()
@@ -356,7 +357,10 @@ fn unique_sheet_name(name: &str, taken: &[String]) -> String {
     } else {
         clean
     };
-    let free = |n: &str| !taken.iter().any(|t| t.to_lowercase() == n.to_lowercase());
+    let free = |n: &str| {
+        let n = n.to_lowercase();
+        n != "history" && !taken.iter().any(|t| t.to_lowercase() == n)
+    };
     if free(base) {
         return base.to_owned();
     }
@@ -539,6 +543,8 @@ mod tests {
         assert_eq!(unique_sheet_name("SALES", &taken), "SALES (2)");
         assert_eq!(unique_sheet_name("'引号'", &taken), "引号");
         assert_eq!(unique_sheet_name("  ", &taken), "未命名");
+        assert_eq!(unique_sheet_name("History", &taken), "History (2)");
+        assert_eq!(unique_sheet_name("'HISTORY'", &taken), "HISTORY (2)");
         let long = "项".repeat(40);
         let once = unique_sheet_name(&long, &[]);
         assert_eq!(once.chars().count(), 31);
@@ -712,6 +718,7 @@ mod tests {
             for n in &chosen {
                 prop_assert!(n.chars().count() <= 31, "{}", n);
                 prop_assert!(!n.is_empty());
+                prop_assert!(!n.eq_ignore_ascii_case("history"), "{:?}", n);
                 // XML cannot carry these in an attribute (calamine reads them all the same).
                 prop_assert!(!n.chars().any(|c| c.is_control() || c == '\u{FFFE}'), "{:?}", n);
             }
