@@ -418,3 +418,54 @@ async fn a_damaged_index_stops_a_writing_command_by_quick_check_and_a_report_rea
     assert_eq!(after.status.code(), Some(0), "{}", stderr(&after));
     assert_eq!(after.stdout, tally.stdout);
 }
+
+#[test]
+fn a_report_that_fills_the_disk_says_so_in_one_line_and_leaves_the_file_that_was_there() {
+    let site = Site::new();
+    let mails = golden();
+    deliver(&site, &mails, 0);
+    site.ok(&["process"]);
+    let Some(_fs) = Tmpfs::mount(&site.path("out"), "1m") else {
+        return;
+    };
+    let whole = site.path("whole");
+    for format in ["xlsx", "json", "csv"] {
+        // What the command writes when there is room: more than the room left below.
+        let want = whole.join(format!("t.{format}"));
+        std::fs::create_dir_all(&whole).expect("dir");
+        let w = want.display().to_string();
+        site.ok(&["report", "tracking", "--format", format, "--output", &w]);
+        let size = std::fs::metadata(&want).expect("written").len();
+        assert!(
+            size > 2048,
+            "{format}: {size} bytes is too little to fill the disk"
+        );
+
+        let target = site.path(&format!("out/t.{format}"));
+        std::fs::write(&target, b"yesterday's table").expect("old file");
+        fill(&site.path("out"), 1024);
+        let t = target.display().to_string();
+        let out = site.bot(&["report", "tracking", "--format", format, "--output", &t]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{format}: one line, not {err:?}");
+        assert!(
+            err.starts_with("supportbot: cannot write") && err.contains(&t),
+            "{format}: {err}"
+        );
+        assert_eq!(
+            err.matches("No space left").count(),
+            1,
+            "{format}: said once: {err}"
+        );
+        assert_eq!(
+            std::fs::read(&target).expect("old file"),
+            b"yesterday's table",
+            "{format}"
+        );
+        // No half-written file is left beside it.
+        std::fs::remove_file(site.path("out/filler")).expect("room again");
+        assert_eq!(files(&site.path("out")), vec![target.clone()], "{format}");
+        std::fs::remove_file(&target).expect("next format");
+    }
+}

@@ -252,14 +252,101 @@ fn zip_parts<W: Write + Seek>(out: W, level: i64, parts: Receiver<Part>) -> anyh
         .compression_level(Some(level))
         // A fixed time, so the same workbook is the same bytes.
         .last_modified_time(zip::DateTime::default());
-    let mut zip = zip::ZipWriter::new(out);
+    let mut zip = zip::ZipWriter::new(QuietAfterFailure::new(out));
     for part in parts {
         match part {
-            Part::Member(path) => zip.start_file(path, options)?,
+            Part::Member(path) => zip.start_file(path, options).map_err(plain)?,
             Part::Bytes(bytes) => zip.write_all(&bytes)?,
         }
     }
-    Ok(zip.finish()?)
+    Ok(zip.finish().map_err(plain)?.inner)
+}
+
+/// A zip error as itself, or the I/O error under it: "No space left on device", not that
+/// wrapped in "i/o error: …" and said twice.
+fn plain(e: zip::result::ZipError) -> anyhow::Error {
+    match e {
+        zip::result::ZipError::Io(io) => io.into(),
+        other => other.into(),
+    }
+}
+
+/// The package's output, which after its first failure takes everything and writes nothing.
+/// The failure is returned where it happens; the zip writer, dropped then, tries to finish
+/// the archive again and prints its own failure to standard error, in the middle of the one
+/// line the command ends with. After a failure the package is thrown away anyway (the caller
+/// writes under a temporary name, [`crate::report::Staged`], or in memory). Positions go on
+/// as a file's would (the zip writer does arithmetic on them while it finishes).
+struct QuietAfterFailure<W> {
+    inner: W,
+    failed: bool,
+    /// Where the next byte goes, and the furthest any went.
+    at: u64,
+    end: u64,
+}
+
+impl<W> QuietAfterFailure<W> {
+    fn new(inner: W) -> Self {
+        QuietAfterFailure {
+            inner,
+            failed: false,
+            at: 0,
+            end: 0,
+        }
+    }
+
+    fn note<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if r.as_ref()
+            .is_err_and(|e| e.kind() != std::io::ErrorKind::Interrupted)
+        {
+            self.failed = true;
+        }
+        r
+    }
+
+    fn moved_to(&mut self, at: u64) -> u64 {
+        self.at = at;
+        self.end = self.end.max(at);
+        at
+    }
+}
+
+impl<W: Write> Write for QuietAfterFailure<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = if self.failed {
+            buf.len()
+        } else {
+            let r = self.inner.write(buf);
+            self.note(r)?
+        };
+        self.moved_to(self.at.saturating_add(n as u64));
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.note(r)
+    }
+}
+
+impl<W: Seek> Seek for QuietAfterFailure<W> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        use std::io::SeekFrom;
+        let at = if self.failed {
+            match pos {
+                SeekFrom::Start(n) => n,
+                SeekFrom::Current(d) => self.at.saturating_add_signed(d),
+                SeekFrom::End(d) => self.end.saturating_add_signed(d),
+            }
+        } else {
+            let r = self.inner.seek(pos);
+            self.note(r)?
+        };
+        Ok(self.moved_to(at))
+    }
 }
 
 /// The package's parts other than the sheets: content types, relationships, the workbook and
@@ -673,6 +760,57 @@ mod tests {
         }
         let error = first.or_else(|| book.finish().err()).expect("an error");
         assert!(format!("{error:#}").contains("disk full"), "{error:#}");
+    }
+
+    #[test]
+    fn an_output_that_fails_at_any_byte_gives_its_own_error_once() {
+        // Full after `room` bytes, wherever that falls: a member's header, its data, the
+        // central directory, the end of the archive.
+        struct Room {
+            out: std::io::Cursor<Vec<u8>>,
+            room: u64,
+        }
+        impl Write for Room {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let at = self.out.position();
+                if at + buf.len() as u64 > self.room {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.out.write(buf)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl Seek for Room {
+            fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+                self.out.seek(pos)
+            }
+        }
+        let write = |room: u64| -> anyhow::Result<u64> {
+            let out = Room {
+                out: std::io::Cursor::new(Vec::new()),
+                room,
+            };
+            let mut book = Book::new(out, 2)?;
+            for sheet in ["甲", "乙"] {
+                book.sheet(sheet, &[12.0])?;
+                for i in 0..300 {
+                    book.row(&[format!("{sheet}{i}"), "行".repeat(i % 40)], Style::Plain)?;
+                }
+            }
+            Ok(book.finish()?.out.into_inner().len() as u64)
+        };
+        let whole = write(u64::MAX).expect("room enough");
+        let mut rooms: Vec<u64> = (0..whole).step_by(whole as usize / 50).collect();
+        rooms.extend([1, 29, 30, 31, whole - 23, whole - 22, whole - 1]);
+        for room in rooms {
+            let e = write(room).expect_err("a workbook larger than the room");
+            let said = format!("{e:#}");
+            assert_eq!(said.matches("disk full").count(), 1, "{room}: {said}");
+            assert!(!said.contains("i/o error"), "{room}: {said}");
+        }
+        write(whole).expect("exactly the room it needs");
     }
 
     /// Text of any characters: XML's specials, every control character, `_xHHHH_` look-alikes,
