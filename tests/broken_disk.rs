@@ -429,43 +429,62 @@ fn a_report_that_fills_the_disk_says_so_in_one_line_and_leaves_the_file_that_was
         return;
     };
     let whole = site.path("whole");
-    for format in ["xlsx", "json", "csv"] {
+    let runs = [
+        ("tracking", "xlsx"),
+        ("tracking", "json"),
+        ("tracking", "csv"),
+        ("tasks", "xlsx"),
+    ];
+    for (report, format) in runs {
         // What the command writes when there is room: more than the room left below.
-        let want = whole.join(format!("t.{format}"));
+        let want = whole.join(format!("{report}.{format}"));
         std::fs::create_dir_all(&whole).expect("dir");
         let w = want.display().to_string();
-        site.ok(&["report", "tracking", "--format", format, "--output", &w]);
+        site.ok(&["report", report, "--format", format, "--output", &w]);
         let size = std::fs::metadata(&want).expect("written").len();
         assert!(
             size > 2048,
-            "{format}: {size} bytes is too little to fill the disk"
+            "{report} {format}: {size} bytes is too little to fill the disk"
         );
 
-        let target = site.path(&format!("out/t.{format}"));
+        let target = site.path(&format!("out/{report}.{format}"));
         std::fs::write(&target, b"yesterday's table").expect("old file");
         fill(&site.path("out"), 1024);
         let t = target.display().to_string();
-        let out = site.bot(&["report", "tracking", "--format", format, "--output", &t]);
-        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        let out = site.bot(&["report", report, "--format", format, "--output", &t]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{report} {format}: {}",
+            stderr(&out)
+        );
         let err = stderr(&out);
-        assert_eq!(err.lines().count(), 1, "{format}: one line, not {err:?}");
+        assert_eq!(
+            err.lines().count(),
+            1,
+            "{report} {format}: one line, not {err:?}"
+        );
         assert!(
             err.starts_with("supportbot: cannot write") && err.contains(&t),
-            "{format}: {err}"
+            "{report} {format}: {err}"
         );
         assert_eq!(
             err.matches("No space left").count(),
             1,
-            "{format}: said once: {err}"
+            "{report} {format}: said once: {err}"
         );
         assert_eq!(
             std::fs::read(&target).expect("old file"),
             b"yesterday's table",
-            "{format}"
+            "{report} {format}"
         );
         // No half-written file is left beside it.
         std::fs::remove_file(site.path("out/filler")).expect("room again");
-        assert_eq!(files(&site.path("out")), vec![target.clone()], "{format}");
+        assert_eq!(
+            files(&site.path("out")),
+            vec![target.clone()],
+            "{report} {format}"
+        );
         std::fs::remove_file(&target).expect("next format");
     }
 }
