@@ -220,12 +220,6 @@ impl<C: Cell> Row<C> {
     }
 }
 
-impl<'a> Row<Text<'a>> {
-    fn into_ref(self, owner: Cow<'a, str>) -> TrackingRef<'a> {
-        self.into_row(owner, |t| t.0)
-    }
-}
-
 /// How many rows `owner`'s tracking table has (counted in the index on a report's project).
 pub async fn count_of(conn: &mut SqliteConnection, owner: &str) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar!(
@@ -254,29 +248,28 @@ pub async fn owners(
 }
 
 /// A day of one presales' table as SQLite hands it over: one JSON text, read in place.
-struct Day<'o> {
-    owner: &'o str,
+struct Day {
     text: String,
 }
 
-impl Day<'_> {
-    /// The day's rows in report order, their cells borrowed from the day's text.
-    fn rows(&self) -> anyhow::Result<Vec<TrackingRef<'_>>> {
-        let mut rows: Vec<Row<Text<'_>>> = serde_json::from_str(&self.text)?;
+impl Day {
+    /// The day's rows in report order, each cell read from the day's text as a `C` and made
+    /// an `S` by `cell`; `owner` is every row's presales.
+    fn rows<'d, C, S>(
+        &'d self,
+        owner: S,
+        cell: impl Fn(C) -> S,
+    ) -> anyhow::Result<Vec<TrackingRow<S>>>
+    where
+        C: serde::Deserialize<'d> + Cell,
+        S: Clone,
+    {
+        let mut rows: Vec<Row<C>> = serde_json::from_str(&self.text)?;
         Row::order(&mut rows);
         Ok(rows
             .into_iter()
-            .map(|r| r.into_ref(Cow::Borrowed(self.owner)))
+            .map(|r| r.into_row(owner.clone(), &cell))
             .collect())
-    }
-
-    /// The day's rows in report order, each cell the JSON text SQLite wrote for it (JSON
-    /// output: a cell is copied as it is, not decoded and escaped again). `owner` is the
-    /// presales' name as JSON.
-    fn json_rows<'d>(&'d self, owner: &'d RawValue) -> anyhow::Result<Vec<TrackingJson<'d>>> {
-        let mut rows: Vec<Row<&RawValue>> = serde_json::from_str(&self.text)?;
-        Row::order(&mut rows);
-        Ok(rows.into_iter().map(|r| r.into_row(owner, |c| c)).collect())
     }
 }
 
@@ -313,7 +306,7 @@ fn days_between(first: &str, last: &str) -> Vec<(String, String)> {
 async fn days_of<'c>(
     conn: &'c mut SqliteConnection,
     owner: &'c str,
-) -> anyhow::Result<BoxStream<'c, anyhow::Result<Day<'c>>>> {
+) -> anyhow::Result<BoxStream<'c, anyhow::Result<Day>>> {
     let span = sqlx::query!(
         r#"SELECT min((SELECT min(reported_at) FROM reports WHERE project = p.key)) AS first,
                   max((SELECT max(reported_at) FROM reports WHERE project = p.key)) AS last
@@ -350,10 +343,7 @@ async fn days_of<'c>(
         let in_order = d.day == next;
         next += 1;
         std::future::ready(if in_order {
-            Ok(Day {
-                owner,
-                text: d.rows,
-            })
+            Ok(Day { text: d.rows })
         } else {
             Err(anyhow::anyhow!(
                 "tracking days out of order: {} for {}",
@@ -373,15 +363,13 @@ pub async fn each_row(
     owner: &str,
     mut f: impl FnMut(TrackingRef<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<u64> {
-    let mut count = 0;
-    let mut days = days_of(conn, owner).await?;
-    while let Some(day) = days.try_next().await? {
-        for r in day.rows()? {
-            f(r)?;
-            count += 1;
-        }
-    }
-    Ok(count)
+    each_day(conn, owner, |day| {
+        let rows = day.rows(Cow::Borrowed(owner), |t: Text<'_>| t.0)?;
+        let n = rows.len() as u64;
+        rows.into_iter().try_for_each(&mut f)?;
+        Ok(n)
+    })
+    .await
 }
 
 /// Calls `f` on every row of `owner`'s table in report order, as [`each_row`] does, each cell
@@ -395,13 +383,26 @@ pub async fn each_json_row(
     mut f: impl FnMut(TrackingJson<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<u64> {
     let name = serde_json::value::to_raw_value(owner)?;
+    each_day(conn, owner, |day| {
+        let rows = day.rows(&*name, |c: &RawValue| c)?;
+        let n = rows.len() as u64;
+        rows.into_iter().try_for_each(&mut f)?;
+        Ok(n)
+    })
+    .await
+}
+
+/// Calls `f` on each day of `owner`'s table in date order ([`days_of`]); the rows `f` says
+/// each day had, added up.
+async fn each_day(
+    conn: &mut SqliteConnection,
+    owner: &str,
+    mut f: impl FnMut(&Day) -> anyhow::Result<u64>,
+) -> anyhow::Result<u64> {
     let mut count = 0;
     let mut days = days_of(conn, owner).await?;
     while let Some(day) = days.try_next().await? {
-        for r in day.json_rows(&name)? {
-            f(r)?;
-            count += 1;
-        }
+        count += f(&day)?;
     }
     Ok(count)
 }
@@ -432,7 +433,7 @@ pub async fn tracking_between(
     rows.sort_by(|(a, x), (b, y)| (&*a.0, x.key()).cmp(&(&*b.0, y.key())));
     Ok(rows
         .into_iter()
-        .map(|(owner, r)| r.into_ref(owner.0).into_owned())
+        .map(|(owner, r)| r.into_row(owner.0, |t| t.0).into_owned())
         .collect())
 }
 
