@@ -35,16 +35,10 @@ impl MaildirIn {
     /// Mail not yet handled, in arrival (file name) order.
     pub fn new_mail(&self) -> anyhow::Result<Vec<PathBuf>> {
         let dir = self.root.join("new");
-        // The directory entry says what it is (no stat a file); a link, or a file system
-        // that does not say, is looked at.
         let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
             .filter_map(Result::ok)
-            .filter(|e| match e.file_type() {
-                Ok(t) if t.is_file() => true,
-                Ok(t) if t.is_dir() => false,
-                _ => e.path().is_file(),
-            })
+            .filter(|e| super::entry_kind(e) == super::EntryKind::File)
             .map(|e| e.path())
             .collect();
         paths.sort();

@@ -14,6 +14,33 @@ pub mod smtp;
 use crate::config::{Config, SmtpUrl};
 use crate::mail::outbound::Queued;
 
+/// What an entry of a folder of mail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    File,
+    Folder,
+    Other,
+}
+
+/// What `entry` is, told by the entry itself where the file system says (no stat of every file
+/// of a large folder); a link, or an entry whose type the file system does not give, is looked
+/// at through to what it names (a link to nothing is [`EntryKind::Other`]).
+pub(crate) fn entry_kind(entry: &std::fs::DirEntry) -> EntryKind {
+    let kind = |t: std::fs::FileType| {
+        if t.is_file() {
+            EntryKind::File
+        } else if t.is_dir() {
+            EntryKind::Folder
+        } else {
+            EntryKind::Other
+        }
+    };
+    match entry.file_type() {
+        Ok(t) if t.is_file() || t.is_dir() => kind(t),
+        _ => std::fs::metadata(entry.path()).map_or(EntryKind::Other, |m| kind(m.file_type())),
+    }
+}
+
 /// Why a mail could not be delivered.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {

@@ -115,14 +115,8 @@ impl Sorted {
                     if hidden || data {
                         continue;
                     }
-                    // The entry says what it is (no stat of every mail while the writer waits
-                    // for the list); a link, or a file system that does not say, is looked at.
-                    let is_dir = match entry.file_type() {
-                        Ok(t) if t.is_dir() => true,
-                        Ok(t) if t.is_file() => false,
-                        _ => e.is_dir(),
-                    };
-                    if is_dir {
+                    // No stat of every mail while the writer waits for the list.
+                    if super::entry_kind(&entry) == super::EntryKind::Folder {
                         // A Maildir's own subfolders (other mailboxes) are not its mail.
                         if !in_maildir {
                             todo.push(Todo::Path(e));
